@@ -1,1 +1,19 @@
-//! RISC-V fault proof VM.
+//! Verdict's RISC-V (RV64IMA) fault proof VM, a drop-in, byte-compatible implementation of the
+//! OP Stack's Asterisc: the interpreter, Merkleized memory, step proofs and state files.
+
+pub mod elf;
+pub mod error;
+pub mod files;
+pub mod hash;
+pub mod memory;
+pub mod oracle;
+pub mod state;
+pub mod vm;
+
+pub use elf::{load_elf, ElfError};
+pub use error::VmError;
+pub use hash::Hash;
+pub use memory::Memory;
+pub use oracle::{MapOracle, NoOracle, PreimageOracle};
+pub use state::{State, Status, WITNESS_SIZE};
+pub use vm::{Output, PreimageWitness, StepWitness, Vm};

@@ -1,0 +1,505 @@
+//! Merkleized memory: 4 KiB pages, 32-byte leaves, one binary keccak tree of depth 59 over the whole
+//! 64-bit address space.
+//!
+//! Writes only mark a leaf dirty; hashing happens when a root or proof is asked for, and then costs in
+//! proportion to the leaves written since the last root (plus one path to the root per dirty page),
+//! never to the size of memory.
+
+use crate::hash::{hash_pair, zero_hashes, Hash};
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Bits of an address inside a page.
+pub const PAGE_ADDR_BITS: u32 = 12;
+/// Bytes in a page.
+pub const PAGE_SIZE: usize = 1 << PAGE_ADDR_BITS;
+/// Bytes in a Merkle leaf.
+pub const LEAF_SIZE: usize = 32;
+/// Depth of the tree from the root to a leaf (64 - 5).
+pub const TREE_DEPTH: usize = 59;
+/// Bytes of one memory proof: the leaf, then 59 sibling hashes from the bottom up.
+pub const MEMORY_PROOF_SIZE: usize = (TREE_DEPTH + 1) * 32;
+
+const LEAVES_PER_PAGE: usize = PAGE_SIZE / LEAF_SIZE;
+/// Height of a page root above the leaves (log2 of leaves per page).
+const PAGE_HEIGHT: usize = 7;
+/// Depth of page roots below the memory root.
+const PAGE_DEPTH: u32 = (TREE_DEPTH - PAGE_HEIGHT) as u32;
+
+/// A 4 KiB page with the cached internal nodes of its subtree.
+#[derive(Clone)]
+pub struct Page {
+    /// The page's bytes.
+    pub data: [u8; PAGE_SIZE],
+    /// Internal nodes in heap order: 1 is the page root, 64..128 hash pairs of leaves.
+    nodes: [Hash; LEAVES_PER_PAGE],
+    /// One bit per leaf written since `nodes` were last brought up to date.
+    dirty: u128,
+    /// Whether this page is on its memory's list of dirty pages.
+    listed: bool,
+    /// The page number (address >> 12).
+    number: u64,
+}
+
+impl Page {
+    fn zeroed(number: u64) -> Box<Self> {
+        let z = zero_hashes();
+        let mut nodes = [[0u8; 32]; LEAVES_PER_PAGE];
+        for (i, node) in nodes.iter_mut().enumerate().skip(1) {
+            let depth = usize::BITS - 1 - i.leading_zeros();
+            *node = z[PAGE_HEIGHT - depth as usize];
+        }
+        Box::new(Page {
+            data: [0; PAGE_SIZE],
+            nodes,
+            dirty: 0,
+            listed: false,
+            number,
+        })
+    }
+
+    fn leaf(&self, leaf: usize) -> Hash {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&self.data[leaf * LEAF_SIZE..(leaf + 1) * LEAF_SIZE]);
+        out
+    }
+
+    /// Rehashes the nodes above dirty leaves.
+    fn rehash(&mut self) {
+        let mut dirty = self.dirty;
+        self.dirty = 0;
+        // Pairs of leaves: nodes 64..128.
+        let mut pairs: u64 = 0;
+        while dirty != 0 {
+            let leaf = dirty.trailing_zeros() as usize;
+            dirty &= dirty - 1;
+            pairs |= 1 << (leaf / 2);
+        }
+        let mut level = pairs;
+        let mut first = LEAVES_PER_PAGE / 2;
+        let mut next: u64 = 0;
+        while level != 0 {
+            let i = level.trailing_zeros() as usize;
+            level &= level - 1;
+            let node = first + i;
+            self.nodes[node] = if first == LEAVES_PER_PAGE / 2 {
+                crate::hash::keccak256(&self.data[i * 2 * LEAF_SIZE..(i + 1) * 2 * LEAF_SIZE])
+            } else {
+                hash_pair(&self.nodes[2 * node], &self.nodes[2 * node + 1])
+            };
+            next |= 1 << (i / 2);
+            if level == 0 && first > 1 {
+                level = next;
+                next = 0;
+                first /= 2;
+            }
+        }
+    }
+}
+
+/// A fast, non-cryptographic hasher for page numbers.
+#[derive(Default)]
+pub struct PageHasher(u64);
+
+impl Hasher for PageHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type PageMap<V> = HashMap<u64, V, BuildHasherDefault<PageHasher>>;
+
+/// Sparse, paged, Merkleized 64-bit memory.
+#[derive(Clone, Default)]
+pub struct Memory {
+    /// Pages in allocation order.
+    pages: Vec<Box<Page>>,
+    /// Page number -> position in `pages`.
+    index: PageMap<u32>,
+    /// Upper tree nodes by generalized index (root = 1); present means the subtree holds a page,
+    /// `None` means its hash is stale.
+    nodes: PageMap<Option<Hash>>,
+    /// Positions in `pages` of pages with dirty leaves.
+    dirty_pages: Vec<u32>,
+    /// The last page looked up: (page number, position).
+    last: Cell<(u64, u32)>,
+}
+
+impl Memory {
+    /// Empty memory (every byte zero).
+    pub fn new() -> Self {
+        Memory {
+            last: Cell::new((u64::MAX, 0)),
+            ..Default::default()
+        }
+    }
+
+    /// Number of allocated pages.
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Bytes of memory allocated for pages.
+    pub fn usage_bytes(&self) -> u64 {
+        self.pages.len() as u64 * PAGE_SIZE as u64
+    }
+
+    #[inline]
+    fn lookup(&self, page: u64) -> Option<usize> {
+        let (last_page, pos) = self.last.get();
+        if last_page == page {
+            return Some(pos as usize);
+        }
+        let pos = *self.index.get(&page)?;
+        self.last.set((page, pos));
+        Some(pos as usize)
+    }
+
+    /// Allocates a zero page if absent and returns its position.
+    fn page_pos_or_alloc(&mut self, page: u64) -> usize {
+        if let Some(pos) = self.lookup(page) {
+            return pos;
+        }
+        let pos = self.pages.len() as u32;
+        self.pages.push(Page::zeroed(page));
+        self.index.insert(page, pos);
+        self.invalidate_path(page);
+        self.last.set((page, pos));
+        pos as usize
+    }
+
+    /// Makes sure the page holding `addr` exists (as the reference allocates on every range write).
+    pub fn ensure_page(&mut self, addr: u64) {
+        self.page_pos_or_alloc(addr >> PAGE_ADDR_BITS);
+    }
+
+    /// Marks the upper-tree path of `page` stale, up to the root.
+    fn invalidate_path(&mut self, page: u64) {
+        let mut g = ((1u64 << PAGE_DEPTH) | page) >> 1;
+        while g > 0 {
+            match self.nodes.insert(g, None) {
+                Some(None) => break, // already stale: so is everything above it
+                _ => g >>= 1,
+            }
+        }
+    }
+
+    #[inline]
+    fn mark_dirty(&mut self, pos: usize, offset: usize, len: usize) {
+        let first = offset / LEAF_SIZE;
+        let last = (offset + len - 1) / LEAF_SIZE;
+        let page = &mut self.pages[pos];
+        for leaf in first..=last {
+            page.dirty |= 1u128 << leaf;
+        }
+        if !page.listed {
+            page.listed = true;
+            self.dirty_pages.push(pos as u32);
+        }
+    }
+
+    /// Reads `buf.len()` bytes at `addr` (wrapping around the address space); absent pages read as zero.
+    pub fn read(&self, mut addr: u64, buf: &mut [u8]) {
+        let mut done = 0;
+        while done < buf.len() {
+            let offset = (addr as usize) & (PAGE_SIZE - 1);
+            let n = (PAGE_SIZE - offset).min(buf.len() - done);
+            match self.lookup(addr >> PAGE_ADDR_BITS) {
+                Some(pos) => {
+                    buf[done..done + n].copy_from_slice(&self.pages[pos].data[offset..offset + n])
+                }
+                None => buf[done..done + n].fill(0),
+            }
+            done += n;
+            addr = addr.wrapping_add(n as u64);
+        }
+    }
+
+    /// Writes `data` at `addr` (wrapping around the address space), allocating pages as needed.
+    pub fn write(&mut self, mut addr: u64, data: &[u8]) {
+        let mut done = 0;
+        while done < data.len() {
+            let offset = (addr as usize) & (PAGE_SIZE - 1);
+            let n = (PAGE_SIZE - offset).min(data.len() - done);
+            let pos = self.page_pos_or_alloc(addr >> PAGE_ADDR_BITS);
+            self.pages[pos].data[offset..offset + n].copy_from_slice(&data[done..done + n]);
+            self.mark_dirty(pos, offset, n);
+            done += n;
+            addr = addr.wrapping_add(n as u64);
+        }
+    }
+
+    /// Reads a little-endian integer of `size` (1..=8) bytes at `addr`, zero-extended.
+    #[inline]
+    pub fn read_le(&self, addr: u64, size: usize) -> u64 {
+        let offset = (addr as usize) & (PAGE_SIZE - 1);
+        if offset + 8 <= PAGE_SIZE {
+            if let Some(pos) = self.lookup(addr >> PAGE_ADDR_BITS) {
+                let bytes: [u8; 8] = self.pages[pos].data[offset..offset + 8].try_into().unwrap();
+                let v = u64::from_le_bytes(bytes);
+                return if size == 8 {
+                    v
+                } else {
+                    v & ((1u64 << (size * 8)) - 1)
+                };
+            }
+            return 0;
+        }
+        let mut buf = [0u8; 8];
+        self.read(addr, &mut buf[..size]);
+        u64::from_le_bytes(buf)
+    }
+
+    /// Writes the low `size` (1..=8) bytes of `value` little-endian at `addr`.
+    #[inline]
+    pub fn write_le(&mut self, addr: u64, size: usize, value: u64) {
+        let offset = (addr as usize) & (PAGE_SIZE - 1);
+        if offset + size <= PAGE_SIZE {
+            let pos = self.page_pos_or_alloc(addr >> PAGE_ADDR_BITS);
+            self.pages[pos].data[offset..offset + size]
+                .copy_from_slice(&value.to_le_bytes()[..size]);
+            self.mark_dirty(pos, offset, size);
+            return;
+        }
+        self.write(addr, &value.to_le_bytes()[..size]);
+    }
+
+    /// The 32-byte leaf at a 32-aligned address.
+    pub fn read_leaf(&self, addr: u64) -> Hash {
+        let mut out = [0u8; 32];
+        self.read(addr, &mut out);
+        out
+    }
+
+    /// The Merkle root of all memory.
+    pub fn merkle_root(&mut self) -> Hash {
+        self.flush();
+        self.subtree(1)
+    }
+
+    /// Rehashes dirty pages and marks their upper paths stale.
+    fn flush(&mut self) {
+        for pos in std::mem::take(&mut self.dirty_pages) {
+            let page = &mut self.pages[pos as usize];
+            page.listed = false;
+            page.rehash();
+            let number = page.number;
+            self.invalidate_path(number);
+        }
+    }
+
+    /// Hash of the subtree at generalized index `g` (depth < PAGE_DEPTH: upper tree; == PAGE_DEPTH: a page).
+    fn subtree(&mut self, g: u64) -> Hash {
+        let depth = 63 - g.leading_zeros();
+        if depth == PAGE_DEPTH {
+            let page = g & ((1u64 << PAGE_DEPTH) - 1);
+            return match self.lookup(page) {
+                Some(pos) => self.pages[pos].nodes[1],
+                None => zero_hashes()[PAGE_HEIGHT],
+            };
+        }
+        match self.nodes.get(&g) {
+            None => zero_hashes()[TREE_DEPTH - depth as usize],
+            Some(Some(h)) => *h,
+            Some(None) => {
+                let left = self.subtree(2 * g);
+                let right = self.subtree(2 * g + 1);
+                let h = hash_pair(&left, &right);
+                self.nodes.insert(g, Some(h));
+                h
+            }
+        }
+    }
+
+    /// The memory proof of the leaf holding `addr`: the leaf, then 59 siblings from the bottom up.
+    pub fn merkle_proof(&mut self, addr: u64) -> [u8; MEMORY_PROOF_SIZE] {
+        self.flush();
+        let mut out = [0u8; MEMORY_PROOF_SIZE];
+        let leaf = ((addr as usize) & (PAGE_SIZE - 1)) / LEAF_SIZE;
+        let page_number = addr >> PAGE_ADDR_BITS;
+        let mut slot = 0;
+        let mut put = |h: &Hash, out: &mut [u8; MEMORY_PROOF_SIZE]| {
+            out[slot * 32..slot * 32 + 32].copy_from_slice(h);
+            slot += 1;
+        };
+        match self.lookup(page_number) {
+            Some(pos) => {
+                let page = &self.pages[pos];
+                put(&page.leaf(leaf), &mut out);
+                put(&page.leaf(leaf ^ 1), &mut out);
+                let mut node = (LEAVES_PER_PAGE + leaf) >> 1;
+                while node > 1 {
+                    put(&page.nodes[node ^ 1], &mut out);
+                    node >>= 1;
+                }
+            }
+            None => {
+                let z = zero_hashes();
+                put(&z[0], &mut out); // the leaf
+                for h in &z[..PAGE_HEIGHT] {
+                    put(h, &mut out);
+                }
+            }
+        }
+        let mut g = (1u64 << PAGE_DEPTH) | page_number;
+        while g > 1 {
+            let sibling = self.subtree(g ^ 1);
+            put(&sibling, &mut out);
+            g >>= 1;
+        }
+        debug_assert_eq!(slot, TREE_DEPTH + 1);
+        out
+    }
+
+    /// Pages sorted by page number, as (page number, bytes).
+    pub fn pages_sorted(&self) -> Vec<(u64, &[u8; PAGE_SIZE])> {
+        let mut v: Vec<(u64, &[u8; PAGE_SIZE])> = self
+            .index
+            .iter()
+            .map(|(&k, &pos)| (k, &self.pages[pos as usize].data))
+            .collect();
+        v.sort_unstable_by_key(|(k, _)| *k);
+        v
+    }
+
+    /// Whether a page with this number is allocated.
+    pub fn has_page(&self, page: u64) -> bool {
+        self.lookup(page).is_some()
+    }
+
+    /// Sets a whole page (used when loading state files); a page already present is replaced.
+    pub fn set_page(&mut self, page: u64, data: &[u8; PAGE_SIZE]) {
+        let pos = self.page_pos_or_alloc(page);
+        self.pages[pos].data.copy_from_slice(data);
+        self.pages[pos].dirty = u128::MAX;
+        if !self.pages[pos].listed {
+            self.pages[pos].listed = true;
+            self.dirty_pages.push(pos as u32);
+        }
+    }
+}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Memory({} pages)", self.pages.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::keccak256;
+
+    /// Root recomputed from scratch from a list of (addr, 32-byte leaf) pairs: the slow, obvious way.
+    fn naive_root(leaves: &[(u64, Hash)]) -> Hash {
+        fn node(leaves: &[(u64, Hash)], depth: usize, prefix: u64) -> Hash {
+            let here: Vec<_> = leaves
+                .iter()
+                .filter(|(a, _)| depth == 0 || (a >> 5) >> (TREE_DEPTH - depth) == prefix)
+                .cloned()
+                .collect();
+            if here.is_empty() {
+                return zero_hashes()[TREE_DEPTH - depth];
+            }
+            if depth == TREE_DEPTH {
+                return here[0].1;
+            }
+            hash_pair(
+                &node(&here, depth + 1, prefix << 1),
+                &node(&here, depth + 1, (prefix << 1) | 1),
+            )
+        }
+        node(leaves, 0, 0)
+    }
+
+    fn verify(proof: &[u8; MEMORY_PROOF_SIZE], addr: u64) -> Hash {
+        let mut node: Hash = proof[..32].try_into().unwrap();
+        let path = addr >> 5;
+        for i in 0..TREE_DEPTH {
+            let sib: Hash = proof[32 * (i + 1)..32 * (i + 2)].try_into().unwrap();
+            node = if (path >> i) & 1 == 0 {
+                hash_pair(&node, &sib)
+            } else {
+                hash_pair(&sib, &node)
+            };
+        }
+        node
+    }
+
+    #[test]
+    fn empty_memory_root_is_the_zero_subtree() {
+        let mut m = Memory::new();
+        assert_eq!(m.merkle_root(), zero_hashes()[TREE_DEPTH]);
+        // An allocated but zero page changes nothing.
+        m.ensure_page(0x1234_5678);
+        assert_eq!(m.merkle_root(), zero_hashes()[TREE_DEPTH]);
+    }
+
+    #[test]
+    fn root_matches_naive_computation_and_proofs_verify() {
+        let mut m = Memory::new();
+        let addrs = [
+            0u64,
+            0x20,
+            0x1000,
+            0x7f00_0000_0000,
+            0xffff_ffff_ffff_ffe0,
+            0x1000_0000_0000_0040,
+        ];
+        let mut leaves = vec![];
+        for (i, &a) in addrs.iter().enumerate() {
+            let leaf = keccak256(&[i as u8]);
+            m.write(a, &leaf);
+            leaves.push((a, leaf));
+        }
+        let root = m.merkle_root();
+        assert_eq!(root, naive_root(&leaves));
+        for &a in &addrs {
+            assert_eq!(verify(&m.merkle_proof(a), a), root);
+        }
+        // Proof of an absent page and of a zero leaf in a present page.
+        assert_eq!(verify(&m.merkle_proof(0x5555_0000), 0x5555_0000), root);
+        assert_eq!(verify(&m.merkle_proof(0x40), 0x40), root);
+    }
+
+    #[test]
+    fn rerooting_after_writes_tracks_changes() {
+        let mut m = Memory::new();
+        m.write(0x100, &[1; 100]);
+        let r1 = m.merkle_root();
+        m.write_le(0x11e, 8, 0xdead_beef_0102_0304); // crosses a leaf boundary
+        let r2 = m.merkle_root();
+        assert_ne!(r1, r2);
+        let mut fresh = Memory::new();
+        let mut all = [0u8; 0x200];
+        m.read(0, &mut all);
+        fresh.write(0, &all);
+        assert_eq!(fresh.merkle_root(), r2);
+        assert_eq!(m.read_le(0x11e, 8), 0xdead_beef_0102_0304);
+        assert_eq!(m.read_le(0x11e, 3), 0x02_0304);
+    }
+
+    #[test]
+    fn reads_and_writes_cross_pages_and_wrap() {
+        let mut m = Memory::new();
+        m.write_le(0xffd, 8, 0x0807_0605_0403_0201);
+        assert_eq!(m.read_le(0xffd, 8), 0x0807_0605_0403_0201);
+        assert_eq!(m.page_count(), 2);
+        m.write(u64::MAX - 1, &[9, 9, 9, 9]);
+        let mut b = [0u8; 4];
+        m.read(u64::MAX - 1, &mut b);
+        assert_eq!(b, [9; 4]);
+        let mut z = [1u8; 4];
+        m.read(0x9999_0000, &mut z);
+        assert_eq!(z, [0; 4]);
+    }
+}

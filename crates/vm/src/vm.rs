@@ -1,0 +1,759 @@
+//! The interpreter: executes one RV64IMA instruction per step, exactly as the onchain step does, and
+//! optionally records the memory proofs that step needs.
+
+use crate::error::VmError;
+use crate::hash::Hash;
+use crate::memory::MEMORY_PROOF_SIZE;
+use crate::oracle::{NoOracle, PreimageOracle};
+use crate::state::{State, WITNESS_SIZE};
+use std::io::Write;
+
+/// Where the guest's stdout or stderr goes.
+pub enum Output {
+    /// Dropped.
+    Discard,
+    /// Collected in memory.
+    Capture(Vec<u8>),
+    /// Written to a writer.
+    Writer(Box<dyn Write + Send>),
+}
+
+/// The preimage a step read: what the onchain oracle must hold before the step can be proven.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreimageWitness {
+    /// The key as the state holds it (local keys are not localized).
+    pub key: Hash,
+    /// The value with its 8-byte big-endian length prefix.
+    pub value: Vec<u8>,
+    /// The offset the step read from.
+    pub offset: u64,
+}
+
+/// Everything needed to prove one step onchain.
+#[derive(Clone, Debug)]
+pub struct StepWitness {
+    /// The pre-state witness.
+    pub state: [u8; WITNESS_SIZE],
+    /// Memory proofs in their slots (fetch, load/store/syscall, right-hand leaf, ...).
+    pub proof: Vec<u8>,
+    /// The preimage part the step read, if it read one.
+    pub preimage: Option<PreimageWitness>,
+}
+
+/// Largest guest write forwarded to stdout/stderr in one syscall (the step itself succeeds regardless).
+const MAX_FORWARDED_OUTPUT: u64 = 1 << 30;
+/// Largest buffered, incomplete hint.
+const MAX_HINT_BUFFER: usize = 1 << 30;
+
+/// The fault proof VM: a state, a preimage oracle and the guest's output.
+pub struct Vm<O: PreimageOracle = NoOracle> {
+    /// The machine state.
+    pub state: State,
+    oracle: O,
+    stdout: Output,
+    stderr: Output,
+    last_preimage_key: Hash,
+    /// The last preimage fetched, with its length prefix.
+    last_preimage: Option<Vec<u8>>,
+    /// The preimage offset read this step, or u64::MAX if none.
+    last_preimage_offset: u64,
+    proofs: Vec<[u8; MEMORY_PROOF_SIZE]>,
+    proof_addrs: Vec<u64>,
+}
+
+impl Vm<NoOracle> {
+    /// A VM without a preimage oracle; guest output is discarded.
+    pub fn new(state: State) -> Self {
+        Vm::with_oracle(state, NoOracle)
+    }
+}
+
+/// Sign-extends the low 32 bits.
+#[inline(always)]
+fn sext32(v: u64) -> u64 {
+    v as u32 as i32 as i64 as u64
+}
+
+impl<O: PreimageOracle> Vm<O> {
+    /// A VM reading preimages from `oracle`; guest output is discarded.
+    pub fn with_oracle(state: State, oracle: O) -> Self {
+        Vm {
+            state,
+            oracle,
+            stdout: Output::Discard,
+            stderr: Output::Discard,
+            last_preimage_key: [0; 32],
+            last_preimage: None,
+            last_preimage_offset: u64::MAX,
+            proofs: Vec::new(),
+            proof_addrs: Vec::new(),
+        }
+    }
+
+    /// Collects the guest's stdout and stderr in memory.
+    pub fn capture_output(&mut self) {
+        self.stdout = Output::Capture(Vec::new());
+        self.stderr = Output::Capture(Vec::new());
+    }
+
+    /// Sends the guest's stdout and stderr to writers.
+    pub fn set_output(&mut self, stdout: Output, stderr: Output) {
+        self.stdout = stdout;
+        self.stderr = stderr;
+    }
+
+    /// Captured stdout (empty unless capturing).
+    pub fn stdout(&self) -> &[u8] {
+        match &self.stdout {
+            Output::Capture(v) => v,
+            _ => &[],
+        }
+    }
+
+    /// Captured stderr (empty unless capturing).
+    pub fn stderr(&self) -> &[u8] {
+        match &self.stderr {
+            Output::Capture(v) => v,
+            _ => &[],
+        }
+    }
+
+    /// The oracle.
+    pub fn oracle_mut(&mut self) -> &mut O {
+        &mut self.oracle
+    }
+
+    /// The last preimage fetched (with its length prefix), if any.
+    pub fn last_preimage(&self) -> Option<&[u8]> {
+        self.last_preimage.as_deref()
+    }
+
+    /// Whether the last step read preimage data.
+    pub fn last_step_read_preimage(&self) -> bool {
+        self.last_preimage_offset != u64::MAX
+    }
+
+    /// Executes one instruction (nothing happens once the program has exited). On error the state is
+    /// unchanged except for memory written before the failing access (never by the reference's rules).
+    pub fn step(&mut self) -> Result<(), VmError> {
+        self.last_preimage_offset = u64::MAX;
+        self.run_step::<false>()
+    }
+
+    /// Executes up to `n` instructions, stopping early when the program exits. Returns the steps run.
+    pub fn run(&mut self, n: u64) -> Result<u64, VmError> {
+        let start = self.state.step;
+        for _ in 0..n {
+            if self.state.exited {
+                break;
+            }
+            self.step()?;
+        }
+        Ok(self.state.step - start)
+    }
+
+    /// Executes one instruction and returns what is needed to prove it onchain.
+    pub fn step_with_proof(&mut self) -> Result<StepWitness, VmError> {
+        let root = self.state.memory.merkle_root();
+        let witness = self.state.witness_with_root(&root);
+        self.proofs.clear();
+        self.proof_addrs.clear();
+        self.last_preimage_offset = u64::MAX;
+        self.run_step::<true>()?;
+        let mut proof = Vec::with_capacity(self.proofs.len() * MEMORY_PROOF_SIZE);
+        for p in &self.proofs {
+            proof.extend_from_slice(p);
+        }
+        let preimage = match (&self.last_preimage, self.last_preimage_offset) {
+            (Some(value), offset) if offset != u64::MAX => Some(PreimageWitness {
+                key: self.last_preimage_key,
+                value: value.clone(),
+                offset,
+            }),
+            _ => None,
+        };
+        Ok(StepWitness {
+            state: witness,
+            proof,
+            preimage,
+        })
+    }
+
+    fn run_step<const PROOF: bool>(&mut self) -> Result<(), VmError> {
+        if self.state.exited {
+            return Ok(());
+        }
+        self.state.step += 1;
+        let result = self.execute::<PROOF>();
+        if result.is_err() {
+            self.state.step -= 1;
+        }
+        result
+    }
+
+    /// Records the proof of the leaf at `addr` (32-aligned) in `slot`, as the onchain step reads it.
+    #[inline(always)]
+    fn track<const PROOF: bool>(&mut self, addr: u64, slot: usize) {
+        if !PROOF {
+            return;
+        }
+        if slot < self.proof_addrs.len() {
+            // A slot read again must be the same leaf (the AMO store re-reads its load's left leaf).
+            debug_assert_eq!(
+                self.proof_addrs[slot], addr,
+                "proof slot {slot} reused for another leaf"
+            );
+            return;
+        }
+        debug_assert_eq!(
+            slot,
+            self.proof_addrs.len(),
+            "proof slots must be filled in order"
+        );
+        let proof = self.state.memory.merkle_proof(addr);
+        self.proofs.push(proof);
+        self.proof_addrs.push(addr);
+    }
+
+    #[inline(always)]
+    fn load<const PROOF: bool>(
+        &mut self,
+        addr: u64,
+        size: u64,
+        signed: bool,
+        left: usize,
+        right: usize,
+    ) -> u64 {
+        if PROOF {
+            self.track::<PROOF>(addr & !31, left);
+            let last = addr.wrapping_add(size - 1) & !31;
+            if last != addr & !31 {
+                self.track::<PROOF>(last, right);
+            }
+        }
+        let v = self.state.memory.read_le(addr, size as usize);
+        if signed && size < 8 {
+            let shift = 64 - 8 * size;
+            (((v << shift) as i64) >> shift) as u64
+        } else {
+            v
+        }
+    }
+
+    /// Stores the low `size` bytes (at most 16) of `value` at `addr`, proving the left leaf in `left`
+    /// and, for an access crossing into the next leaf, the right leaf (after the left write) in `right`.
+    #[inline(always)]
+    fn store<const PROOF: bool>(
+        &mut self,
+        addr: u64,
+        size: u64,
+        value: u128,
+        left: usize,
+        right: usize,
+    ) {
+        let bytes = value.to_le_bytes();
+        let left_addr = addr & !31;
+        let right_addr = addr.wrapping_add(size - 1) & !31;
+        if !PROOF {
+            if size <= 8 {
+                self.state
+                    .memory
+                    .write_le(addr, size as usize, value as u64);
+            } else {
+                self.state.memory.write(addr, &bytes[..size as usize]);
+            }
+            return;
+        }
+        self.track::<PROOF>(left_addr, left);
+        if left_addr == right_addr {
+            self.state.memory.write(addr, &bytes[..size as usize]);
+            return;
+        }
+        let left_len = left_addr.wrapping_add(32).wrapping_sub(addr) as usize;
+        self.state.memory.write(addr, &bytes[..left_len]);
+        self.track::<PROOF>(right_addr, right);
+        self.state
+            .memory
+            .write(right_addr, &bytes[left_len..size as usize]);
+    }
+
+    #[inline(always)]
+    fn set_reg(&mut self, rd: usize, v: u64) {
+        if rd != 0 {
+            self.state.regs[rd] = v;
+        }
+    }
+
+    #[inline(always)]
+    fn execute<const PROOF: bool>(&mut self) -> Result<(), VmError> {
+        let pc = self.state.pc;
+        if pc & 31 > 28 {
+            return Err(VmError::FetchCrossesLeaf { pc });
+        }
+        let instr = self.load::<PROOF>(pc, 4, false, 0, usize::MAX) as u32;
+        let opcode = instr & 0x7f;
+        let rd = ((instr >> 7) & 0x1f) as usize;
+        let funct3 = (instr >> 12) & 7;
+        let rs1 = ((instr >> 15) & 0x1f) as usize;
+        let rs2 = ((instr >> 20) & 0x1f) as usize;
+        let funct7 = instr >> 25;
+        let imm_i = ((instr as i32) >> 20) as i64 as u64;
+        let next = pc.wrapping_add(4);
+        let regs = self.state.regs;
+        let (a, b) = (regs[rs1], regs[rs2]);
+
+        match opcode {
+            0x03 => {
+                if funct3 == 7 {
+                    return Err(VmError::IllegalInstruction {
+                        pc,
+                        instr,
+                        reason: "reserved load encoding (funct3 = 7)",
+                        code: Some(0xf001ca11),
+                    });
+                }
+                let size = 1u64 << (funct3 & 3);
+                let v = self.load::<PROOF>(a.wrapping_add(imm_i), size, funct3 & 4 == 0, 1, 2);
+                self.set_reg(rd, v);
+                self.state.pc = next;
+            }
+            0x23 => {
+                let size = 1u64 << funct3;
+                if size > 8 {
+                    return Err(VmError::StoreTooLarge { pc, size });
+                }
+                let imm =
+                    ((((instr as i32) >> 25) << 5) | ((instr >> 7) & 0x1f) as i32) as i64 as u64;
+                self.store::<PROOF>(a.wrapping_add(imm), size, b as u128, 1, 2);
+                self.state.pc = next;
+            }
+            0x63 => {
+                let taken = match funct3 {
+                    0 => a == b,
+                    1 => a != b,
+                    4 => (a as i64) < (b as i64),
+                    5 => (a as i64) >= (b as i64),
+                    6 => a < b,
+                    7 => a >= b,
+                    _ => false,
+                };
+                self.state.pc = if taken {
+                    let imm = ((((instr as i32) >> 31) << 12) as u32
+                        | ((instr >> 7) & 1) << 11
+                        | ((instr >> 25) & 0x3f) << 5
+                        | ((instr >> 8) & 0xf) << 1) as i32 as i64
+                        as u64;
+                    pc.wrapping_add(imm)
+                } else {
+                    next
+                };
+            }
+            0x13 => {
+                let shamt = imm_i & 0x3f;
+                let v = match funct3 {
+                    0 => a.wrapping_add(imm_i),
+                    1 => a << shamt,
+                    2 => ((a as i64) < (imm_i as i64)) as u64,
+                    3 => (a < imm_i) as u64,
+                    4 => a ^ imm_i,
+                    5 => match imm_i >> 6 {
+                        0 => a >> shamt,
+                        0x10 => ((a as i64) >> shamt) as u64,
+                        _ => 0,
+                    },
+                    6 => a | imm_i,
+                    _ => a & imm_i,
+                };
+                self.set_reg(rd, v);
+                self.state.pc = next;
+            }
+            0x1b => {
+                let shamt = imm_i & 0x1f;
+                let v = match funct3 {
+                    0 => sext32(a.wrapping_add(imm_i)),
+                    1 => sext32(a << shamt),
+                    5 => match imm_i >> 5 {
+                        0 => sext32(((a as u32) >> shamt) as u64),
+                        0x20 => ((a as u32 as i32) >> shamt) as i64 as u64,
+                        _ => 0,
+                    },
+                    _ => 0,
+                };
+                self.set_reg(rd, v);
+                self.state.pc = next;
+            }
+            0x33 => {
+                let v = if funct7 == 1 {
+                    match funct3 {
+                        0 => a.wrapping_mul(b),
+                        1 => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
+                        2 => ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64,
+                        3 => ((a as u128 * b as u128) >> 64) as u64,
+                        4 => match b {
+                            0 => u64::MAX,
+                            _ => (a as i64).wrapping_div(b as i64) as u64,
+                        },
+                        5 => a.checked_div(b).unwrap_or(u64::MAX),
+                        6 => match b {
+                            0 => a,
+                            _ => (a as i64).wrapping_rem(b as i64) as u64,
+                        },
+                        _ => a.checked_rem(b).unwrap_or(a),
+                    }
+                } else {
+                    match funct3 {
+                        0 => match funct7 {
+                            0 => a.wrapping_add(b),
+                            0x20 => a.wrapping_sub(b),
+                            _ => 0,
+                        },
+                        1 => a << (b & 0x3f),
+                        2 => ((a as i64) < (b as i64)) as u64,
+                        3 => (a < b) as u64,
+                        4 => a ^ b,
+                        5 => match funct7 {
+                            0 => a >> (b & 0x3f),
+                            0x20 => ((a as i64) >> (b & 0x3f)) as u64,
+                            _ => 0,
+                        },
+                        6 => a | b,
+                        _ => a & b,
+                    }
+                };
+                self.set_reg(rd, v);
+                self.state.pc = next;
+            }
+            0x3b => {
+                let v = if funct7 == 1 {
+                    // The zero test looks at all 64 bits of rs2; a zero low half then divides by zero with
+                    // EVM semantics (result 0), as the reference does.
+                    let (sa, sb) = (sext32(a) as i64, sext32(b) as i64);
+                    let (ua, ub) = (a & 0xffff_ffff, b & 0xffff_ffff);
+                    match funct3 {
+                        0 => sext32(ua.wrapping_mul(ub)),
+                        4 if b == 0 => u64::MAX,
+                        4 => sext32(sa.checked_div(sb).unwrap_or(0) as u64),
+                        5 if b == 0 => u64::MAX,
+                        5 => sext32(ua.checked_div(ub).unwrap_or(0)),
+                        6 if b == 0 => sext32(a),
+                        6 => sext32(sa.checked_rem(sb).unwrap_or(0) as u64),
+                        7 if b == 0 => sext32(a),
+                        7 => sext32(ua.checked_rem(ub).unwrap_or(0)),
+                        _ => 0,
+                    }
+                } else {
+                    let shamt = b & 0x1f;
+                    match funct3 {
+                        0 => match funct7 {
+                            0 => sext32(a.wrapping_add(b)),
+                            0x20 => sext32(a.wrapping_sub(b)),
+                            _ => 0,
+                        },
+                        1 => sext32(a << shamt),
+                        5 => match funct7 {
+                            0 => sext32(((a as u32) >> shamt) as u64),
+                            0x20 => ((a as u32 as i32) >> shamt) as i64 as u64,
+                            _ => 0,
+                        },
+                        _ => 0,
+                    }
+                };
+                self.set_reg(rd, v);
+                self.state.pc = next;
+            }
+            0x37 => {
+                self.set_reg(rd, (instr & 0xffff_f000) as i32 as i64 as u64);
+                self.state.pc = next;
+            }
+            0x17 => {
+                self.set_reg(
+                    rd,
+                    pc.wrapping_add((instr & 0xffff_f000) as i32 as i64 as u64),
+                );
+                self.state.pc = next;
+            }
+            0x6f => {
+                let imm = ((((instr as i32) >> 31) << 20) as u32
+                    | (instr & 0x000f_f000)
+                    | ((instr >> 20) & 1) << 11
+                    | ((instr >> 21) & 0x3ff) << 1) as i32 as i64 as u64;
+                let target = pc.wrapping_add(imm);
+                if target & 3 != 0 {
+                    return Err(VmError::UnalignedJump { pc, target });
+                }
+                self.set_reg(rd, next);
+                self.state.pc = target;
+            }
+            0x67 => {
+                let target = a.wrapping_add(imm_i) & !1;
+                if target & 3 != 0 {
+                    return Err(VmError::UnalignedJump { pc, target });
+                }
+                self.set_reg(rd, next);
+                self.state.pc = target;
+            }
+            0x73 => {
+                match funct3 {
+                    0 if instr >> 20 == 0 => self.syscall::<PROOF>(pc)?,
+                    0 => {} // EBREAK and the rest of SYSTEM: ignored
+                    1 => {
+                        if a | regs[rd] != 0 {
+                            return Err(VmError::IllegalInstruction {
+                                pc,
+                                instr,
+                                reason: "only a no-op CSRRW (rd and rs1 holding 0) is supported",
+                                code: None,
+                            });
+                        }
+                    }
+                    _ => self.set_reg(rd, 0), // CSRs read as zero
+                }
+                self.state.pc = next;
+            }
+            0x2f => self.atomic::<PROOF>(pc, instr, rd, funct3, funct7, a, b)?,
+            0x0f | 0x07 | 0x27 | 0x53 => self.state.pc = next, // fences and floating point: no-ops
+            _ => return Err(VmError::UnknownOpcode { pc, instr, opcode }),
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn atomic<const PROOF: bool>(
+        &mut self,
+        pc: u64,
+        instr: u32,
+        rd: usize,
+        funct3: u32,
+        funct7: u32,
+        addr: u64,
+        rs2_value: u64,
+    ) -> Result<(), VmError> {
+        let size = 1u64 << funct3;
+        if !(4..=8).contains(&size) {
+            return Err(VmError::BadAtomicSize { pc, size });
+        }
+        if addr & 3 != 0 {
+            return Err(VmError::UnalignedAtomic { pc, addr });
+        }
+        let op = funct7 >> 2;
+        match op {
+            0x2 => {
+                let v = self.load::<PROOF>(addr, size, true, 1, 2);
+                self.set_reg(rd, v);
+                self.state.load_reservation = addr;
+            }
+            0x3 => {
+                let mut result = 1;
+                if addr == self.state.load_reservation {
+                    self.store::<PROOF>(addr, size, rs2_value as u128, 1, 2);
+                    result = 0;
+                }
+                self.set_reg(rd, result);
+                self.state.load_reservation = 0;
+            }
+            _ => {
+                let value = if size == 4 {
+                    sext32(rs2_value)
+                } else {
+                    rs2_value
+                };
+                let old = self.load::<PROOF>(addr, size, true, 1, 2);
+                let new = match op {
+                    0x00 => old.wrapping_add(value),
+                    0x01 => value,
+                    0x04 => old ^ value,
+                    0x08 => old | value,
+                    0x0c => old & value,
+                    0x10 => (value as i64).min(old as i64) as u64,
+                    0x14 => (value as i64).max(old as i64) as u64,
+                    0x18 => value.min(old),
+                    0x1c => value.max(old),
+                    _ => return Err(VmError::UnknownAtomicOp { pc, op }),
+                };
+                // The right leaf is proven again (slot 3) because the left write changed the root.
+                self.store::<PROOF>(addr, size, new as u128, 1, 3);
+                self.set_reg(rd, old);
+            }
+        }
+        let _ = instr;
+        self.state.pc = pc.wrapping_add(4);
+        Ok(())
+    }
+
+    fn syscall<const PROOF: bool>(&mut self, pc: u64) -> Result<(), VmError> {
+        let r = self.state.regs;
+        let (a0, a1, a2) = (r[10], r[11], r[12]);
+        let number = r[17];
+        let (ret, errno) = match number {
+            93 | 94 => {
+                self.state.exit_code = a0 as u8;
+                self.state.exited = true;
+                return Ok(());
+            }
+            214 => (1 << 30, 0),
+            222 => {
+                let (flags, fd) = (r[13], r[14]);
+                if flags & 0x20 == 0 || fd != u64::MAX {
+                    (u64::MAX, 0x4d)
+                } else if a0 == 0 {
+                    let mut length = a1;
+                    if length & 4095 != 0 {
+                        length = length.wrapping_add(4096 - (length & 4095));
+                    }
+                    let addr = self.state.heap;
+                    self.state.heap = addr.wrapping_add(length);
+                    (addr, 0)
+                } else {
+                    (a0, 0)
+                }
+            }
+            63 => match a0 {
+                0 => (0, 0),
+                3 => (a2, 0),
+                5 => (self.read_preimage::<PROOF>(pc, a1, a2)?, 0),
+                _ => (u64::MAX, 0x4d),
+            },
+            64 => match a0 {
+                1 | 2 => {
+                    self.forward_output(a0, a1, a2)?;
+                    (a2, 0)
+                }
+                4 => {
+                    self.write_hint(pc, a1, a2)?;
+                    (a2, 0)
+                }
+                6 => (self.write_preimage_key::<PROOF>(a1, a2), 0),
+                _ => (u64::MAX, 0x4d),
+            },
+            25 => match (a1, a0) {
+                (1, 0..=6) => (0, 0),
+                (3, 0 | 3 | 5) => (0, 0),
+                (3, 1 | 2 | 4 | 6) => (1, 0),
+                (1 | 3, _) => (u64::MAX, 0x4d),
+                _ => (u64::MAX, 0x16),
+            },
+            56 => (u64::MAX, 0xd),
+            113 => {
+                self.store::<PROOF>(a1, 16, 1337 | (42u128 << 64), 1, 2);
+                (0, 0)
+            }
+            220 => (1, 0),
+            163 => {
+                if a0 != 7 {
+                    return Err(VmError::UnrecognizedResource { pc, resource: a0 });
+                }
+                self.store::<PROOF>(a1, 16, 1024 | (1024u128 << 64), 1, 2);
+                (0, 0)
+            }
+            261 | 422 | 101 => return Err(VmError::UnsupportedSyscall { pc, number }),
+            _ => (0, 0),
+        };
+        self.set_reg(10, ret);
+        self.set_reg(11, errno);
+        Ok(())
+    }
+
+    fn forward_output(&mut self, fd: u64, addr: u64, count: u64) -> Result<(), VmError> {
+        let out = if fd == 1 {
+            &mut self.stdout
+        } else {
+            &mut self.stderr
+        };
+        if matches!(out, Output::Discard) {
+            return Ok(());
+        }
+        let mut buf = vec![0u8; count.min(MAX_FORWARDED_OUTPUT) as usize];
+        self.state.memory.read(addr, &mut buf);
+        match out {
+            Output::Capture(v) => v.extend_from_slice(&buf),
+            Output::Writer(w) => w.write_all(&buf)?,
+            Output::Discard => {}
+        }
+        Ok(())
+    }
+
+    fn write_hint(&mut self, pc: u64, addr: u64, count: u64) -> Result<(), VmError> {
+        if self.state.last_hint.len() as u64 + count > MAX_HINT_BUFFER as u64 {
+            return Err(VmError::Hint {
+                pc,
+                message: format!("hint of more than {MAX_HINT_BUFFER} bytes"),
+            });
+        }
+        let start = self.state.last_hint.len();
+        self.state.last_hint.resize(start + count as usize, 0);
+        self.state
+            .memory
+            .read(addr, &mut self.state.last_hint[start..]);
+        let mut consumed = 0;
+        let buf = &self.state.last_hint;
+        while buf.len() - consumed >= 4 {
+            let len = u32::from_be_bytes(buf[consumed..consumed + 4].try_into().unwrap()) as usize;
+            if len > buf.len() - consumed - 4 {
+                break;
+            }
+            let hint = &buf[consumed + 4..consumed + 4 + len];
+            self.oracle
+                .hint(hint)
+                .map_err(|message| VmError::Hint { pc, message })?;
+            consumed += 4 + len;
+        }
+        self.state.last_hint.drain(..consumed);
+        Ok(())
+    }
+
+    fn write_preimage_key<const PROOF: bool>(&mut self, addr: u64, count: u64) -> u64 {
+        let alignment = addr & 31;
+        let count = count.min(32 - alignment);
+        self.track::<PROOF>(addr - alignment, 1);
+        let n = count as usize;
+        let mut key = [0u8; 32];
+        key[..32 - n].copy_from_slice(&self.state.preimage_key[n..]);
+        self.state.memory.read(addr, &mut key[32 - n..]);
+        self.state.preimage_key = key;
+        self.state.preimage_offset = 0;
+        count
+    }
+
+    fn read_preimage<const PROOF: bool>(
+        &mut self,
+        pc: u64,
+        addr: u64,
+        count: u64,
+    ) -> Result<u64, VmError> {
+        let key = self.state.preimage_key;
+        let offset = self.state.preimage_offset;
+        if self.last_preimage.is_none() || key != self.last_preimage_key {
+            let value = self
+                .oracle
+                .get_preimage(&key)
+                .map_err(|message| VmError::Preimage { pc, key, message })?;
+            let mut prefixed = Vec::with_capacity(8 + value.len());
+            prefixed.extend_from_slice(&(value.len() as u64).to_be_bytes());
+            prefixed.extend_from_slice(&value);
+            self.last_preimage_key = key;
+            self.last_preimage = Some(prefixed);
+        }
+        let preimage = self.last_preimage.as_deref().unwrap_or_default();
+        let len = preimage.len() as u64;
+        if offset >= len {
+            return Err(VmError::PreimageOffsetOutOfBounds {
+                pc,
+                key,
+                offset,
+                len,
+            });
+        }
+        self.last_preimage_offset = offset;
+        let available = (len - offset).min(32);
+        let alignment = addr & 31;
+        let count = count.min(32 - alignment).min(available);
+        let start = offset as usize;
+        let mut data = [0u8; 32];
+        data[..count as usize].copy_from_slice(&preimage[start..start + count as usize]);
+        self.state.preimage_offset = offset + count;
+        self.track::<PROOF>(addr - alignment, 1);
+        self.state.memory.write(addr, &data[..count as usize]);
+        Ok(count)
+    }
+}
