@@ -1,0 +1,95 @@
+//! Minimal runtime: entry point, syscalls, panic handler, bump allocator.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::UnsafeCell;
+
+// The first instruction sets sp to a static stack in .bss, so QEMU and the VM
+// have identical registers from the second instruction on.
+core::arch::global_asm!(
+    r#"
+    .section .text._start, "ax", @progbits
+    .globl _start
+    .type _start, @function
+_start:
+    .option push
+    .option norelax
+    la      sp, __verdict_stack_top
+    .option pop
+    call    {main}
+    li      a7, 93
+    ecall
+1:  j       1b
+
+    .section .bss.verdict_stack, "aw", @nobits
+    .balign 16
+__verdict_stack_bottom:
+    .space  256 * 1024
+__verdict_stack_top:
+    "#,
+    main = sym rust_start,
+);
+
+extern "C" fn rust_start() -> u64 {
+    crate::main() as u64
+}
+
+pub fn write(fd: u64, buf: &[u8]) -> i64 {
+    let ret: i64;
+    unsafe {
+        core::arch::asm!("ecall",
+            inlateout("a0") fd as i64 => ret,
+            in("a1") buf.as_ptr(), in("a2") buf.len(), in("a7") 64u64,
+            options(nostack));
+    }
+    ret
+}
+
+pub fn exit(code: u8) -> ! {
+    unsafe {
+        core::arch::asm!("ecall", in("a0") code as u64, in("a7") 93u64, options(noreturn, nostack));
+    }
+}
+
+pub fn print(s: &str) {
+    write(1, s.as_bytes());
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    use core::fmt::Write;
+    struct Stderr;
+    impl Write for Stderr {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            write(2, s.as_bytes());
+            Ok(())
+        }
+    }
+    let _ = writeln!(Stderr, "panic: {info}");
+    exit(2)
+}
+
+/// A bump allocator over a static arena in .bss (never frees).
+struct Bump {
+    arena: UnsafeCell<[u8; ARENA_SIZE]>,
+    next: UnsafeCell<usize>,
+}
+const ARENA_SIZE: usize = 8 * 1024 * 1024;
+unsafe impl Sync for Bump {}
+
+unsafe impl GlobalAlloc for Bump {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let next = unsafe { &mut *self.next.get() };
+        let base = self.arena.get() as usize;
+        let start = (base + *next + layout.align() - 1) & !(layout.align() - 1);
+        let end = start + layout.size();
+        if end > base + ARENA_SIZE {
+            return core::ptr::null_mut();
+        }
+        *next = end - base;
+        start as *mut u8
+    }
+    unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+}
+
+#[global_allocator]
+static ALLOC: Bump = Bump { arena: UnsafeCell::new([0; ARENA_SIZE]), next: UnsafeCell::new(0) };

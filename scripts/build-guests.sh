@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Build every Verdict guest program into guests/build/<name>.elf.
+#
+#   C guests:    guests/c/<name>.c + the runtime in guests/c/rt/, built with
+#                riscv64-linux-gnu-gcc for rv64ima / lp64 without libc.
+#   Rust guest:  guests/rust/ (its own cargo workspace), built with Debian's
+#                rustc + rust-src (-Zbuild-std) for riscv64imac-unknown-none-elf
+#                with the C extension disabled, linked with rust-lld.
+#
+# Incremental: a guest is only rebuilt when one of its sources (or this script)
+# is newer than its ELF. Every ELF is checked to contain no compressed
+# instructions. Install the tools with scripts/install-deps.sh.
+#
+# Environment overrides: CROSS_PREFIX (default riscv64-linux-gnu-),
+# GUEST_RUSTC (/usr/bin/rustc), GUEST_CARGO (/usr/bin/cargo), RUST_LLD (path),
+# SKIP_RUST_GUEST=1 to build only the C guests.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SCRIPT="$ROOT/scripts/build-guests.sh"
+OUT="$ROOT/guests/build"
+CDIR="$ROOT/guests/c"
+RDIR="$ROOT/guests/rust"
+CROSS_PREFIX="${CROSS_PREFIX:-riscv64-linux-gnu-}"
+CC="${CROSS_PREFIX}gcc"
+OBJDUMP="${CROSS_PREFIX}objdump"
+GUEST_RUSTC="${GUEST_RUSTC:-/usr/bin/rustc}"
+GUEST_CARGO="${GUEST_CARGO:-/usr/bin/cargo}"
+RUST_TARGET=riscv64imac-unknown-none-elf
+CFLAGS=(-march=rv64ima -mabi=lp64 -nostdlib -static -no-pie -O2
+        -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns
+        -fno-stack-protector -Wall -Wextra -Werror -Wl,--build-id=none)
+
+die() { echo "build-guests: error: $*" >&2; exit 1; }
+need() { # need <command> <debian package>
+    command -v "$1" >/dev/null 2>&1 \
+        || die "'$1' not found (Debian package '$2'); run scripts/install-deps.sh"
+}
+
+# newer_than <target> <files...>: true if target is missing or older than any file
+newer_than() {
+    local t="$1"; shift
+    [[ -e "$t" ]] || return 0
+    local f
+    for f in "$@"; do [[ "$f" -nt "$t" ]] && return 0; done
+    return 1
+}
+
+# Fail if the ELF contains any 16-bit (compressed) instruction.
+check_no_rvc() {
+    local elf="$1" bad
+    bad="$("$OBJDUMP" -d "$elf" | grep -P '^\s*[0-9a-f]+:\t[0-9a-f]{4}\s+\t' | head -n 5 || true)"
+    if [[ -n "$bad" ]]; then
+        echo "$bad" >&2
+        die "$elf contains compressed (RVC) instructions"
+    fi
+}
+
+mkdir -p "$OUT"
+built=0; uptodate=0
+
+# ---------------------------------------------------------------- C guests
+need "$CC" gcc-riscv64-linux-gnu
+need "$OBJDUMP" binutils-riscv64-linux-gnu
+shopt -s nullglob
+RT_SOURCES=("$CDIR"/rt/*)
+for src in "$CDIR"/*.c; do
+    name="$(basename "$src" .c)"
+    elf="$OUT/$name.elf"
+    if newer_than "$elf" "$src" "${RT_SOURCES[@]}" "$SCRIPT"; then
+        "$CC" "${CFLAGS[@]}" -o "$elf.tmp" "$CDIR/rt/start.S" "$CDIR/rt/rt.c" "$src" \
+            || die "compiling $src failed"
+        check_no_rvc "$elf.tmp"
+        mv -f "$elf.tmp" "$elf"
+        echo "built     guests/build/$name.elf"
+        built=$((built + 1))
+    else
+        echo "up to date guests/build/$name.elf"
+        uptodate=$((uptodate + 1))
+    fi
+done
+
+# ---------------------------------------------------------------- Rust guest
+if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
+    elf="$OUT/rust-compute.elf"
+    mapfile -t rust_sources < <(find "$RDIR" -path "$RDIR/target" -prune -o -type f \
+        \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print)
+    if newer_than "$elf" "${rust_sources[@]}" "$SCRIPT"; then
+        [[ -x "$GUEST_RUSTC" ]] || die "$GUEST_RUSTC not found (Debian package 'rustc-web'); run scripts/install-deps.sh"
+        [[ -x "$GUEST_CARGO" ]] || die "$GUEST_CARGO not found (Debian package 'cargo-web'); run scripts/install-deps.sh"
+        src_root="$("$GUEST_RUSTC" --print sysroot)/lib/rustlib/src/rust/library"
+        [[ -d "$src_root/core" ]] || die "rust library sources not found at $src_root (Debian package 'rust-web-src'); run scripts/install-deps.sh"
+        # rust-lld: $RUST_LLD, else the rustup toolchain's, else Debian's /usr/bin/rust-lld
+        lld="${RUST_LLD:-}"
+        if [[ -z "$lld" ]] && command -v rustc >/dev/null 2>&1; then
+            host="$(cd "$ROOT" && rustc -vV | sed -n 's/^host: //p')"
+            cand="$(cd "$ROOT" && rustc --print sysroot)/lib/rustlib/$host/bin/rust-lld"
+            [[ -x "$cand" ]] && lld="$cand"
+        fi
+        [[ -z "$lld" && -x /usr/bin/rust-lld ]] && lld=/usr/bin/rust-lld
+        [[ -n "$lld" && -x "$lld" ]] || die "rust-lld not found (rustup toolchain's lib/rustlib/<host>/bin/rust-lld or Debian package 'rust-web-llvm'); set RUST_LLD"
+        # Disabling 'c' alone is not enough with newer LLVM: 'c' implies 'zca'.
+        (cd "$RDIR" && \
+            RUSTC_BOOTSTRAP=1 RUSTC="$GUEST_RUSTC" \
+            RUSTFLAGS="-C target-feature=-c,-zca -C linker=$lld" \
+            CARGO_TARGET_DIR="$OUT/rust-target" \
+            "$GUEST_CARGO" build --quiet --release --target "$RUST_TARGET" -Zbuild-std=core,alloc) \
+            || die "building the Rust guest failed"
+        check_no_rvc "$OUT/rust-target/$RUST_TARGET/release/rust-compute"
+        cp -f "$OUT/rust-target/$RUST_TARGET/release/rust-compute" "$elf.tmp"
+        mv -f "$elf.tmp" "$elf"
+        echo "built     guests/build/rust-compute.elf"
+        built=$((built + 1))
+    else
+        echo "up to date guests/build/rust-compute.elf"
+        uptodate=$((uptodate + 1))
+    fi
+fi
+
+echo "build-guests: $built built, $uptodate up to date, in guests/build/"
