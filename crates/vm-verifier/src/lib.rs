@@ -1,3 +1,87 @@
 //! Stateless verifier of a single RISC-V FPVM step (the onchain `step` in Rust).
+//!
+//! Given the 362-byte pre-state witness, the memory proofs of the step and the preimage oracle,
+//! [`step`] computes the post-state hash exactly as the OP Stack's Asterisc VM contract
+//! (`RISCV.sol`, mirrored by `rvgo/slow/vm.go`) does, or says why that contract would revert.
+//!
+//! Memory proofs come in 1920-byte slots (a 32-byte leaf then 59 sibling hashes, bottom-up):
+//! slot 0 proves the instruction fetch, slot 1 the data leaf, slot 2 the right-hand leaf of an
+//! access crossing a 32-byte boundary, and slot 3 the right-hand leaf of an AMO store (proven
+//! again after the left leaf was written).
 #![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 extern crate alloc;
+
+mod error;
+mod exec;
+mod memory;
+mod oracle;
+mod sha256;
+mod state;
+
+pub use error::{codes, OracleError, StepError};
+pub use oracle::{
+    localize_key, NoPreimages, PreimageOracle, PreimagePart, PreimageStore, StepContext,
+};
+pub use state::state_hash;
+
+use tiny_keccak::{Hasher, Keccak};
+
+/// Size of the state witness in bytes.
+pub const WITNESS_SIZE: usize = 362;
+
+/// Size of one memory proof in bytes: the 32-byte leaf and 59 sibling hashes.
+pub const MEMORY_PROOF_SIZE: usize = 1920;
+
+/// keccak256 of `data`.
+pub(crate) fn keccak256(data: &[u8]) -> [u8; 32] {
+    let mut k = Keccak::v256();
+    k.update(data);
+    let mut out = [0u8; 32];
+    k.finalize(&mut out);
+    out
+}
+
+/// keccak256 of `a ++ b`.
+pub(crate) fn keccak256_pair(a: &[u8], b: &[u8]) -> [u8; 32] {
+    let mut k = Keccak::v256();
+    k.update(a);
+    k.update(b);
+    let mut out = [0u8; 32];
+    k.finalize(&mut out);
+    out
+}
+
+/// Executes one step: returns the post-state hash exactly as the onchain step does, or the
+/// reason it reverts.
+pub fn step(
+    witness: &[u8],
+    proof: &[u8],
+    ctx: &StepContext,
+    oracle: &(impl PreimageOracle + ?Sized),
+) -> Result<[u8; 32], StepError> {
+    step_witness(witness, proof, ctx, oracle).map(|post| state_hash(&post))
+}
+
+/// Same as [`step`], but also returns the full 362-byte post-state witness (useful for
+/// debugging and tests).
+pub fn step_witness(
+    witness: &[u8],
+    proof: &[u8],
+    ctx: &StepContext,
+    oracle: &(impl PreimageOracle + ?Sized),
+) -> Result<[u8; WITNESS_SIZE], StepError> {
+    let witness: &[u8; WITNESS_SIZE] = witness
+        .try_into()
+        .map_err(|_| StepError::WitnessLength { len: witness.len() })?;
+    let pre = state::State::decode(witness);
+    if pre.exited != 0 {
+        // An exited VM stays as it is; its witness is returned byte for byte.
+        return Ok(*witness);
+    }
+    let mut machine = exec::Step::new(pre, proof, ctx, oracle);
+    machine.run()?;
+    Ok(machine.into_state().encode())
+}
