@@ -1,1 +1,34 @@
-fn main() {}
+//! `verdict`: the command line of Verdict, an independent fault proof system for OP Stack rollups.
+
+mod vm;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "verdict",
+    version,
+    about = "Verdict: an independent fault proof system for OP Stack rollups"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The RISC-V fault proof VM (Asterisc-compatible command line).
+    #[command(subcommand)]
+    Vm(vm::VmCommand),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Vm(cmd) => cmd.run(),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -7,6 +7,7 @@ pub mod files;
 pub mod hash;
 pub mod memory;
 pub mod oracle;
+pub mod process_oracle;
 pub mod state;
 pub mod vm;
 

@@ -1,0 +1,30 @@
+//! `verdict vm ...`: load-elf, run and witness, with the flags op-challenger passes to Asterisc.
+
+mod load_elf;
+mod run;
+mod step_matcher;
+mod witness;
+
+use clap::Subcommand;
+
+/// The VM subcommands.
+#[derive(Subcommand)]
+pub enum VmCommand {
+    /// Load an ELF file into an initial VM state.
+    LoadElf(load_elf::LoadElfArgs),
+    /// Run the VM from a state, writing proofs, snapshots and the final state.
+    Run(run::RunArgs),
+    /// Print the witness and state hash of a state.
+    Witness(witness::WitnessArgs),
+}
+
+impl VmCommand {
+    /// Runs the subcommand.
+    pub fn run(self) -> anyhow::Result<()> {
+        match self {
+            VmCommand::LoadElf(args) => load_elf::run(args),
+            VmCommand::Run(args) => run::run(args),
+            VmCommand::Witness(args) => witness::run(args),
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Step patterns: `never`, `always`, `=N` (at step N) and `%N` (every N steps).
+
+use std::str::FromStr;
+
+/// When something happens during a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepMatcher {
+    /// Never.
+    Never,
+    /// At every step.
+    Always,
+    /// At exactly this step.
+    At(u64),
+    /// At every step that is a multiple of this.
+    Every(u64),
+}
+
+impl FromStr for StepMatcher {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let number = |n: &str| {
+            n.parse::<u64>()
+                .map_err(|_| format!("invalid step pattern {s:?}: {n:?} is not a step number"))
+        };
+        match s {
+            "" | "never" => Ok(StepMatcher::Never),
+            "always" => Ok(StepMatcher::Always),
+            _ if s.starts_with('=') => Ok(StepMatcher::At(number(&s[1..])?)),
+            _ if s.starts_with('%') => match number(&s[1..])? {
+                0 => Err(format!("invalid step pattern {s:?}: %0 matches nothing")),
+                n => Ok(StepMatcher::Every(n)),
+            },
+            _ => Err(format!(
+                "invalid step pattern {s:?}: expected never, always, =N or %N"
+            )),
+        }
+    }
+}
+
+impl StepMatcher {
+    /// Whether the pattern matches `step`.
+    pub fn matches(self, step: u64) -> bool {
+        match self {
+            StepMatcher::Never => false,
+            StepMatcher::Always => true,
+            StepMatcher::At(n) => step == n,
+            StepMatcher::Every(n) => step % n == 0,
+        }
+    }
+
+    /// The first step at or after `step` that matches, if any.
+    pub fn next_match(self, step: u64) -> Option<u64> {
+        match self {
+            StepMatcher::Never => None,
+            StepMatcher::Always => Some(step),
+            StepMatcher::At(n) => (n >= step).then_some(n),
+            StepMatcher::Every(n) => step.div_ceil(n).checked_mul(n),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_matches() {
+        assert_eq!("never".parse(), Ok(StepMatcher::Never));
+        assert_eq!("=42".parse(), Ok(StepMatcher::At(42)));
+        assert_eq!("%1000".parse(), Ok(StepMatcher::Every(1000)));
+        assert!("%0".parse::<StepMatcher>().is_err());
+        assert!("=x".parse::<StepMatcher>().is_err());
+        assert!("sometimes".parse::<StepMatcher>().is_err());
+        assert!(StepMatcher::Every(10).matches(20));
+        assert_eq!(StepMatcher::Every(10).next_match(21), Some(30));
+        assert_eq!(StepMatcher::Every(10).next_match(20), Some(20));
+        assert_eq!(StepMatcher::At(5).next_match(6), None);
+        assert_eq!(StepMatcher::Always.next_match(6), Some(6));
+    }
+}
