@@ -70,35 +70,41 @@ impl Mem {
         self.leaves.get(&index).copied().unwrap_or([0u8; 32])
     }
 
-    /// Hash of the node at `level` (0 = leaf) with index `idx` at that level.
-    fn node(&self, z: &[[u8; 32]], level: usize, idx: u64) -> [u8; 32] {
-        let lo = idx << level;
-        let hi = (idx + 1) << level;
-        if self.leaves.range(lo..hi).next().is_none() {
-            return z[level];
+    /// Hashes of all non-empty nodes, per level (0 = leaves).
+    fn levels(&self) -> (Vec<[u8; 32]>, Vec<BTreeMap<u64, [u8; 32]>>) {
+        let z = zero_hashes();
+        let mut levels = vec![self.leaves.clone()];
+        for level in 0..DEPTH {
+            let below = &levels[level];
+            let mut next = BTreeMap::new();
+            for &idx in below.keys() {
+                let parent = idx >> 1;
+                if next.contains_key(&parent) {
+                    continue;
+                }
+                let l = below.get(&(parent * 2)).unwrap_or(&z[level]);
+                let r = below.get(&(parent * 2 + 1)).unwrap_or(&z[level]);
+                next.insert(parent, keccak(&[l, r]));
+            }
+            levels.push(next);
         }
-        if level == 0 {
-            return self.leaf(idx);
-        }
-        let l = self.node(z, level - 1, idx * 2);
-        let r = self.node(z, level - 1, idx * 2 + 1);
-        keccak(&[&l, &r])
+        (z, levels)
     }
 
     pub fn root(&self) -> [u8; 32] {
-        let z = zero_hashes();
-        self.node(&z, DEPTH, 0)
+        let (z, levels) = self.levels();
+        levels[DEPTH].get(&0).copied().unwrap_or(z[DEPTH])
     }
 
     /// The 1920-byte proof of the leaf holding `addr`.
     pub fn proof(&self, addr: u64) -> Vec<u8> {
-        let z = zero_hashes();
+        let (z, levels) = self.levels();
         let index = addr >> 5;
         let mut out = Vec::with_capacity(MEMORY_PROOF_SIZE);
         out.extend_from_slice(&self.leaf(index));
         for level in 0..DEPTH {
             let sibling = (index >> level) ^ 1;
-            out.extend_from_slice(&self.node(&z, level, sibling));
+            out.extend_from_slice(levels[level].get(&sibling).unwrap_or(&z[level]));
         }
         assert_eq!(out.len(), MEMORY_PROOF_SIZE);
         out
