@@ -8,6 +8,13 @@
 //! slot 0 proves the instruction fetch, slot 1 the data leaf, slot 2 the right-hand leaf of an
 //! access crossing a 32-byte boundary, and slot 3 the right-hand leaf of an AMO store (proven
 //! again after the left leaf was written).
+//!
+//! The semantics follow the newest `rvgo/slow/vm.go` (mmap needs MAP_ANONYMOUS and fd -1,
+//! JAL/JALR targets must be 4-byte aligned, only the no-op CSRRW is allowed, loads with
+//! funct3 = 7 and stores of more than 8 bytes revert). Older `RISCV.sol` versions lack some
+//! of these checks; see the crate's report for the differences found.
+//!
+//! An exited-flag byte other than 0 counts as exited (as in the Go mirror).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -29,6 +29,9 @@ pub fn zero_hashes() -> Vec<[u8; 32]> {
     z
 }
 
+/// Non-empty node hashes of one tree level, by index.
+type Level = BTreeMap<u64, [u8; 32]>;
+
 /// Sparse memory: leaf index (addr >> 5) -> 32 bytes.
 #[derive(Clone, Default)]
 pub struct Mem {
@@ -71,7 +74,7 @@ impl Mem {
     }
 
     /// Hashes of all non-empty nodes, per level (0 = leaves).
-    fn levels(&self) -> (Vec<[u8; 32]>, Vec<BTreeMap<u64, [u8; 32]>>) {
+    fn levels(&self) -> (Vec<[u8; 32]>, Vec<Level>) {
         let z = zero_hashes();
         let mut levels = vec![self.leaves.clone()];
         for level in 0..DEPTH {
