@@ -11,8 +11,8 @@
 //!
 //! The semantics follow the newest `rvgo/slow/vm.go` (mmap needs MAP_ANONYMOUS and fd -1,
 //! JAL/JALR targets must be 4-byte aligned, only the no-op CSRRW is allowed, loads with
-//! funct3 = 7 and stores of more than 8 bytes revert). Older `RISCV.sol` versions lack some
-//! of these checks; see the crate's report for the differences found.
+//! funct3 = 7 and stores of more than 8 bytes revert). Some `RISCV.sol` versions in the
+//! reference history lack some of these checks.
 //!
 //! An exited-flag byte other than 0 counts as exited (as in the Go mirror).
 #![cfg_attr(not(feature = "std"), no_std)]
