@@ -1,0 +1,516 @@
+//! `verdict vm ...` end to end: state files, witnesses, proofs, a preimage server on fds 3..6, and
+//! clear errors (with a non-zero exit) for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use verdict_vm::asm::{self, reg::*};
+
+fn verdict(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("verdict runs")
+}
+
+fn ok(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "verdict failed: {err}");
+    err
+}
+
+fn fails(out: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(1 | 2)),
+        "expected a clean failure: {err}"
+    );
+    assert!(
+        err.contains(needle),
+        "error {err:?} should mention {needle:?}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn li(r: u32, v: u64) -> Vec<u32> {
+    asm::li(r, v)
+}
+
+fn syscall(n: u64) -> Vec<u32> {
+    let mut v = li(A7, n);
+    v.push(asm::ECALL);
+    v
+}
+
+/// A program that counts down from 300 in a loop, writes "ok\n" and exits with code 0.
+fn loop_program() -> Vec<u8> {
+    let mut p = li(S0, 300);
+    p.push(asm::addi(S0, S0, -1));
+    p.push(asm::b(1, S0, ZERO, -4));
+    p.extend(li(T0, 0x0a6b6f)); // "ok\n"
+    p.extend(li(A1, 0x30000));
+    p.push(asm::s(2, A1, T0, 0));
+    p.extend(li(A0, 1));
+    p.extend(li(A2, 3));
+    p.extend(syscall(64));
+    p.extend(li(A0, 0));
+    p.extend(syscall(93));
+    asm::elf(0x10000, &asm::code(&p))
+}
+
+/// A program that hints "hello", then reads the preimage whose key is at 0x30000 (8 length bytes and
+/// the first 24 value bytes into 0x30100) and exits with the first value byte.
+fn preimage_program(key: &[u8; 32]) -> Vec<u8> {
+    let mut p = vec![];
+    // hint: u32 length 5 ++ "hello" stored at 0x30040
+    p.extend(li(A0, 4));
+    p.extend(li(A1, 0x30040));
+    p.extend(li(A2, 9));
+    p.extend(syscall(64));
+    p.extend(li(A0, 3));
+    p.extend(li(A2, 1));
+    p.extend(syscall(63));
+    p.extend(li(A0, 6));
+    p.extend(li(A1, 0x30000));
+    p.extend(li(A2, 32));
+    p.extend(syscall(64));
+    p.extend(li(A0, 5));
+    p.extend(li(A1, 0x30100));
+    p.extend(li(A2, 32));
+    p.extend(syscall(63));
+    p.extend(li(A1, 0x30108));
+    p.push(asm::i(0x03, A0, 4, A1, 0)); // lbu a0, 0(a1)
+    p.extend(syscall(93));
+    // The data (key at 0x30000, hint at 0x30040) follows the code in the same segment.
+    let mut full = asm::code(&p);
+    full.resize(0x20000, 0);
+    let mut data = vec![0u8; 0x100];
+    data[..32].copy_from_slice(key);
+    data[0x40..0x49].copy_from_slice(b"\0\0\0\x05hello");
+    full.extend_from_slice(&data);
+    asm::elf(0x10000, &full)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn state_hash_of(dir: &Path, state: &str) -> String {
+    let out = verdict(dir, &["vm", "witness", "--input", state]);
+    ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["stateHash"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn load_run_witness_and_formats_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "loop.elf", &loop_program());
+    for fmt in ["json", "json.gz", "bin", "bin.gz"] {
+        ok(&verdict(
+            d,
+            &[
+                "vm",
+                "load-elf",
+                "--path",
+                "loop.elf",
+                "--out",
+                &format!("s.{fmt}"),
+                "--meta",
+                "meta.json",
+            ],
+        ));
+    }
+    let initial = state_hash_of(d, "s.json");
+    for fmt in ["json.gz", "bin", "bin.gz"] {
+        assert_eq!(state_hash_of(d, &format!("s.{fmt}")), initial, "{fmt}");
+    }
+    let out = verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.bin.gz",
+            "--output",
+            "out.bin",
+            "--info-at",
+            "%100",
+            "--meta",
+            "meta.json",
+        ],
+    );
+    let log = ok(&out);
+    assert_eq!(out.stdout, b"ok\n");
+    assert!(
+        log.contains("info step=100 ") && log.contains("ips=") && log.contains("mem="),
+        "{log}"
+    );
+    let final_hash = state_hash_of(d, "out.bin");
+    assert!(
+        log.contains(&final_hash[2..]),
+        "run prints the same hash as witness: {log}"
+    );
+    assert!(final_hash.starts_with("0x00"), "exited with code 0: VALID");
+    // The witness file is the 362 bytes whose hash is the state hash.
+    ok(&verdict(
+        d,
+        &["vm", "witness", "--input", "out.bin", "--output", "w.bin"],
+    ));
+    let w: [u8; 362] = std::fs::read(d.join("w.bin")).unwrap().try_into().unwrap();
+    assert_eq!(
+        format!("0x{}", hex::encode(verdict_vm_verifier::state_hash(&w))),
+        final_hash
+    );
+    // Re-serializing a state file reproduces it byte for byte.
+    ok(&verdict(
+        d,
+        &["vm", "run", "--input", "out.bin", "--output", "again.bin"],
+    ));
+    assert_eq!(
+        std::fs::read(d.join("out.bin")).unwrap(),
+        std::fs::read(d.join("again.bin")).unwrap()
+    );
+}
+
+#[test]
+fn proofs_and_snapshots_at_requested_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "loop.elf", &loop_program());
+    ok(&verdict(
+        d,
+        &["vm", "load-elf", "--path", "loop.elf", "--out", "s.json"],
+    ));
+    ok(&verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.json",
+            "--output",
+            "mid.json",
+            "--proof-at",
+            "%97",
+            "--proof-fmt",
+            "p-%d.json",
+            "--snapshot-at",
+            "=200",
+            "--snapshot-fmt",
+            "snap-%d.bin.gz",
+            "--stop-at",
+            "=300",
+        ],
+    ));
+    assert_eq!(state_hash_of(d, "mid.json"), {
+        let out = verdict(d, &["vm", "witness", "--input", "mid.json"]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["stateHash"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    });
+    let mid: serde_json::Value =
+        serde_json::from_slice(&verdict(d, &["vm", "witness", "--input", "mid.json"]).stdout)
+            .unwrap();
+    assert_eq!(mid["step"], 300);
+    for step in [0u64, 97, 194, 291] {
+        let proof: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join(format!("p-{step}.json"))).unwrap())
+                .unwrap();
+        assert_eq!(proof["step"], step);
+        let state = hex::decode(&proof["state-data"].as_str().unwrap()[2..]).unwrap();
+        let data = hex::decode(&proof["proof-data"].as_str().unwrap()[2..]).unwrap();
+        let post = verdict_vm_verifier::step(
+            &state,
+            &data,
+            &Default::default(),
+            &verdict_vm_verifier::NoPreimages,
+        )
+        .unwrap();
+        assert_eq!(
+            format!("0x{}", hex::encode(post)),
+            proof["post"].as_str().unwrap()
+        );
+    }
+    let snap: serde_json::Value = serde_json::from_slice(
+        &verdict(d, &["vm", "witness", "--input", "snap-200.bin.gz"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(snap["step"], 200);
+    // Running on from the snapshot to step 300 gives the same state as the straight run.
+    ok(&verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "snap-200.bin.gz",
+            "--output",
+            "mid2.json",
+            "--stop-at",
+            "=300",
+        ],
+    ));
+    assert_eq!(state_hash_of(d, "mid2.json"), state_hash_of(d, "mid.json"));
+}
+
+/// A preimage server in Python on fds 3..6: acks hints, logs them, and serves one preimage.
+const SERVER: &str = r#"
+import os, sys
+key, value = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])
+def read(fd, n):
+    b = b""
+    while len(b) < n:
+        c = os.read(fd, n - len(b))
+        if not c: sys.exit(0)
+        b += c
+    return b
+n = int.from_bytes(read(3, 4), "big"); hint = read(3, n); os.write(4, b"\x00")
+sys.stderr.write("hint: %s\n" % hint.decode())
+k = read(5, 32)
+if k != key: sys.exit(7)
+os.write(6, len(value).to_bytes(8, "big") + value)
+read(5, 32)
+"#;
+
+fn preimage_setup(d: &Path) -> (String, String) {
+    let value = b"Zebra crossing".to_vec();
+    let mut key = verdict_vm::hash::keccak256(&value);
+    key[0] = 2;
+    write(d, "pre.elf", &preimage_program(&key));
+    write(d, "server.py", SERVER.as_bytes());
+    ok(&verdict(
+        d,
+        &["vm", "load-elf", "--path", "pre.elf", "--out", "s.json"],
+    ));
+    (hex::encode(key), hex::encode(value))
+}
+
+#[test]
+fn a_preimage_server_on_fds_3_to_6_serves_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, value) = preimage_setup(d);
+    let out = verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.json",
+            "--output",
+            "out.json",
+            "--",
+            "python3",
+            "server.py",
+            &key,
+            &value,
+        ],
+    );
+    let log = ok(&out);
+    assert!(log.contains("hint: hello"), "{log}");
+    let w: serde_json::Value =
+        serde_json::from_slice(&verdict(d, &["vm", "witness", "--input", "out.json"]).stdout)
+            .unwrap();
+    assert_eq!(
+        w["exitCode"], b'Z',
+        "the guest exits with the first byte of the preimage"
+    );
+    // --stop-at-preimage-type global stops right after the first preimage read.
+    ok(&verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.json",
+            "--output",
+            "stop.json",
+            "--stop-at-preimage-type",
+            "global",
+            "--proof-at",
+            "always",
+            "--proof-fmt",
+            "p-%d.json",
+            "--",
+            "python3",
+            "server.py",
+            &key,
+            &value,
+        ],
+    ));
+    let w: serde_json::Value =
+        serde_json::from_slice(&verdict(d, &["vm", "witness", "--input", "stop.json"]).stdout)
+            .unwrap();
+    assert_eq!(w["exited"], false);
+    let last = w["step"].as_u64().unwrap() - 1;
+    let proof: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join(format!("p-{last}.json"))).unwrap()).unwrap();
+    assert_eq!(proof["oracle-key"].as_str().unwrap(), format!("0x{key}"));
+    assert_eq!(
+        proof["oracle-value"].as_str().unwrap(),
+        format!("0x{:016x}{value}", value.len() / 2)
+    );
+    let mut store = verdict_vm_verifier::PreimageStore::new();
+    store
+        .insert_global(
+            hex::decode(&key).unwrap().try_into().unwrap(),
+            hex::decode(&value).unwrap(),
+        )
+        .unwrap();
+    let state = hex::decode(&proof["state-data"].as_str().unwrap()[2..]).unwrap();
+    let data = hex::decode(&proof["proof-data"].as_str().unwrap()[2..]).unwrap();
+    let post = verdict_vm_verifier::step(&state, &data, &Default::default(), &store).unwrap();
+    assert_eq!(
+        format!("0x{}", hex::encode(post)),
+        proof["post"].as_str().unwrap()
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Not RISC-V, truncated, not an ELF.
+    let mut x86 = loop_program();
+    x86[18] = 62;
+    write(d, "x86.elf", &x86);
+    fails(
+        &verdict(
+            d,
+            &["vm", "load-elf", "--path", "x86.elf", "--out", "s.json"],
+        ),
+        "not RISC-V",
+    );
+    write(d, "short.elf", &loop_program()[..90]);
+    fails(
+        &verdict(
+            d,
+            &["vm", "load-elf", "--path", "short.elf", "--out", "s.json"],
+        ),
+        "truncated ELF",
+    );
+    write(d, "text.elf", b"#!/bin/sh\necho hi\n");
+    fails(
+        &verdict(
+            d,
+            &["vm", "load-elf", "--path", "text.elf", "--out", "s.json"],
+        ),
+        "not an ELF",
+    );
+    fails(
+        &verdict(
+            d,
+            &["vm", "load-elf", "--path", "missing.elf", "--out", "s.json"],
+        ),
+        "missing.elf",
+    );
+    // Corrupt and truncated state files.
+    write(d, "loop.elf", &loop_program());
+    ok(&verdict(
+        d,
+        &["vm", "load-elf", "--path", "loop.elf", "--out", "s.bin"],
+    ));
+    let bytes = std::fs::read(d.join("s.bin")).unwrap();
+    write(d, "cut.bin", &bytes[..bytes.len() - 40]);
+    fails(
+        &verdict(d, &["vm", "run", "--input", "cut.bin"]),
+        "truncated state file",
+    );
+    fails(
+        &verdict(d, &["vm", "witness", "--input", "cut.bin"]),
+        "truncated state file",
+    );
+    write(d, "bad.json", b"{\"memory\": [], \"pc\": \"x\"}");
+    fails(
+        &verdict(d, &["vm", "run", "--input", "bad.json"]),
+        "corrupt state file",
+    );
+    write(d, "bad.json.gz", b"\x1f\x8bnot really gzip");
+    fails(
+        &verdict(d, &["vm", "witness", "--input", "bad.json.gz"]),
+        "gzip",
+    );
+    // A run past --stop-at.
+    ok(&verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.bin",
+            "--output",
+            "mid.bin",
+            "--stop-at",
+            "=50",
+        ],
+    ));
+    fails(
+        &verdict(d, &["vm", "run", "--input", "mid.bin", "--stop-at", "=10"]),
+        "already past --stop-at =10",
+    );
+    fails(
+        &verdict(
+            d,
+            &["vm", "run", "--input", "s.bin", "--proof-at", "sometimes"],
+        ),
+        "invalid step pattern",
+    );
+    // An unsupported syscall, named with its number and pc.
+    let mut p = li(A7, 422);
+    p.push(asm::ECALL);
+    write(d, "futex.elf", &asm::elf(0x10000, &asm::code(&p)));
+    ok(&verdict(
+        d,
+        &["vm", "load-elf", "--path", "futex.elf", "--out", "f.json"],
+    ));
+    let ecall_pc = 0x10000 + 4 * (p.len() as u64 - 1);
+    fails(
+        &verdict(d, &["vm", "run", "--input", "f.json"]),
+        &format!("unsupported syscall 422 at pc 0x{ecall_pc:x}"),
+    );
+    // A preimage server that exits early, one that does not exist, and no server at all.
+    let (key, _) = preimage_setup(d);
+    fails(
+        &verdict(
+            d,
+            &["vm", "run", "--input", "s.json", "--", "sh", "-c", "exit 3"],
+        ),
+        "exited (exit status: 3)",
+    );
+    fails(
+        &verdict(
+            d,
+            &["vm", "run", "--input", "s.json", "--", "./no-such-server"],
+        ),
+        "starting the preimage server",
+    );
+    fails(
+        &verdict(d, &["vm", "run", "--input", "s.json"]),
+        "no preimage oracle",
+    );
+    // A server answering with the wrong key's value is caught by nothing in the VM (the program must
+    // check), but a server that rejects the key and exits is reported.
+    fails(
+        &verdict(
+            d,
+            &[
+                "vm",
+                "run",
+                "--input",
+                "s.json",
+                "--",
+                "python3",
+                "server.py",
+                &"00".repeat(32),
+                "00",
+            ],
+        ),
+        "exited (exit status: 7)",
+    );
+    let _ = key;
+}
