@@ -71,7 +71,8 @@ fn floating_point_fences_and_ebreak_are_no_ops() {
 
 #[test]
 fn rejected_encodings_name_the_pc() {
-    let cases: Vec<(Vec<u32>, fn(&VmError) -> bool)> = vec![
+    type Case = (Vec<u32>, fn(&VmError) -> bool);
+    let cases: Vec<Case> = vec![
         (vec![0xffff_ffff], |e| {
             matches!(e, VmError::UnknownOpcode { opcode: 0x7f, .. })
         }),
@@ -127,7 +128,9 @@ fn rejected_encodings_name_the_pc() {
 #[test]
 fn syscall_table() {
     let heap = verdict_vm::state::HEAP_START;
-    let cases: &[(u64, &[(u32, u64)], u64, u64)] = &[
+    /// (syscall number, argument registers, expected a0, expected a1)
+    type Case<'a> = (u64, &'a [(u32, u64)], u64, u64);
+    let cases: &[Case] = &[
         (214, &[], 1 << 30, 0), // brk
         (
             222,

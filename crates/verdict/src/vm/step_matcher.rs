@@ -44,7 +44,7 @@ impl StepMatcher {
             StepMatcher::Never => false,
             StepMatcher::Always => true,
             StepMatcher::At(n) => step == n,
-            StepMatcher::Every(n) => step % n == 0,
+            StepMatcher::Every(n) => step.is_multiple_of(n),
         }
     }
 
