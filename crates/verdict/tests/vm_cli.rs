@@ -236,6 +236,17 @@ fn proofs_and_snapshots_at_requested_steps() {
             proof["post"].as_str().unwrap()
         );
     }
+    let out = verdict(d, &["vm", "verify", "--proof", "p-97.json"]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("valid: step 97"));
+    let mut proof: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("p-97.json")).unwrap()).unwrap();
+    proof["post"] = serde_json::Value::String(format!("0x03{}", "00".repeat(31)));
+    write(d, "forged.json", &serde_json::to_vec(&proof).unwrap());
+    fails(
+        &verdict(d, &["vm", "verify", "--proof", "forged.json"]),
+        "not to the claimed post-state",
+    );
     let snap: serde_json::Value = serde_json::from_slice(
         &verdict(d, &["vm", "witness", "--input", "snap-200.bin.gz"]).stdout,
     )

@@ -3,6 +3,7 @@
 mod load_elf;
 mod run;
 mod step_matcher;
+mod verify;
 mod witness;
 
 use clap::Subcommand;
@@ -16,6 +17,8 @@ pub enum VmCommand {
     Run(run::RunArgs),
     /// Print the witness and state hash of a state.
     Witness(witness::WitnessArgs),
+    /// Check a step proof file with the stateless verifier (the onchain step, off chain).
+    Verify(verify::VerifyArgs),
 }
 
 impl VmCommand {
@@ -25,6 +28,7 @@ impl VmCommand {
             VmCommand::LoadElf(args) => load_elf::run(args),
             VmCommand::Run(args) => run::run(args),
             VmCommand::Witness(args) => witness::run(args),
+            VmCommand::Verify(args) => verify::run(args),
         }
     }
 }

@@ -108,9 +108,50 @@ impl LogParser {
         Self::default()
     }
 
+    /// Fast path for the usual ` x0/zero  0000000000000000 x1/ra    ...` line of four registers
+    /// (each `" %-8s %016x"`, 26 bytes). Returns false if the line does not have that layout.
+    fn feed_fixed_xline(&mut self, line: &[u8]) -> bool {
+        const ENTRY: usize = 26;
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        if line.len() != 4 * ENTRY || self.pc.is_none() {
+            return false;
+        }
+        let mut parsed = [(0usize, 0u64); 4];
+        for (k, slot) in parsed.iter_mut().enumerate() {
+            let e = &line[k * ENTRY..(k + 1) * ENTRY];
+            if e[0] != b' ' || e[9] != b' ' {
+                return false;
+            }
+            let (Some(reg), Some(v)) = (parse_xreg_name(&e[1..9]), parse_hex(&e[10..26])) else {
+                return false;
+            };
+            *slot = (reg, v);
+        }
+        for (reg, v) in parsed {
+            self.regs[reg] = v;
+            self.seen |= 1 << reg;
+        }
+        true
+    }
+
+    /// The completed record, if all 32 registers have been seen.
+    fn take_if_complete(&mut self) -> Option<ArchState> {
+        if self.seen != u32::MAX {
+            return None;
+        }
+        self.seen = 0;
+        self.pc.take().map(|pc| ArchState {
+            pc,
+            regs: self.regs,
+        })
+    }
+
     /// Feeds one line (with or without its trailing newline). Returns a completed state, if any.
     pub fn feed(&mut self, line: &[u8]) -> io::Result<Option<ArchState>> {
         self.line_no += 1;
+        if self.feed_fixed_xline(line) {
+            return Ok(self.take_if_complete());
+        }
         let mut tokens = line
             .split(|c| c.is_ascii_whitespace())
             .filter(|t| !t.is_empty());
@@ -134,13 +175,13 @@ impl LogParser {
         if parse_xreg_name(first).is_none() {
             return Ok(None); // fp registers, CSRs, vector registers, other log output
         }
-        let Some(pc) = self.pc else {
+        if self.pc.is_none() {
             return Err(invalid(
                 self.line_no,
                 "integer registers before any `pc` line",
                 line,
             ));
-        };
+        }
         let mut name = Some(first);
         while let Some(n) = name {
             let reg = parse_xreg_name(n)
@@ -150,15 +191,7 @@ impl LogParser {
             self.seen |= 1 << reg;
             name = tokens.next();
         }
-        if self.seen == u32::MAX {
-            self.pc = None;
-            self.seen = 0;
-            return Ok(Some(ArchState {
-                pc,
-                regs: self.regs,
-            }));
-        }
-        Ok(None)
+        Ok(self.take_if_complete())
     }
 
     /// Checks that the log did not end in the middle of a record.
@@ -291,10 +324,16 @@ fn drain<R: Read + Send + 'static>(mut r: R) -> JoinHandle<Vec<u8>> {
     })
 }
 
-/// A running traced QEMU whose per-instruction states are read while it runs.
+/// States per message from the parser thread.
+const BATCH: usize = 4096;
+
+/// A running traced QEMU whose per-instruction states are parsed (on a separate thread) while
+/// it runs.
 pub struct TracedRun {
     child: Child,
-    trace: TraceReader<BufReader<File>>,
+    batches: mpsc::Receiver<io::Result<Vec<ArchState>>>,
+    batch: std::vec::IntoIter<ArchState>,
+    ended: bool,
     stdout: Option<JoinHandle<Vec<u8>>>,
     stderr: Option<JoinHandle<Vec<u8>>>,
     _dir: tempfile::TempDir,
@@ -346,9 +385,43 @@ impl TracedRun {
                 }
             }
         };
+
+        // Parse on another thread, so parsing overlaps with QEMU and with the caller.
+        let (btx, brx) = mpsc::sync_channel(8);
+        std::thread::spawn(move || {
+            let mut reader = TraceReader::new(BufReader::with_capacity(1 << 20, file));
+            loop {
+                let mut batch = Vec::with_capacity(BATCH);
+                let end = loop {
+                    match reader.next_state() {
+                        Ok(Some(s)) => {
+                            batch.push(s);
+                            if batch.len() == BATCH {
+                                break Ok(false);
+                            }
+                        }
+                        Ok(None) => break Ok(true),
+                        Err(e) => break Err(e),
+                    }
+                };
+                let (msg, stop) = match end {
+                    Ok(end) => (Ok(batch), end),
+                    Err(e) => {
+                        let _ = btx.send(Ok(batch));
+                        (Err(e), true)
+                    }
+                };
+                // A send error means the TracedRun was dropped or killed: stop reading.
+                if btx.send(msg).is_err() || stop {
+                    break;
+                }
+            }
+        });
         Ok(TracedRun {
             child,
-            trace: TraceReader::new(BufReader::with_capacity(1 << 20, file)),
+            batches: brx,
+            batch: Vec::new().into_iter(),
+            ended: false,
             stdout: Some(stdout),
             stderr: Some(stderr),
             _dir: dir,
@@ -357,12 +430,27 @@ impl TracedRun {
 
     /// The state before the next instruction QEMU executed, or `None` when the trace ended.
     pub fn next_state(&mut self) -> io::Result<Option<ArchState>> {
-        self.trace.next_state()
+        loop {
+            if let Some(s) = self.batch.next() {
+                return Ok(Some(s));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            match self.batches.recv() {
+                Ok(Ok(batch)) => self.batch = batch.into_iter(),
+                Ok(Err(e)) => {
+                    self.ended = true;
+                    return Err(e);
+                }
+                Err(_) => self.ended = true, // the parser thread finished
+            }
+        }
     }
 
     /// Waits for QEMU to exit (reading the rest of the trace) and returns its output.
     pub fn finish(mut self) -> io::Result<QemuOutput> {
-        while self.trace.next_state()?.is_some() {}
+        while self.next_state()?.is_some() {}
         self.wait()
     }
 
