@@ -5,7 +5,7 @@
 static long sys_exit_group(int code) {
     register long a0 __asm__("a0") = code;
     register long a7 __asm__("a7") = 94;
-    __asm__ volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
+    __asm__ volatile("ecall" : "+r"(a0) : "r"(a7) : "memory", "a1");
     return a0;
 }
 

@@ -9,7 +9,7 @@
 //! 2. the bytes the guest wrote to stdout (and stderr);
 //! 3. the exit code.
 //!
-//! Traces longer than `VERDICT_DIFF_TRACE_LIMIT` instructions (default 5,000,000; 0 = no limit)
+//! Traces longer than `VERDICT_DIFF_TRACE_LIMIT` instructions (default 2,000,000; 0 = no limit)
 //! are compared up to the limit only; the rest runs untraced and only the output and exit code
 //! are compared.
 //!
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use support::qemu::{self, reg_name, writes_rd, ArchState, CodeImage, TracedRun, ECALL};
 
 /// Default number of instructions compared register by register.
-const DEFAULT_TRACE_LIMIT: u64 = 5_000_000;
+const DEFAULT_TRACE_LIMIT: u64 = 2_000_000;
 /// Steps after which the VM is considered stuck (after the traced part).
 const MAX_STEPS: u64 = 4_000_000_000;
 

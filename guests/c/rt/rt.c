@@ -1,18 +1,20 @@
 #include "rt.h"
 
+/* Asterisc sets a1 to an errno value (0) after every syscall, Linux preserves
+ * it: a1 is declared as clobbered ("+r") so the compiler never relies on it. */
 long sys_write(int fd, const void *buf, usize len) {
     register long a0 __asm__("a0") = fd;
     register long a1 __asm__("a1") = (long)buf;
     register long a2 __asm__("a2") = (long)len;
     register long a7 __asm__("a7") = 64;
-    __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a7) : "memory");
+    __asm__ volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a7) : "memory");
     return a0;
 }
 
 void sys_exit(int code) {
     register long a0 __asm__("a0") = code;
     register long a7 __asm__("a7") = 93;
-    __asm__ volatile("ecall" : : "r"(a0), "r"(a7) : "memory");
+    __asm__ volatile("ecall" : : "r"(a0), "r"(a7) : "memory", "a1");
     for (;;) {}
 }
 

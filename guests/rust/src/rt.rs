@@ -38,7 +38,8 @@ pub fn write(fd: u64, buf: &[u8]) -> i64 {
     unsafe {
         core::arch::asm!("ecall",
             inlateout("a0") fd as i64 => ret,
-            in("a1") buf.as_ptr(), in("a2") buf.len(), in("a7") 64u64,
+            // Asterisc overwrites a1 (errno) on every syscall; Linux preserves it.
+            inlateout("a1") buf.as_ptr() => _, in("a2") buf.len(), in("a7") 64u64,
             options(nostack));
     }
     ret
