@@ -93,4 +93,7 @@ unsafe impl GlobalAlloc for Bump {
 }
 
 #[global_allocator]
-static ALLOC: Bump = Bump { arena: UnsafeCell::new([0; ARENA_SIZE]), next: UnsafeCell::new(0) };
+static ALLOC: Bump = Bump {
+    arena: UnsafeCell::new([0; ARENA_SIZE]),
+    next: UnsafeCell::new(0),
+};
