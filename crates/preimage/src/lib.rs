@@ -7,6 +7,9 @@ extern crate alloc;
 
 mod key;
 mod oracle;
+pub mod protocol;
+pub mod transport;
 
 pub use key::{keccak256, sha256, KeyType, LocalKey, PreimageKey};
 pub use oracle::{HintWriter, PreimageError, PreimageOracle, VerifiedOracle};
+pub use protocol::{Channel, Hint, HintClient, HintServer, OracleClient, OracleServer};

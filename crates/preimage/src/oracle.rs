@@ -14,6 +14,8 @@ pub enum PreimageError {
     Mismatch(PreimageKey),
     /// The transport to the host failed.
     Io(String),
+    /// The other side closed the channel.
+    Closed,
 }
 
 impl fmt::Display for PreimageError {
@@ -22,6 +24,7 @@ impl fmt::Display for PreimageError {
             PreimageError::Missing(k) => write!(f, "missing preimage for key {k}"),
             PreimageError::Mismatch(k) => write!(f, "preimage does not match its key {k}"),
             PreimageError::Io(e) => write!(f, "preimage oracle I/O error: {e}"),
+            PreimageError::Closed => write!(f, "the preimage channel was closed by the other side"),
         }
     }
 }

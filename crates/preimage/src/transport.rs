@@ -1,0 +1,178 @@
+//! Channels: pipes between native processes (std), and the VM's file descriptors 3..6 (guests).
+
+/// The file descriptors of the channels (same numbers as Cannon and Asterisc). The program writes
+/// hints to 4 and reads acknowledgements from 3, writes keys to 6 and reads values from 5; the host
+/// started by the VM reads hints on 3, acknowledges on 4, reads keys on 5 and answers on 6.
+pub mod fd {
+    /// Hints (host reads) / acknowledgements (program reads).
+    pub const HINT_READ: i32 = 3;
+    /// Acknowledgements (host writes) / hints (program writes).
+    pub const HINT_WRITE: i32 = 4;
+    /// Keys (host reads) / values (program reads).
+    pub const PREIMAGE_READ: i32 = 5;
+    /// Values (host writes) / keys (program writes).
+    pub const PREIMAGE_WRITE: i32 = 6;
+}
+
+#[cfg(feature = "std")]
+pub use self::pipe::*;
+
+#[cfg(feature = "std")]
+mod pipe {
+    use crate::oracle::PreimageError;
+    use crate::protocol::Channel;
+    use std::fs::File;
+    use std::io::{ErrorKind, Read, Write};
+
+    /// A channel over two files: one to read, one to write (pipe ends or inherited fds).
+    pub struct FileChannel {
+        /// The end read from.
+        pub reader: File,
+        /// The end written to.
+        pub writer: File,
+    }
+
+    impl Channel for FileChannel {
+        fn read_exact(&self, buf: &mut [u8]) -> Result<(), PreimageError> {
+            let mut done = 0;
+            while done < buf.len() {
+                match (&self.reader).read(&mut buf[done..]) {
+                    Ok(0) if done == 0 => return Err(PreimageError::Closed),
+                    Ok(0) => {
+                        return Err(PreimageError::Io(
+                            "channel closed in the middle of a message".into(),
+                        ))
+                    }
+                    Ok(n) => done += n,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Err(PreimageError::Io(e.to_string())),
+                }
+            }
+            Ok(())
+        }
+
+        fn write_all(&self, buf: &[u8]) -> Result<(), PreimageError> {
+            (&self.writer)
+                .write_all(buf)
+                .map_err(|e| PreimageError::Io(e.to_string()))
+        }
+    }
+
+    /// Two connected channels (client side, host side) over a pair of pipes.
+    pub fn channel_pair() -> std::io::Result<(FileChannel, FileChannel)> {
+        let (a_read, a_write) = std::io::pipe()?;
+        let (b_read, b_write) = std::io::pipe()?;
+        Ok((
+            FileChannel {
+                reader: File::from(std::os::fd::OwnedFd::from(a_read)),
+                writer: File::from(std::os::fd::OwnedFd::from(b_write)),
+            },
+            FileChannel {
+                reader: File::from(std::os::fd::OwnedFd::from(b_read)),
+                writer: File::from(std::os::fd::OwnedFd::from(a_write)),
+            },
+        ))
+    }
+
+    /// The host's channels on the inherited fds 3..6: (hints, preimages).
+    ///
+    /// # Safety
+    /// Fds 3..6 must be open and owned by nobody else in this process.
+    pub unsafe fn host_channels_from_fds() -> (FileChannel, FileChannel) {
+        use super::fd::*;
+        use std::os::fd::FromRawFd;
+        // SAFETY: guaranteed by the caller.
+        unsafe {
+            (
+                FileChannel {
+                    reader: File::from_raw_fd(HINT_READ),
+                    writer: File::from_raw_fd(HINT_WRITE),
+                },
+                FileChannel {
+                    reader: File::from_raw_fd(PREIMAGE_READ),
+                    writer: File::from_raw_fd(PREIMAGE_WRITE),
+                },
+            )
+        }
+    }
+}
+
+/// The program's channels inside the VM: reads and writes on fds 3..6 through syscalls.
+#[cfg(all(target_arch = "riscv64", target_os = "none"))]
+pub mod vm {
+    use crate::oracle::PreimageError;
+    use crate::protocol::Channel;
+
+    fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
+        let ret;
+        // SAFETY: a Linux-style syscall into the VM; it only reads/writes the given buffer.
+        unsafe {
+            core::arch::asm!("ecall", in("a7") nr, inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, options(nostack));
+        }
+        ret
+    }
+
+    /// A channel on a pair of VM file descriptors.
+    pub struct FdChannel {
+        /// The fd read from.
+        pub read_fd: usize,
+        /// The fd written to.
+        pub write_fd: usize,
+    }
+
+    /// The hint channel: write fd 4, read acknowledgements on fd 3.
+    pub const HINTS: FdChannel = FdChannel {
+        read_fd: 3,
+        write_fd: 4,
+    };
+    /// The preimage channel: write keys to fd 6, read values from fd 5.
+    pub const PREIMAGES: FdChannel = FdChannel {
+        read_fd: 5,
+        write_fd: 6,
+    };
+
+    impl Channel for FdChannel {
+        fn read_exact(&self, buf: &mut [u8]) -> Result<(), PreimageError> {
+            let mut done = 0;
+            while done < buf.len() {
+                let n = syscall3(
+                    63,
+                    self.read_fd,
+                    buf[done..].as_mut_ptr() as usize,
+                    buf.len() - done,
+                );
+                if n == 0 && done == 0 {
+                    return Err(PreimageError::Closed);
+                }
+                if n == 0 || n > buf.len() - done {
+                    return Err(PreimageError::Io(alloc::format!(
+                        "read on fd {} returned {n}",
+                        self.read_fd
+                    )));
+                }
+                done += n;
+            }
+            Ok(())
+        }
+
+        fn write_all(&self, buf: &[u8]) -> Result<(), PreimageError> {
+            let mut done = 0;
+            while done < buf.len() {
+                let n = syscall3(
+                    64,
+                    self.write_fd,
+                    buf[done..].as_ptr() as usize,
+                    buf.len() - done,
+                );
+                if n == 0 || n > buf.len() - done {
+                    return Err(PreimageError::Io(alloc::format!(
+                        "write on fd {} returned {n}",
+                        self.write_fd
+                    )));
+                }
+                done += n;
+            }
+            Ok(())
+        }
+    }
+}
