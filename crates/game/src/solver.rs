@@ -15,7 +15,9 @@ use alloc::vec::Vec;
 use crate::actors::{Action, Actor};
 use crate::providers::{ExecTraceFactory, OutputSource, SplitTrace, TraceError};
 use crate::sim::Rng;
-use crate::{claim_hash, Address, Game, Position, Timestamp};
+use crate::{Address, Claim, Game, Position, Timestamp};
+
+type ClaimId = (Claim, Position, u32);
 
 /// A solver playing by a [`SplitTrace`]: the honest challenger when the trace is the truth,
 /// a dishonest but consistent player otherwise.
@@ -23,6 +25,9 @@ pub struct Solver<S, F> {
     name: alloc::string::String,
     address: Address,
     trace: SplitTrace<S, F>,
+    // Per claim index (claims never change once made): agreement and our counter's value.
+    agree_cache: Vec<Option<bool>>,
+    counter_cache: Vec<Option<Claim>>,
 }
 
 impl<S: OutputSource, F: ExecTraceFactory> Solver<S, F> {
@@ -32,6 +37,8 @@ impl<S: OutputSource, F: ExecTraceFactory> Solver<S, F> {
             name: name.into(),
             address,
             trace,
+            agree_cache: Vec::new(),
+            counter_cache: Vec::new(),
         }
     }
 
@@ -40,21 +47,48 @@ impl<S: OutputSource, F: ExecTraceFactory> Solver<S, F> {
         &mut self.trace
     }
 
-    /// Whether our trace agrees with the claim at `index`.
+    /// Whether our trace agrees with the claim at `index`. A solver follows one game:
+    /// answers are cached by claim index.
     pub fn agrees(&mut self, game: &Game, index: usize) -> Result<bool, TraceError> {
+        if let Some(Some(a)) = self.agree_cache.get(index) {
+            return Ok(*a);
+        }
         let c = *game.claim(index)?;
-        Ok(self.trace.get(game, index, c.position)? == c.claim)
+        let a = self.trace.get(game, index, c.position)? == c.claim;
+        if self.agree_cache.len() <= index {
+            self.agree_cache.resize(index + 1, None);
+        }
+        self.agree_cache[index] = Some(a);
+        Ok(a)
+    }
+
+    fn counter_value(
+        &mut self,
+        game: &Game,
+        index: usize,
+        pos: Position,
+    ) -> Result<Claim, TraceError> {
+        if let Some(Some(v)) = self.counter_cache.get(index) {
+            return Ok(*v);
+        }
+        let v = self.trace.get(game, index, pos)?;
+        if self.counter_cache.len() <= index {
+            self.counter_cache.resize(index + 1, None);
+        }
+        self.counter_cache[index] = Some(v);
+        Ok(v)
     }
 
     /// The actions the spec's honest challenger takes on `game` now.
     pub fn next_actions(&mut self, game: &Game) -> Result<Vec<Action>, TraceError> {
         let max = game.config().max_game_depth;
         let split = game.config().split_depth;
-        let mut honest: BTreeSet<[u8; 32]> = BTreeSet::new();
+        // Honest claims by (value, position, parent): what `hashClaimPos` keys on.
+        let mut honest: BTreeSet<ClaimId> = BTreeSet::new();
         let mut counters: BTreeMap<usize, Position> = BTreeMap::new();
         let id = |game: &Game, i: usize| {
             let c = game.claims()[i];
-            claim_hash(&c.claim, c.position, c.parent_index as u64)
+            (c.claim, c.position, c.parent_index)
         };
         if self.agrees(game, 0)? {
             honest.insert(id(game, 0));
@@ -83,8 +117,8 @@ impl<S: OutputSource, F: ExecTraceFactory> Solver<S, F> {
                 continue;
             }
             let pos = c.position.move_to(is_attack);
-            let value = self.trace.get(game, i, pos)?;
-            honest.insert(claim_hash(&value, pos, i as u64));
+            let value = self.counter_value(game, i, pos)?;
+            honest.insert((value, pos, i as u32));
             counters.insert(i, pos);
             let exists = game.children(i).iter().any(|&ch| {
                 game.claims()[ch as usize].claim == value
@@ -106,10 +140,10 @@ impl<S: OutputSource, F: ExecTraceFactory> Solver<S, F> {
         &self,
         game: &Game,
         i: usize,
-        honest: &BTreeSet<[u8; 32]>,
+        honest: &BTreeSet<ClaimId>,
         counters: &BTreeMap<usize, Position>,
         max: u64,
-        id: &dyn Fn(&Game, usize) -> [u8; 32],
+        id: &dyn Fn(&Game, usize) -> ClaimId,
     ) -> bool {
         if honest.contains(&id(game, i)) {
             return false;
