@@ -1,0 +1,54 @@
+//! Every fixture block, executed statelessly from its preimages, gives its real block hash.
+
+mod common;
+
+fn check(n: u64) {
+    let Some(fixture) = common::load(n) else {
+        return;
+    };
+    let run = fixture.run().unwrap_or_else(|e| panic!("block {n}: {e}"));
+    let h = &run.block.header;
+    eprintln!(
+        "block {n}: hash {} gas {} txs {} preimages {} in {:?}",
+        run.block.hash,
+        h.gas_used,
+        fixture.attributes.transactions.len(),
+        run.preimages_read,
+        run.elapsed
+    );
+    assert_eq!(h.number, n);
+    assert_eq!(
+        run.block.hash, fixture.expected_block_hash,
+        "block {n} header: {h:#?}"
+    );
+}
+
+#[test]
+fn block_26207960() {
+    check(26207960);
+}
+
+#[test]
+fn block_26207961() {
+    check(26207961);
+}
+
+#[test]
+fn block_26207962() {
+    check(26207962);
+}
+
+#[test]
+fn block_26207963() {
+    check(26207963);
+}
+
+#[test]
+fn block_26208384() {
+    check(26208384);
+}
+
+#[test]
+fn block_26208858() {
+    check(26208858);
+}
