@@ -1,5 +1,6 @@
 //! `verdict`: the command line of Verdict, an independent fault proof system for OP Stack rollups.
 
+mod game;
 mod vm;
 
 use clap::{Parser, Subcommand};
@@ -20,12 +21,16 @@ enum Command {
     /// The RISC-V fault proof VM (Asterisc-compatible command line).
     #[command(subcommand)]
     Vm(vm::VmCommand),
+    /// The fault dispute game: simulate games between the honest challenger and adversaries.
+    #[command(subcommand)]
+    Game(game::GameCommand),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Vm(cmd) => cmd.run(),
+        Command::Game(cmd) => cmd.run(),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
