@@ -10,6 +10,7 @@ use alloc::format;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 use alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH;
+use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::Header;
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
@@ -158,7 +159,8 @@ fn tx_env(
 ) -> Result<OpTransaction<TxEnv>, ProgramError> {
     let invalid =
         |reason: alloc::string::String| ProgramError::InvalidTransaction { index, reason };
-    let recover = |r: Result<Address, alloy_primitives::SignatureError>| {
+    let recover = |r: Result<Address, alloy_consensus::crypto::RecoveryError>| {
+        // The trait's recovery enforces EIP-2 (s in the lower half of the curve order).
         r.map_err(|e| invalid(format!("cannot recover the sender: {e}")))
     };
     let mut base = TxEnv::default();
@@ -167,7 +169,7 @@ fn tx_env(
         OpTxEnvelope::Legacy(s) => {
             let t = s.tx();
             base.tx_type = 0;
-            base.caller = recover(s.recover_signer())?;
+            base.caller = recover(SignerRecoverable::recover_signer(s))?;
             base.gas_limit = t.gas_limit;
             base.gas_price = t.gas_price;
             base.kind = t.to;
@@ -179,7 +181,7 @@ fn tx_env(
         OpTxEnvelope::Eip2930(s) => {
             let t = s.tx();
             base.tx_type = 1;
-            base.caller = recover(s.recover_signer())?;
+            base.caller = recover(SignerRecoverable::recover_signer(s))?;
             base.gas_limit = t.gas_limit;
             base.gas_price = t.gas_price;
             base.kind = t.to;
@@ -192,7 +194,7 @@ fn tx_env(
         OpTxEnvelope::Eip1559(s) => {
             let t = s.tx();
             base.tx_type = 2;
-            base.caller = recover(s.recover_signer())?;
+            base.caller = recover(SignerRecoverable::recover_signer(s))?;
             base.gas_limit = t.gas_limit;
             base.gas_price = t.max_fee_per_gas;
             base.gas_priority_fee = Some(t.max_priority_fee_per_gas);
@@ -206,7 +208,7 @@ fn tx_env(
         OpTxEnvelope::Eip7702(s) => {
             let t = s.tx();
             base.tx_type = 4;
-            base.caller = recover(s.recover_signer())?;
+            base.caller = recover(SignerRecoverable::recover_signer(s))?;
             base.gas_limit = t.gas_limit;
             base.gas_price = t.max_fee_per_gas;
             base.gas_priority_fee = Some(t.max_priority_fee_per_gas);

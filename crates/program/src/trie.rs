@@ -675,6 +675,30 @@ impl Trie {
         Ok(())
     }
 
+    /// The RLP of the root and of every node referenced by hash that is held in memory (nodes
+    /// never fetched are left out): what an oracle needs to serve this trie.
+    pub fn nodes(&mut self) -> Vec<Vec<u8>> {
+        fn walk(node: &mut Node, root: bool, out: &mut Vec<Vec<u8>>) {
+            match node {
+                Node::Empty | Node::Hash(_) => return,
+                Node::Leaf { .. } => {}
+                Node::Extension { child, .. } => walk(child, false, out),
+                Node::Branch { children, .. } => {
+                    for c in children.iter_mut() {
+                        walk(c, false, out);
+                    }
+                }
+            }
+            let rlp = node.encode();
+            if root || rlp.len() >= 32 {
+                out.push(rlp);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&mut self.root, true, &mut out);
+        out
+    }
+
     /// The root hash.
     pub fn root(&mut self) -> B256 {
         match &mut self.root {
