@@ -1,6 +1,7 @@
 //! `verdict`: the command line of Verdict, an independent fault proof system for OP Stack rollups.
 
 mod game;
+mod program;
 mod vm;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,9 @@ enum Command {
     /// The fault dispute game: simulate games between the honest challenger and adversaries.
     #[command(subcommand)]
     Game(game::GameCommand),
+    /// The fault proof program run natively: stateless block execution from preimages.
+    #[command(subcommand)]
+    Program(program::ProgramCommand),
 }
 
 fn main() {
@@ -31,6 +35,7 @@ fn main() {
     let result = match cli.command {
         Command::Vm(cmd) => cmd.run(),
         Command::Game(cmd) => cmd.run(),
+        Command::Program(cmd) => cmd.run(),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
