@@ -23,6 +23,9 @@ mod pipe {
     use crate::protocol::Channel;
     use std::fs::File;
     use std::io::{ErrorKind, Read, Write};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+    use std::os::unix::process::CommandExt;
+    use std::process::{Child, Command};
 
     /// A channel over two files: one to read, one to write (pipe ends or inherited fds).
     pub struct FileChannel {
@@ -74,6 +77,46 @@ mod pipe {
         ))
     }
 
+    /// A new pipe as (read end, write end), both close-on-exec.
+    pub fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+        let (r, w) = std::io::pipe()?;
+        Ok((OwnedFd::from(r), OwnedFd::from(w)))
+    }
+
+    /// Duplicates `fd` to a number of at least 100 (close-on-exec), out of the way of fds 3..6.
+    fn dup_high(fd: &OwnedFd) -> std::io::Result<OwnedFd> {
+        // SAFETY: fcntl on an open fd; the result is a new fd we own.
+        let new = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 100) };
+        if new < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `new` is a freshly created fd.
+        Ok(unsafe { OwnedFd::from_raw_fd(new) })
+    }
+
+    /// Starts `cmd` with `fds[i]` as its file descriptor `3 + i` (the other ends stay with us).
+    pub fn spawn_with_fds(cmd: &mut Command, fds: [&OwnedFd; 4]) -> std::io::Result<Child> {
+        let high = [
+            dup_high(fds[0])?,
+            dup_high(fds[1])?,
+            dup_high(fds[2])?,
+            dup_high(fds[3])?,
+        ];
+        let raw: Vec<RawFd> = high.iter().map(|f| f.as_raw_fd()).collect();
+        // SAFETY: only async-signal-safe calls (dup2) run between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                for (i, fd) in raw.iter().enumerate() {
+                    if libc::dup2(*fd, 3 + i as i32) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+        cmd.spawn()
+    }
+
     /// The host's channels on the inherited fds 3..6: (hints, preimages).
     ///
     /// # Safety
@@ -107,7 +150,7 @@ pub mod vm {
         let ret;
         // SAFETY: a Linux-style syscall into the VM; it only reads/writes the given buffer.
         unsafe {
-            core::arch::asm!("ecall", in("a7") nr, inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, options(nostack));
+            core::arch::asm!("ecall", in("a7") nr, inlateout("a0") a0 => ret, inlateout("a1") a1 => _, in("a2") a2, options(nostack));
         }
         ret
     }

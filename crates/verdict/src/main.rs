@@ -1,6 +1,7 @@
 //! `verdict`: the command line of Verdict, an independent fault proof system for OP Stack rollups.
 
 mod game;
+mod host;
 mod program;
 mod vm;
 
@@ -28,6 +29,8 @@ enum Command {
     /// The fault proof program run natively: stateless block execution from preimages.
     #[command(subcommand)]
     Program(program::ProgramCommand),
+    /// The preimage host: serves the program's preimages and hints (`--server` on fds 3..6).
+    Host(host::HostArgs),
 }
 
 fn main() {
@@ -36,6 +39,7 @@ fn main() {
         Command::Vm(cmd) => cmd.run(),
         Command::Game(cmd) => cmd.run(),
         Command::Program(cmd) => cmd.run(),
+        Command::Host(args) => host::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -8,10 +8,10 @@ use crate::hash::Hash;
 use crate::oracle::PreimageOracle;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::process::CommandExt;
+use std::os::fd::AsRawFd;
 use std::process::{Child, Command};
 use std::time::Duration;
+use verdict_preimage::transport::{pipe, spawn_with_fds};
 
 /// A preimage server running as a child process.
 pub struct ProcessOracle {
@@ -24,27 +24,6 @@ pub struct ProcessOracle {
     timeout: Duration,
 }
 
-fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0 as RawFd; 2];
-    // SAFETY: `fds` is a valid array of two fds for pipe2 to fill.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: pipe2 succeeded, so both fds are open and owned by nobody else.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
-/// Duplicates `fd` to a number of at least 100 (close-on-exec), out of the way of fds 3..6.
-fn dup_high(fd: &OwnedFd) -> std::io::Result<OwnedFd> {
-    // SAFETY: fcntl on an open fd; the result is a new fd we own.
-    let new = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 100) };
-    if new < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: `new` is a freshly created fd.
-    Ok(unsafe { OwnedFd::from_raw_fd(new) })
-}
-
 impl ProcessOracle {
     /// Starts `program args...` with the hint and preimage channels on fds 3..6.
     pub fn start(program: &str, args: &[String]) -> std::io::Result<Self> {
@@ -52,28 +31,10 @@ impl ProcessOracle {
         let (ack_r, ack_w) = pipe()?; // server -> VM acks
         let (key_r, key_w) = pipe()?; // VM -> server keys
         let (val_r, val_w) = pipe()?; // server -> VM values
-        let child_ends = [
-            dup_high(&hint_r)?,
-            dup_high(&ack_w)?,
-            dup_high(&key_r)?,
-            dup_high(&val_w)?,
-        ];
-        let raw: Vec<RawFd> = child_ends.iter().map(|f| f.as_raw_fd()).collect();
-        let mut cmd = Command::new(program);
-        cmd.args(args);
-        // SAFETY: only async-signal-safe calls (dup2) run between fork and exec.
-        unsafe {
-            cmd.pre_exec(move || {
-                for (i, fd) in raw.iter().enumerate() {
-                    if libc::dup2(*fd, 3 + i as i32) < 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn()?;
-        drop(child_ends);
+        let child = spawn_with_fds(
+            Command::new(program).args(args),
+            [&hint_r, &ack_w, &key_r, &val_w],
+        )?;
         drop((hint_r, ack_w, key_r, val_w));
         let timeout = std::env::var("VERDICT_ORACLE_TIMEOUT_SECS")
             .ok()

@@ -1,0 +1,63 @@
+//! The oracle check program: inside the VM (reading fds 3..6 through syscalls) or natively (reading
+//! the same fds as pipes, started by `verdict host -- oracle-check`). Exits 0 when every preimage it
+//! read matched its key, 2 on a missing or wrong preimage.
+#![cfg_attr(target_os = "none", no_std, no_main)]
+
+#[cfg(target_os = "none")]
+mod guest {
+    use verdict_guest::{oracle_check, rt};
+    use verdict_preimage::transport::vm::{HINTS, PREIMAGES};
+    use verdict_preimage::{HintClient, OracleClient};
+
+    #[no_mangle]
+    extern "C" fn __verdict_main() -> usize {
+        match oracle_check::run(&OracleClient(PREIMAGES), &HintClient(HINTS)) {
+            Ok(report) => {
+                rt::write(
+                    1,
+                    alloc::format!("oracle-check: ok {report:?}\n").as_bytes(),
+                );
+                0
+            }
+            Err(e) => {
+                rt::write(2, alloc::format!("oracle-check: {e}\n").as_bytes());
+                2
+            }
+        }
+    }
+
+    extern crate alloc;
+}
+
+#[cfg(not(target_os = "none"))]
+fn main() {
+    use verdict_preimage::transport::FileChannel;
+    use verdict_preimage::{HintClient, OracleClient};
+    // SAFETY: started by `verdict host -- oracle-check` with fds 3..6 open for us.
+    let (hints, preimages) = unsafe { client_channels() };
+    match verdict_guest::oracle_check::run(&OracleClient(preimages), &HintClient(hints)) {
+        Ok(report) => println!("oracle-check: ok {report:?}"),
+        Err(e) => {
+            eprintln!("oracle-check: {e}");
+            std::process::exit(2);
+        }
+    }
+
+    unsafe fn client_channels() -> (FileChannel, FileChannel) {
+        use std::fs::File;
+        use std::os::fd::FromRawFd;
+        // SAFETY: guaranteed by the caller.
+        unsafe {
+            (
+                FileChannel {
+                    reader: File::from_raw_fd(3),
+                    writer: File::from_raw_fd(4),
+                },
+                FileChannel {
+                    reader: File::from_raw_fd(5),
+                    writer: File::from_raw_fd(6),
+                },
+            )
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The preimage host: serves the fault proof program's preimage requests and hints from a store.
+
+pub mod import;
+pub mod local;
+pub mod server;
+pub mod store;
+
+pub use local::LocalInputs;
+pub use server::{serve, Host, HostError};
+pub use store::{DiskStore, MemoryStore, Store, StoreError};

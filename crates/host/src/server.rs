@@ -1,0 +1,111 @@
+//! Serving the program: hints on one channel, preimage requests on the other.
+
+use crate::local::LocalInputs;
+use crate::store::{Store, StoreError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use verdict_preimage::protocol::ServeError;
+use verdict_preimage::{Channel, Hint, HintServer, OracleServer, PreimageKey};
+
+/// Why the host stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// The program asked for a key the host does not have.
+    #[error("unknown preimage key {0}: it is not in the store and this host has no L1/L2 node to fetch it from")]
+    UnknownKey(PreimageKey),
+    /// The program asked for a local input that was not given.
+    #[error("the program asked for local key {key}, but {flag} was not given")]
+    MissingLocal {
+        key: PreimageKey,
+        flag: &'static str,
+    },
+    /// A hint that cannot be parsed.
+    #[error("malformed hint: {0}")]
+    MalformedHint(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A channel failed.
+    #[error("{0}")]
+    Channel(String),
+}
+
+/// The host's state: the store, the local inputs and counters.
+pub struct Host {
+    store: Arc<dyn Store>,
+    locals: LocalInputs,
+    /// Preimages served.
+    pub served: AtomicU64,
+    /// Hints received.
+    pub hints: AtomicU64,
+}
+
+impl Host {
+    /// A host serving from `store` and `locals`.
+    pub fn new(store: Arc<dyn Store>, locals: LocalInputs) -> Self {
+        Host {
+            store,
+            locals,
+            served: AtomicU64::new(0),
+            hints: AtomicU64::new(0),
+        }
+    }
+
+    /// The value of `key`.
+    pub fn lookup(&self, key: PreimageKey) -> Result<Vec<u8>, HostError> {
+        let value = match self.locals.get(&key) {
+            Ok(Some(v)) => v,
+            Err(flag) => return Err(HostError::MissingLocal { key, flag }),
+            Ok(None) => self.store.get(&key)?.ok_or(HostError::UnknownKey(key))?,
+        };
+        self.served.fetch_add(1, Ordering::Relaxed);
+        Ok(value)
+    }
+
+    /// Handles one hint. Everything the program can ask for must already be in the store, so a
+    /// well-formed hint needs no work; a malformed one is an error.
+    pub fn handle_hint(&self, hint: &str) -> Result<(), HostError> {
+        Hint::parse(hint).map_err(HostError::MalformedHint)?;
+        self.hints.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+fn flatten(e: ServeError<HostError>) -> HostError {
+    match e {
+        ServeError::Handler(e) => e,
+        ServeError::MalformedHint(m) => HostError::MalformedHint(m),
+        ServeError::Channel(e) => HostError::Channel(e.to_string()),
+    }
+}
+
+/// Serves hints (on a thread) and preimage requests until the program closes its channels or a
+/// request cannot be answered.
+pub fn serve(
+    host: Arc<Host>,
+    hints: impl Channel + Send + 'static,
+    preimages: impl Channel,
+) -> Result<(), HostError> {
+    let hint_host = host.clone();
+    let hint_thread = std::thread::spawn(move || -> Result<(), HostError> {
+        let server = HintServer(hints);
+        while server
+            .serve_one(|h| hint_host.handle_hint(h))
+            .map_err(flatten)?
+        {}
+        Ok(())
+    });
+    let server = OracleServer(preimages);
+    let result = loop {
+        match server.serve_one(|k| host.lookup(k)) {
+            Ok(true) => {}
+            Ok(false) => break Ok(()),
+            Err(e) => break Err(flatten(e)),
+        }
+    };
+    result?;
+    // The preimage channel closed: the program is done; a hint error still counts.
+    hint_thread
+        .join()
+        .map_err(|_| HostError::Channel("the hint thread panicked".into()))?
+}
