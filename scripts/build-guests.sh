@@ -3,7 +3,8 @@
 #
 #   C guests:    guests/c/<name>.c + the runtime in guests/c/rt/, built with
 #                riscv64-linux-gnu-gcc for rv64ima / lp64 without libc.
-#   Rust guest:  guests/rust/ (its own cargo workspace), built with Debian's
+#   Rust guests: guests/rust/ (its own cargo workspace) and the guest binaries
+#                of the main workspace (crates/guest), built with Debian's
 #                rustc + rust-src (-Zbuild-std) for riscv64imac-unknown-none-elf
 #                with the C extension disabled, linked with rust-lld.
 #
@@ -80,41 +81,65 @@ for src in "$CDIR"/*.c; do
     fi
 done
 
-# ---------------------------------------------------------------- Rust guest
-if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
-    elf="$OUT/rust-compute.elf"
-    mapfile -t rust_sources < <(find "$RDIR" -path "$RDIR/target" -prune -o -type f \
-        \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print)
-    if newer_than "$elf" "${rust_sources[@]}" "$SCRIPT"; then
-        [[ -x "$GUEST_RUSTC" ]] || die "$GUEST_RUSTC not found (Debian package 'rustc-web'); run scripts/install-deps.sh"
-        [[ -x "$GUEST_CARGO" ]] || die "$GUEST_CARGO not found (Debian package 'cargo-web'); run scripts/install-deps.sh"
-        src_root="$("$GUEST_RUSTC" --print sysroot)/lib/rustlib/src/rust/library"
-        [[ -d "$src_root/core" ]] || die "rust library sources not found at $src_root (Debian package 'rust-web-src'); run scripts/install-deps.sh"
-        # rust-lld: $RUST_LLD, else the rustup toolchain's, else Debian's /usr/bin/rust-lld
-        lld="${RUST_LLD:-}"
-        if [[ -z "$lld" ]] && command -v rustc >/dev/null 2>&1; then
-            host="$(cd "$ROOT" && rustc -vV | sed -n 's/^host: //p')"
-            cand="$(cd "$ROOT" && rustc --print sysroot)/lib/rustlib/$host/bin/rust-lld"
-            [[ -x "$cand" ]] && lld="$cand"
-        fi
-        [[ -z "$lld" && -x /usr/bin/rust-lld ]] && lld=/usr/bin/rust-lld
-        [[ -n "$lld" && -x "$lld" ]] || die "rust-lld not found (rustup toolchain's lib/rustlib/<host>/bin/rust-lld or Debian package 'rust-web-llvm'); set RUST_LLD"
+# ---------------------------------------------------------------- Rust guests
+rust_lld=""
+# guest_toolchain: checks Debian's guest Rust and finds rust-lld (sets rust_lld).
+guest_toolchain() {
+    [[ -n "$rust_lld" ]] && return 0
+    [[ -x "$GUEST_RUSTC" ]] || die "$GUEST_RUSTC not found (Debian package 'rustc-web'); run scripts/install-deps.sh"
+    [[ -x "$GUEST_CARGO" ]] || die "$GUEST_CARGO not found (Debian package 'cargo-web'); run scripts/install-deps.sh"
+    local src_root
+    src_root="$("$GUEST_RUSTC" --print sysroot)/lib/rustlib/src/rust/library"
+    [[ -d "$src_root/core" ]] || die "rust library sources not found at $src_root (Debian package 'rust-web-src'); run scripts/install-deps.sh"
+    # rust-lld: $RUST_LLD, else the rustup toolchain's, else Debian's /usr/bin/rust-lld
+    rust_lld="${RUST_LLD:-}"
+    if [[ -z "$rust_lld" ]] && command -v rustc >/dev/null 2>&1; then
+        local host cand
+        host="$(cd "$ROOT" && rustc -vV | sed -n 's/^host: //p')"
+        cand="$(cd "$ROOT" && rustc --print sysroot)/lib/rustlib/$host/bin/rust-lld"
+        [[ -x "$cand" ]] && rust_lld="$cand"
+    fi
+    [[ -z "$rust_lld" && -x /usr/bin/rust-lld ]] && rust_lld=/usr/bin/rust-lld
+    [[ -n "$rust_lld" && -x "$rust_lld" ]] || die "rust-lld not found (rustup toolchain's lib/rustlib/<host>/bin/rust-lld or Debian package 'rust-web-llvm'); set RUST_LLD"
+}
+
+# rust_guest <name> <dir to build in> <target dir> <binary> <cargo args...> -- <source dirs...>
+rust_guest() {
+    local name="$1" dir="$2" target_dir="$3" bin="$4"; shift 4
+    local args=() sources=()
+    while [[ $# -gt 0 && "$1" != "--" ]]; do args+=("$1"); shift; done
+    shift
+    local elf="$OUT/$name.elf" d
+    for d in "$@"; do
+        mapfile -t -O "${#sources[@]}" sources < <(find "$d" -path "$d/target" -prune -o -type f \
+            \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print)
+    done
+    if newer_than "$elf" "${sources[@]}" "$SCRIPT"; then
+        guest_toolchain
         # Disabling 'c' alone is not enough with newer LLVM: 'c' implies 'zca'.
-        (cd "$RDIR" && \
+        (cd "$dir" && \
             RUSTC_BOOTSTRAP=1 RUSTC="$GUEST_RUSTC" \
-            RUSTFLAGS="-C target-feature=-c,-zca -C linker=$lld" \
-            CARGO_TARGET_DIR="$OUT/rust-target" \
-            "$GUEST_CARGO" build --quiet --release --target "$RUST_TARGET" -Zbuild-std=core,alloc) \
-            || die "building the Rust guest failed"
-        check_no_rvc "$OUT/rust-target/$RUST_TARGET/release/rust-compute"
-        cp -f "$OUT/rust-target/$RUST_TARGET/release/rust-compute" "$elf.tmp"
+            RUSTFLAGS="-C target-feature=-c,-zca -C linker=$rust_lld" \
+            CARGO_TARGET_DIR="$target_dir" \
+            "$GUEST_CARGO" build --quiet --release --target "$RUST_TARGET" -Zbuild-std=core,alloc "${args[@]}") \
+            || die "building the Rust guest $name failed"
+        check_no_rvc "$target_dir/$RUST_TARGET/release/$bin"
+        cp -f "$target_dir/$RUST_TARGET/release/$bin" "$elf.tmp"
         mv -f "$elf.tmp" "$elf"
-        echo "built     guests/build/rust-compute.elf"
+        echo "built     guests/build/$name.elf"
         built=$((built + 1))
     else
-        echo "up to date guests/build/rust-compute.elf"
+        echo "up to date guests/build/$name.elf"
         uptodate=$((uptodate + 1))
     fi
+}
+
+if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
+    rust_guest rust-compute "$RDIR" "$OUT/rust-target" rust-compute -- "$RDIR"
+    # Guests that are crates of the main workspace (built without their std feature).
+    rust_guest oracle-check "$ROOT" "$OUT/ws-target" oracle-check \
+        -p verdict-guest --no-default-features --bin oracle-check \
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage"
 fi
 
 echo "build-guests: $built built, $uptodate up to date, in guests/build/"

@@ -79,33 +79,43 @@ fn flatten(e: ServeError<HostError>) -> HostError {
     }
 }
 
-/// Serves hints (on a thread) and preimage requests until the program closes its channels or a
-/// request cannot be answered.
+/// Serves hints and preimage requests (each channel on its own thread) until the program closes
+/// its channels, or stops at the first request that cannot be answered.
 pub fn serve(
     host: Arc<Host>,
     hints: impl Channel + Send + 'static,
-    preimages: impl Channel,
+    preimages: impl Channel + Send + 'static,
 ) -> Result<(), HostError> {
+    let (done, finished) = std::sync::mpsc::channel::<Result<(), HostError>>();
     let hint_host = host.clone();
-    let hint_thread = std::thread::spawn(move || -> Result<(), HostError> {
+    let hint_done = done.clone();
+    std::thread::spawn(move || {
         let server = HintServer(hints);
-        while server
-            .serve_one(|h| hint_host.handle_hint(h))
-            .map_err(flatten)?
-        {}
-        Ok(())
+        let result = loop {
+            match server.serve_one(|h| hint_host.handle_hint(h)) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(flatten(e)),
+            }
+        };
+        let _ = hint_done.send(result);
     });
-    let server = OracleServer(preimages);
-    let result = loop {
-        match server.serve_one(|k| host.lookup(k)) {
-            Ok(true) => {}
-            Ok(false) => break Ok(()),
-            Err(e) => break Err(flatten(e)),
-        }
-    };
-    result?;
-    // The preimage channel closed: the program is done; a hint error still counts.
-    hint_thread
-        .join()
-        .map_err(|_| HostError::Channel("the hint thread panicked".into()))?
+    std::thread::spawn(move || {
+        let server = OracleServer(preimages);
+        let result = loop {
+            match server.serve_one(|k| host.lookup(k)) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(flatten(e)),
+            }
+        };
+        let _ = done.send(result);
+    });
+    // Done when both channels closed cleanly, or at the first error.
+    for _ in 0..2 {
+        finished
+            .recv()
+            .map_err(|_| HostError::Channel("a serving thread died".into()))??;
+    }
+    Ok(())
 }

@@ -64,8 +64,13 @@ impl ProcessOracle {
     }
 
     fn fail(&mut self, what: &str, e: std::io::Error) -> String {
-        // Give a server that is exiting a moment to be reaped, so its exit status can be reported.
-        std::thread::sleep(Duration::from_millis(50));
+        // Give a server that is exiting up to a second to be reaped, so its exit status can be reported.
+        for _ in 0..100 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         format!("{what}: {e}; {}", self.server_state())
     }
 
