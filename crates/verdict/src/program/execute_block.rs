@@ -13,6 +13,9 @@ pub struct ExecuteBlockArgs {
     /// A fixture directory holding `fixture.json` and `preimages.json`.
     #[arg(long)]
     fixture: PathBuf,
+    /// Execute the block this many times and report the fastest and median times (benchmarks).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
 }
 
 /// Runs `execute-block`.
@@ -22,9 +25,18 @@ pub fn run(args: ExecuteBlockArgs) -> anyhow::Result<()> {
         .with_context(|| format!("loading fixture {}", args.fixture.display()))?;
     let load_time = load_start.elapsed();
     let number = fixture.parent.number + 1;
-    let run = fixture
-        .run()
-        .with_context(|| format!("executing block {number}"))?;
+    let mut runs = Vec::with_capacity(args.repeat as usize);
+    for _ in 0..args.repeat {
+        runs.push(
+            fixture
+                .run()
+                .with_context(|| format!("executing block {number}"))?,
+        );
+    }
+    let mut times: Vec<_> = runs.iter().map(|r| r.elapsed).collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    let run = &runs[0];
     let header = &run.block.header;
     let matches = run.block.hash == fixture.expected_block_hash;
     println!("block:           {}", header.number);
@@ -40,11 +52,25 @@ pub fn run(args: ExecuteBlockArgs) -> anyhow::Result<()> {
         run.preimage_bytes_read,
         fixture.preimages.len()
     );
-    println!(
-        "time:            {:.3} ms (loading the fixture: {:.3} ms)",
-        ms(run.elapsed),
-        ms(load_time)
-    );
+    if args.repeat == 1 {
+        println!(
+            "time:            {:.3} ms (loading the fixture: {:.3} ms)",
+            ms(median),
+            ms(load_time)
+        );
+    } else {
+        println!(
+            "time:            {:.3} ms median, {:.3} ms fastest of {} runs (loading the fixture: {:.3} ms)",
+            ms(median),
+            ms(times[0]),
+            args.repeat,
+            ms(load_time)
+        );
+    }
+    if header.gas_used > 0 {
+        let mgas = header.gas_used as f64 / 1e6;
+        println!("time per Mgas:   {:.3} ms", ms(median) / mgas);
+    }
     if !matches {
         bail!(
             "block {number}: hash {} does not match the expected {}",
