@@ -299,6 +299,10 @@ pub fn execute_block<O: PreimageOracle>(
     let base_fee = next_base_fee(config, parent, timestamp)?;
     let extra_data = if fork >= Fork::Holocene {
         holocene_extra_data(config, attrs.eip1559_params, timestamp)?
+    } else if attrs.eip1559_params.is_some() {
+        return Err(ProgramError::BadPayload(
+            "eip1559Params before Holocene".into(),
+        ));
     } else {
         Bytes::new()
     };

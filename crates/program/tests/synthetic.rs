@@ -371,4 +371,12 @@ fn bad_eip1559_params_are_refused() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("eip1559Params missing"), "{err}");
+    let mut config = config(None);
+    config.holocene_time = Some(1004);
+    attrs.eip1559_params = Some(B64::ZERO);
+    let err = execute_block(&Preimages::new(&oracle), &config, &parent(root), &attrs).unwrap_err();
+    assert!(
+        err.to_string().contains("eip1559Params before Holocene"),
+        "{err}"
+    );
 }
