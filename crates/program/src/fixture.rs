@@ -187,7 +187,7 @@ pub fn parse_attributes(v: &Value) -> Result<PayloadAttributes, ProgramError> {
     })
 }
 
-/// Parses `preimages.json`: {"0x<keccak256(value)>": "0x<value>"} into keccak256 preimage keys.
+/// Parses `preimages.json` (`{"0x<keccak256(value)>": "0x<value>"}`) into keccak256 preimage keys.
 /// The values are not checked here (the program checks what it reads).
 pub fn parse_preimages(v: &Value) -> Result<HashMap<PreimageKey, Vec<u8>>, ProgramError> {
     let obj = v
