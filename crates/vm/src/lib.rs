@@ -4,6 +4,7 @@
 pub mod asm;
 pub mod elf;
 pub mod error;
+mod fast;
 pub mod files;
 pub mod hash;
 pub mod memory;

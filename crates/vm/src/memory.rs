@@ -40,6 +40,8 @@ pub struct Page {
     listed: bool,
     /// The page number (address >> 12).
     number: u64,
+    /// Whether an interpreter holds decoded instructions of this page (writes must be reported).
+    code: bool,
 }
 
 impl Page {
@@ -56,6 +58,7 @@ impl Page {
             dirty: 0,
             listed: false,
             number,
+            code: false,
         })
     }
 
@@ -119,8 +122,12 @@ impl Hasher for PageHasher {
 type PageMap<V> = HashMap<u64, V, BuildHasherDefault<PageHasher>>;
 
 /// Sparse, paged, Merkleized 64-bit memory.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Memory {
+    /// Identifies this memory (each clone gets a new id), so caches derived from it can tell.
+    id: u64,
+    /// Numbers of code pages written since `take_code_writes`.
+    code_written: Vec<u64>,
     /// Pages in allocation order.
     pages: Vec<Box<Page>>,
     /// Page number -> position in `pages`.
@@ -138,9 +145,34 @@ impl Memory {
     /// Empty memory (every byte zero).
     pub fn new() -> Self {
         Memory {
+            id: next_memory_id(),
             last: Cell::new((u64::MAX, 0)),
             ..Default::default()
         }
+    }
+
+    /// This memory's identity (a clone has another).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Notes that an interpreter decoded instructions from `page`: later writes to it are reported
+    /// by `take_code_writes`.
+    pub fn mark_code(&mut self, page: u64) {
+        if let Some(pos) = self.lookup(page) {
+            self.pages[pos].code = true;
+        }
+    }
+
+    /// Whether a code page was written since the last `take_code_writes`.
+    #[inline(always)]
+    pub fn code_was_written(&self) -> bool {
+        !self.code_written.is_empty()
+    }
+
+    /// The code pages written since the last call.
+    pub fn take_code_writes(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.code_written)
     }
 
     /// Number of allocated pages.
@@ -200,6 +232,10 @@ impl Memory {
         let page = &mut self.pages[pos];
         for leaf in first..=last {
             page.dirty |= 1u128 << leaf;
+        }
+        if page.code {
+            page.code = false;
+            self.code_written.push(page.number);
         }
         if !page.listed {
             page.listed = true;
@@ -380,10 +416,30 @@ impl Memory {
     pub fn set_page(&mut self, page: u64, data: &[u8; PAGE_SIZE]) {
         let pos = self.page_pos_or_alloc(page);
         self.pages[pos].data.copy_from_slice(data);
-        self.pages[pos].dirty = u128::MAX;
-        if !self.pages[pos].listed {
-            self.pages[pos].listed = true;
-            self.dirty_pages.push(pos as u32);
+        self.mark_dirty(pos, 0, PAGE_SIZE);
+    }
+
+    /// The bytes of a page, if allocated.
+    pub fn page_data(&self, page: u64) -> Option<&[u8; PAGE_SIZE]> {
+        self.lookup(page).map(|pos| &self.pages[pos].data)
+    }
+}
+
+fn next_memory_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Clone for Memory {
+    fn clone(&self) -> Self {
+        Memory {
+            id: next_memory_id(),
+            code_written: self.code_written.clone(),
+            pages: self.pages.clone(),
+            index: self.index.clone(),
+            nodes: self.nodes.clone(),
+            dirty_pages: self.dirty_pages.clone(),
+            last: self.last.clone(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! optionally records the memory proofs that step needs.
 
 use crate::error::VmError;
+use crate::fast::{decode_page, CodeCache, DecodedPage, Kind};
 use crate::hash::Hash;
 use crate::memory::MEMORY_PROOF_SIZE;
 use crate::oracle::{NoOracle, PreimageOracle};
@@ -40,6 +41,9 @@ pub struct StepWitness {
     pub preimage: Option<PreimageWitness>,
 }
 
+/// Bytes of code per decoded page.
+const PAGE_BYTES: u64 = crate::memory::PAGE_SIZE as u64;
+
 /// Largest guest write forwarded to stdout/stderr in one syscall (the step itself succeeds regardless).
 const MAX_FORWARDED_OUTPUT: u64 = 1 << 30;
 /// Largest buffered, incomplete hint.
@@ -59,6 +63,7 @@ pub struct Vm<O: PreimageOracle = NoOracle> {
     last_preimage_offset: u64,
     proofs: Vec<[u8; MEMORY_PROOF_SIZE]>,
     proof_addrs: Vec<u64>,
+    code: CodeCache,
 }
 
 impl Vm<NoOracle> {
@@ -87,6 +92,7 @@ impl<O: PreimageOracle> Vm<O> {
             last_preimage_offset: u64::MAX,
             proofs: Vec::new(),
             proof_addrs: Vec::new(),
+            code: CodeCache::default(),
         }
     }
 
@@ -141,15 +147,258 @@ impl<O: PreimageOracle> Vm<O> {
     }
 
     /// Executes up to `n` instructions, stopping early when the program exits. Returns the steps run.
+    /// This is the fast path: the same semantics as `step`, on pre-decoded code.
     pub fn run(&mut self, n: u64) -> Result<u64, VmError> {
         let start = self.state.step;
-        for _ in 0..n {
-            if self.state.exited {
-                break;
-            }
-            self.step()?;
+        self.last_preimage_offset = u64::MAX;
+        if self.code.memory_id != self.state.memory.id() {
+            self.code.pages.clear();
+            self.code.memory_id = self.state.memory.id();
         }
-        Ok(self.state.step - start)
+        let result = self.run_decoded(n);
+        Ok(self.state.step - start).and_then(|steps| result.map(|()| steps))
+    }
+
+    /// The decoded code of `page`, decoding it on first use.
+    fn decoded(&mut self, page: u64) -> std::sync::Arc<DecodedPage> {
+        if let Some(ops) = self.code.pages.get(&page) {
+            return ops.clone();
+        }
+        let ops: std::sync::Arc<DecodedPage> =
+            decode_page(self.state.memory.page_data(page)).into();
+        self.state.memory.mark_code(page);
+        self.code.pages.insert(page, ops.clone());
+        ops
+    }
+
+    fn forget_written_code(&mut self) {
+        for page in self.state.memory.take_code_writes() {
+            self.code.pages.remove(&page);
+        }
+    }
+
+    fn run_decoded(&mut self, n: u64) -> Result<(), VmError> {
+        let mut remaining = n;
+        let mut r = [0u64; 33];
+        r[..32].copy_from_slice(&self.state.regs);
+        let mut pc = self.state.pc;
+        let mut executed = 0u64;
+        // Runs one instruction with the generic step, with the fast path's state written back first.
+        macro_rules! slow_step {
+            () => {{
+                self.state.regs.copy_from_slice(&r[..32]);
+                self.state.pc = pc;
+                self.state.step += executed;
+                executed = 0;
+                let result = self.step();
+                r[..32].copy_from_slice(&self.state.regs);
+                pc = self.state.pc;
+                if self.state.memory.code_was_written() {
+                    self.forget_written_code();
+                }
+                result?;
+                remaining -= 1;
+            }};
+        }
+        'outer: while remaining > 0 && !self.state.exited {
+            if pc & 3 != 0 {
+                slow_step!();
+                continue;
+            }
+            let page = pc >> 12;
+            let ops = self.decoded(page);
+            let base = page << 12;
+            let mut idx = ((pc >> 2) & 1023) as usize;
+            loop {
+                if remaining == 0 {
+                    pc = base + 4 * idx as u64;
+                    break 'outer;
+                }
+                let o = ops[idx & 1023];
+                let (rd, a, b) = (o.rd as usize, r[o.rs1 as usize], r[o.rs2 as usize]);
+                let imm = o.imm as i64 as u64;
+                let here = base + 4 * idx as u64;
+                macro_rules! jump {
+                    ($target:expr) => {{
+                        let target: u64 = $target;
+                        remaining -= 1;
+                        executed += 1;
+                        if target >> 12 == page && target & 3 == 0 {
+                            idx = ((target >> 2) & 1023) as usize;
+                            continue;
+                        }
+                        pc = target;
+                        continue 'outer;
+                    }};
+                }
+                macro_rules! load {
+                    ($size:expr, $signed:expr) => {{
+                        let v = self.state.memory.read_le(a.wrapping_add(imm), $size);
+                        if $signed && $size < 8 {
+                            let shift = 64 - 8 * $size;
+                            (((v << shift) as i64) >> shift) as u64
+                        } else {
+                            v
+                        }
+                    }};
+                }
+                macro_rules! store {
+                    ($size:expr) => {{
+                        self.state.memory.write_le(a.wrapping_add(imm), $size, b);
+                        if self.state.memory.code_was_written() {
+                            self.forget_written_code();
+                            remaining -= 1;
+                            executed += 1;
+                            pc = here + 4;
+                            continue 'outer;
+                        }
+                    }};
+                }
+                match o.kind {
+                    Kind::Slow => {
+                        pc = here;
+                        slow_step!();
+                        continue 'outer;
+                    }
+                    Kind::Nop => {}
+                    Kind::Zero => r[rd] = 0,
+                    Kind::Lui => r[rd] = imm,
+                    Kind::Auipc => r[rd] = here.wrapping_add(imm),
+                    Kind::Jal => {
+                        r[rd] = here + 4;
+                        jump!(here.wrapping_add(imm))
+                    }
+                    Kind::Jalr => {
+                        let target = a.wrapping_add(imm) & !1;
+                        if target & 3 != 0 {
+                            pc = here;
+                            slow_step!(); // reports the unaligned target
+                            continue 'outer;
+                        }
+                        r[rd] = here + 4;
+                        jump!(target)
+                    }
+                    Kind::Beq if a == b => jump!(here.wrapping_add(imm)),
+                    Kind::Bne if a != b => jump!(here.wrapping_add(imm)),
+                    Kind::Blt if (a as i64) < (b as i64) => jump!(here.wrapping_add(imm)),
+                    Kind::Bge if (a as i64) >= (b as i64) => jump!(here.wrapping_add(imm)),
+                    Kind::Bltu if a < b => jump!(here.wrapping_add(imm)),
+                    Kind::Bgeu if a >= b => jump!(here.wrapping_add(imm)),
+                    Kind::Beq | Kind::Bne | Kind::Blt | Kind::Bge | Kind::Bltu | Kind::Bgeu => {}
+                    Kind::Lb => r[rd] = load!(1, true),
+                    Kind::Lh => r[rd] = load!(2, true),
+                    Kind::Lw => r[rd] = load!(4, true),
+                    Kind::Ld => r[rd] = load!(8, false),
+                    Kind::Lbu => r[rd] = load!(1, false),
+                    Kind::Lhu => r[rd] = load!(2, false),
+                    Kind::Lwu => r[rd] = load!(4, false),
+                    Kind::Sb => store!(1),
+                    Kind::Sh => store!(2),
+                    Kind::Sw => store!(4),
+                    Kind::Sd => store!(8),
+                    Kind::Addi => r[rd] = a.wrapping_add(imm),
+                    Kind::Slti => r[rd] = ((a as i64) < (imm as i64)) as u64,
+                    Kind::Sltiu => r[rd] = (a < imm) as u64,
+                    Kind::Xori => r[rd] = a ^ imm,
+                    Kind::Ori => r[rd] = a | imm,
+                    Kind::Andi => r[rd] = a & imm,
+                    Kind::Slli => r[rd] = a << imm,
+                    Kind::Srli => r[rd] = a >> imm,
+                    Kind::Srai => r[rd] = ((a as i64) >> imm) as u64,
+                    Kind::Add => r[rd] = a.wrapping_add(b),
+                    Kind::Sub => r[rd] = a.wrapping_sub(b),
+                    Kind::Sll => r[rd] = a << (b & 0x3f),
+                    Kind::Slt => r[rd] = ((a as i64) < (b as i64)) as u64,
+                    Kind::Sltu => r[rd] = (a < b) as u64,
+                    Kind::Xor => r[rd] = a ^ b,
+                    Kind::Srl => r[rd] = a >> (b & 0x3f),
+                    Kind::Sra => r[rd] = ((a as i64) >> (b & 0x3f)) as u64,
+                    Kind::Or => r[rd] = a | b,
+                    Kind::And => r[rd] = a & b,
+                    Kind::Addiw => r[rd] = sext32(a.wrapping_add(imm)),
+                    Kind::Slliw => r[rd] = sext32(a << imm),
+                    Kind::Srliw => r[rd] = sext32(((a as u32) >> imm) as u64),
+                    Kind::Sraiw => r[rd] = ((a as u32 as i32) >> imm) as i64 as u64,
+                    Kind::Addw => r[rd] = sext32(a.wrapping_add(b)),
+                    Kind::Subw => r[rd] = sext32(a.wrapping_sub(b)),
+                    Kind::Sllw => r[rd] = sext32(a << (b & 0x1f)),
+                    Kind::Srlw => r[rd] = sext32(((a as u32) >> (b & 0x1f)) as u64),
+                    Kind::Sraw => r[rd] = ((a as u32 as i32) >> (b & 0x1f)) as i64 as u64,
+                    Kind::Mul => r[rd] = a.wrapping_mul(b),
+                    Kind::Mulh => r[rd] = ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
+                    Kind::Mulhsu => {
+                        r[rd] = ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64
+                    }
+                    Kind::Mulhu => r[rd] = ((a as u128 * b as u128) >> 64) as u64,
+                    Kind::Div => {
+                        r[rd] = if b == 0 {
+                            u64::MAX
+                        } else {
+                            (a as i64).wrapping_div(b as i64) as u64
+                        }
+                    }
+                    Kind::Divu => r[rd] = a.checked_div(b).unwrap_or(u64::MAX),
+                    Kind::Rem => {
+                        r[rd] = if b == 0 {
+                            a
+                        } else {
+                            (a as i64).wrapping_rem(b as i64) as u64
+                        }
+                    }
+                    Kind::Remu => r[rd] = a.checked_rem(b).unwrap_or(a),
+                    Kind::Mulw => r[rd] = sext32((a & 0xffff_ffff).wrapping_mul(b & 0xffff_ffff)),
+                    // The W divisions test all 64 bits of rs2 for zero, then divide the low halves
+                    // with EVM semantics (x / 0 = 0), as the reference does.
+                    Kind::Divw => {
+                        r[rd] = if b == 0 {
+                            u64::MAX
+                        } else {
+                            sext32(
+                                (sext32(a) as i64)
+                                    .checked_div(sext32(b) as i64)
+                                    .unwrap_or(0) as u64,
+                            )
+                        }
+                    }
+                    Kind::Divuw => {
+                        r[rd] = if b == 0 {
+                            u64::MAX
+                        } else {
+                            sext32((a & 0xffff_ffff).checked_div(b & 0xffff_ffff).unwrap_or(0))
+                        }
+                    }
+                    Kind::Remw => {
+                        r[rd] = if b == 0 {
+                            sext32(a)
+                        } else {
+                            sext32(
+                                (sext32(a) as i64)
+                                    .checked_rem(sext32(b) as i64)
+                                    .unwrap_or(0) as u64,
+                            )
+                        }
+                    }
+                    Kind::Remuw => {
+                        r[rd] = if b == 0 {
+                            sext32(a)
+                        } else {
+                            sext32((a & 0xffff_ffff).checked_rem(b & 0xffff_ffff).unwrap_or(0))
+                        }
+                    }
+                }
+                remaining -= 1;
+                executed += 1;
+                idx += 1;
+                if idx == 1024 {
+                    pc = base + PAGE_BYTES;
+                    continue 'outer;
+                }
+            }
+        }
+        self.state.regs.copy_from_slice(&r[..32]);
+        self.state.pc = pc;
+        self.state.step += executed;
+        Ok(())
     }
 
     /// Executes one instruction and returns what is needed to prove it onchain.

@@ -344,3 +344,60 @@ fn stdout_and_stderr_are_forwarded() {
     assert_eq!(vm.stdout(), b"hello");
     assert_eq!(vm.stderr(), b"err");
 }
+
+/// The fast path (`run`, on pre-decoded code) and the generic step agree on whole programs,
+/// including code written at run time (which must drop its decoding).
+#[test]
+fn fast_path_matches_step_by_step() {
+    let ci = std::env::var("CI").as_deref() == Ok("true");
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../guests/build");
+    let mut programs: Vec<(String, Vec<u8>)> = vec![];
+    for name in [
+        "hello", "exit3", "alu", "muldiv", "atomic", "mem", "branch", "sha256",
+    ] {
+        match std::fs::read(dir.join(format!("{name}.elf"))) {
+            Ok(bytes) => programs.push((name.to_string(), bytes)),
+            Err(_) => assert!(!ci, "guest {name} is missing: run scripts/build-guests.sh"),
+        }
+    }
+    // Self-modifying code: overwrite the next instruction (addi a0, zero, 1) with addi a0, zero, 7.
+    let mut p = set(&[(A1, BASE + 4 * 100), (T0, asm::addi(A0, ZERO, 7) as u64)]);
+    p.push(asm::s(2, A1, T0, 0)); // sw t0, 0(a1)
+    while p.len() < 100 {
+        p.push(asm::addi(ZERO, ZERO, 0));
+    }
+    p.push(asm::addi(A0, ZERO, 1));
+    p.extend(exit());
+    programs.push((
+        "self-modifying".into(),
+        verdict_vm::asm::elf(BASE, &verdict_vm::asm::code(&p)),
+    ));
+    for (name, bytes) in programs {
+        let state = verdict_vm::load_elf(&bytes).unwrap();
+        let mut slow = verdict_vm::Vm::new(state.clone());
+        slow.capture_output();
+        while !slow.state.exited {
+            slow.step().unwrap();
+        }
+        let mut fast = verdict_vm::Vm::new(state.clone());
+        fast.capture_output();
+        fast.run(u64::MAX).unwrap();
+        assert_eq!(fast.state.state_hash(), slow.state.state_hash(), "{name}");
+        assert_eq!(fast.stdout(), slow.stdout(), "{name}");
+        // Stopping at arbitrary steps (as --stop-at does) and resuming gives the same state.
+        let mut chunked = verdict_vm::Vm::new(state);
+        let mut k = 1;
+        while !chunked.state.exited {
+            chunked.run(k).unwrap();
+            k = k * 3 % 1000 + 1;
+        }
+        assert_eq!(
+            chunked.state.state_hash(),
+            slow.state.state_hash(),
+            "{name} in chunks"
+        );
+        if name == "self-modifying" {
+            assert_eq!(fast.state.exit_code, 7);
+        }
+    }
+}
