@@ -366,6 +366,51 @@ fn a_preimage_server_on_fds_3_to_6_serves_the_run() {
         proof["oracle-value"].as_str().unwrap(),
         format!("0x{:016x}{value}", value.len() / 2)
     );
+    // --stop-at-preimage KEY and --stop-at-preimage-larger-than N stop right after the read too.
+    let server = ["--", "python3", "server.py", &key, &value];
+    for (flags, stops) in [
+        (
+            vec!["--stop-at-preimage".to_string(), format!("0x{key}")],
+            true,
+        ),
+        (
+            vec![
+                "--stop-at-preimage".to_string(),
+                format!("0x{}", "11".repeat(32)),
+            ],
+            false,
+        ),
+        (
+            vec![
+                "--stop-at-preimage-larger-than".to_string(),
+                "5".to_string(),
+            ],
+            true,
+        ),
+        (
+            vec![
+                "--stop-at-preimage-larger-than".to_string(),
+                "100".to_string(),
+            ],
+            false,
+        ),
+    ] {
+        let mut args = vec!["vm", "run", "--input", "s.json", "--output", "flag.json"];
+        args.extend(flags.iter().map(|s| s.as_str()));
+        args.extend(server);
+        ok(&verdict(d, &args));
+        let w: serde_json::Value =
+            serde_json::from_slice(&verdict(d, &["vm", "witness", "--input", "flag.json"]).stdout)
+                .unwrap();
+        assert_eq!(w["exited"], !stops, "{flags:?}");
+        if stops {
+            assert_eq!(
+                w["step"].as_u64().unwrap(),
+                last + 1,
+                "{flags:?} stops right after the read"
+            );
+        }
+    }
     let mut store = verdict_vm_verifier::PreimageStore::new();
     store
         .insert_global(
