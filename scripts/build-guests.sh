@@ -7,6 +7,10 @@
 #                of the main workspace (crates/guest), built with Debian's
 #                rustc + rust-src (-Zbuild-std) for riscv64imac-unknown-none-elf
 #                with the C extension disabled, linked with rust-lld.
+#   Benchmark workloads (guests/bench/, see its README): C and Rust guests into
+#                guests/build/bench/<name>.elf, and the same sources built for
+#                the host (gcc, the rustup toolchain) into
+#                guests/build/bench/native/<name> as the benchmark's floor.
 #
 # Incremental: a guest is only rebuilt when one of its sources (or this script)
 # is newer than its ELF. Every ELF is checked to contain no compressed
@@ -14,7 +18,8 @@
 #
 # Environment overrides: CROSS_PREFIX (default riscv64-linux-gnu-),
 # GUEST_RUSTC (/usr/bin/rustc), GUEST_CARGO (/usr/bin/cargo), RUST_LLD (path),
-# SKIP_RUST_GUEST=1 to build only the C guests.
+# HOST_CC (gcc, for the native benchmark floors), SKIP_RUST_GUEST=1 to build
+# only the C guests, SKIP_BENCH_GUESTS=1 to skip the benchmark workloads.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,6 +27,9 @@ SCRIPT="$ROOT/scripts/build-guests.sh"
 OUT="$ROOT/guests/build"
 CDIR="$ROOT/guests/c"
 RDIR="$ROOT/guests/rust"
+BDIR="$ROOT/guests/bench"
+BOUT="$OUT/bench"
+HOST_CC="${HOST_CC:-gcc}"
 CROSS_PREFIX="${CROSS_PREFIX:-riscv64-linux-gnu-}"
 CC="${CROSS_PREFIX}gcc"
 OBJDUMP="${CROSS_PREFIX}objdump"
@@ -140,6 +148,71 @@ if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
     rust_guest oracle-check "$ROOT" "$OUT/ws-target" oracle-check \
         -p verdict-guest --no-default-features --bin oracle-check \
         -- "$ROOT/crates/guest" "$ROOT/crates/preimage"
+fi
+
+# ---------------------------------------------------------------- benchmark workloads
+# C: guests/bench/c/<name>.c with the C runtime for the VM, with native_rt.c for the host; the
+# existing sha256 guest is a benchmark workload too, so it gets a native floor.
+if [[ "${SKIP_BENCH_GUESTS:-0}" != 1 ]]; then
+    need "$HOST_CC" gcc
+    mkdir -p "$BOUT/native"
+    for src in "$BDIR"/c/*.c; do
+        name="$(basename "$src" .c)"
+        [[ "$name" == native_rt ]] && continue
+        elf="$BOUT/$name.elf"
+        if newer_than "$elf" "$src" "$BDIR/c/bench.h" "${RT_SOURCES[@]}" "$SCRIPT"; then
+            "$CC" "${CFLAGS[@]}" -I"$CDIR" -o "$elf.tmp" "$CDIR/rt/start.S" "$CDIR/rt/rt.c" "$src" \
+                || die "compiling $src failed"
+            check_no_rvc "$elf.tmp"
+            mv -f "$elf.tmp" "$elf"
+            echo "built     guests/build/bench/$name.elf"
+            built=$((built + 1))
+        else
+            echo "up to date guests/build/bench/$name.elf"
+            uptodate=$((uptodate + 1))
+        fi
+    done
+    for src in "$BDIR"/c/*.c "$CDIR/sha256.c"; do
+        name="$(basename "$src" .c)"
+        [[ "$name" == native_rt ]] && continue
+        bin="$BOUT/native/$name"
+        if newer_than "$bin" "$src" "$BDIR/c/bench.h" "$BDIR/c/native_rt.c" "$CDIR/rt/rt.h" "$SCRIPT"; then
+            "$HOST_CC" -O2 -Wall -Wextra -Werror -I"$CDIR" -o "$bin.tmp" "$BDIR/c/native_rt.c" "$src" \
+                || die "compiling $src natively failed"
+            mv -f "$bin.tmp" "$bin"
+            echo "built     guests/build/bench/native/$name"
+            built=$((built + 1))
+        else
+            echo "up to date guests/build/bench/native/$name"
+            uptodate=$((uptodate + 1))
+        fi
+    done
+fi
+
+# Rust: guests/bench/rust (its own workspace; shares keccak.rs with guests/rust).
+if [[ "${SKIP_BENCH_GUESTS:-0}" != 1 && "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
+    for bin in keccak ecdsa; do
+        rust_guest "bench/$bin" "$BDIR/rust" "$OUT/bench-rust-target" "$bin" --bin "$bin" \
+            -- "$BDIR/rust" "$RDIR/src"
+    done
+    # The same bins for the host, built by the rustup toolchain.
+    mapfile -t bench_rust_sources < <(find "$BDIR/rust" "$RDIR/src" -path "$BDIR/rust/target" -prune \
+        -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print)
+    if newer_than "$BOUT/native/keccak" "${bench_rust_sources[@]}" "$SCRIPT" \
+        || newer_than "$BOUT/native/ecdsa" "${bench_rust_sources[@]}" "$SCRIPT"; then
+        need cargo "rustup's stable toolchain"
+        (cd "$BDIR/rust" && CARGO_TARGET_DIR="$OUT/bench-native-target" cargo build --quiet --release) \
+            || die "building the native Rust benchmark workloads failed"
+        for bin in keccak ecdsa; do
+            cp -f "$OUT/bench-native-target/release/$bin" "$BOUT/native/$bin.tmp"
+            mv -f "$BOUT/native/$bin.tmp" "$BOUT/native/$bin"
+            echo "built     guests/build/bench/native/$bin"
+            built=$((built + 1))
+        done
+    else
+        echo "up to date guests/build/bench/native/keccak, ecdsa"
+        uptodate=$((uptodate + 2))
+    fi
 fi
 
 echo "build-guests: $built built, $uptodate up to date, in guests/build/"
