@@ -30,6 +30,7 @@ fn main() {
         claimed_output_root: Some(sha256(&b)),
         claimed_block_number: Some(rounds),
         chain_id: Some(1),
+        ..Default::default()
     };
     let host = Arc::new(Host::new(Arc::new(store), locals));
     let (client_hints, host_hints) = channel_pair().unwrap();

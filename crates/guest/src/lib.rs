@@ -3,6 +3,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
 
+pub mod block_check;
 pub mod oracle_check;
 
 #[cfg(all(target_arch = "riscv64", target_os = "none"))]

@@ -26,6 +26,7 @@ fn host_with(
         claimed_output_root: Some(sha256(claim_value)),
         claimed_block_number: Some(3),
         chain_id: Some(11155420),
+        ..Default::default()
     };
     (Arc::new(Host::new(Arc::new(store), locals.clone())), locals)
 }

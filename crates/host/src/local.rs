@@ -1,5 +1,6 @@
 //! Local inputs: the boot values of one dispute, served under local keys (type 1).
 
+use std::collections::BTreeMap;
 use verdict_preimage::{LocalKey, PreimageKey};
 
 /// The local inputs given on the command line.
@@ -15,6 +16,9 @@ pub struct LocalInputs {
     pub claimed_block_number: Option<u64>,
     /// L2 chain id.
     pub chain_id: Option<u64>,
+    /// Any other local input, by ident (e.g. 7: the rollup config; 256: the block check's payload
+    /// attributes). The named fields above take precedence over the same idents here.
+    pub other: BTreeMap<u64, Vec<u8>>,
 }
 
 impl LocalInputs {
@@ -44,8 +48,13 @@ impl LocalInputs {
             self.chain_id
                 .map(|v| v.to_be_bytes().to_vec())
                 .ok_or("--l2-chain-id")?
+        } else if let Some(v) = self
+            .other
+            .get(&ident)
+            .filter(|_| *key == PreimageKey::local_index(ident))
+        {
+            v.clone()
         } else {
-            let _ = ident;
             return Err("a local input this host does not know");
         };
         Ok(Some(value))

@@ -13,6 +13,7 @@
 //! - [`block`]: [`execute_block`]: system calls, transactions on op-revm, receipts, roots, header
 //!   and block hash;
 //! - [`config`]: hardfork selection by timestamp, EIP-1559 parameters;
+//! - `json` (feature `json`, no_std): the fixtures' JSON formats;
 //! - `fixture` (`std`): the shared test fixtures.
 #![cfg_attr(not(feature = "std"), no_std)]
 extern crate alloc;
@@ -20,6 +21,8 @@ extern crate alloc;
 pub mod block;
 pub mod config;
 pub mod error;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod oracle;
 pub mod state;
 pub mod trie;

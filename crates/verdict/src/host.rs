@@ -1,14 +1,24 @@
 //! `verdict host`: the preimage host. With `--server` it serves the program on the inherited fds
 //! 3..6 (as `verdict vm run ... -- verdict host --server ...` starts it); with a program after `--`
 //! it starts that program natively with its channels on fds 3..6 and serves it over pipes.
+//!
+//! `--fixture DIR` serves a block fixture (`fixture.json` + `preimages.json`, see
+//! `shared/fixtures/README.md`) to the block check program: the preimages (each checked against its
+//! key), plus the parent header's RLP as the keccak256 preimage of the parent hash, and the local
+//! inputs of `verdict_guest::block_check` (flags given explicitly override them):
+//! 2 = the parent block hash, 3 = the claimed block hash (the fixture's expected hash),
+//! 4 = the block number, 5 = the chain id, 7 = `rollup_config` (JSON),
+//! 256 = `executing_payload` (JSON).
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use verdict_host::{import, serve, DiskStore, Host, LocalInputs, MemoryStore, Store};
 use verdict_preimage::transport::{host_channels_from_fds, pipe, spawn_with_fds, FileChannel};
+use verdict_preimage::{LocalKey, PreimageKey};
 
 /// Arguments of `host`.
 #[derive(Args)]
@@ -61,6 +71,10 @@ struct ServeArgs {
     /// Local input 5: the L2 chain id.
     #[arg(long)]
     l2_chain_id: Option<u64>,
+    /// Serve a block fixture directory (its preimages, its parent header, and its JSON parts as
+    /// local inputs 2, 3, 4, 5, 7 and 256; explicit flags override them).
+    #[arg(long)]
+    fixture: Option<PathBuf>,
     /// Without --server: the program to run natively, with its channels on fds 3..6.
     #[arg(last = true)]
     program: Vec<String>,
@@ -93,29 +107,102 @@ pub fn run(args: HostArgs) -> anyhow::Result<()> {
     }
 }
 
+/// The local ident of the block check's payload attributes (`verdict_guest::block_check`).
+const PAYLOAD_ATTRIBUTES_IDENT: u64 = 256;
+
+/// What `--fixture DIR` serves: preimages and local inputs.
+struct FixtureInputs {
+    preimages: Vec<(PreimageKey, Vec<u8>)>,
+    parent_hash: [u8; 32],
+    claimed_hash: [u8; 32],
+    block_number: u64,
+    chain_id: u64,
+    other: BTreeMap<u64, Vec<u8>>,
+}
+
+fn load_fixture(dir: &Path) -> anyhow::Result<FixtureInputs> {
+    let path = dir.join("fixture.json");
+    let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let part = |name: &str| {
+        json.get(name)
+            .with_context(|| format!("{}: no `{name}`", path.display()))
+    };
+    let config = verdict_program::fixture::parse_rollup_config(part("rollup_config")?)?;
+    let parent = verdict_program::fixture::parse_header(part("parent_header")?, "parent_header")?;
+    let claimed = part("expected_block_hash")?
+        .as_str()
+        .context("`expected_block_hash` is not a string")?;
+    let claimed_hash = parse_b256(claimed).map_err(anyhow::Error::msg)?;
+    let mut preimages = import::read_preimage_map(&dir.join("preimages.json"))?;
+    let (parent_hash, parent_rlp) = verdict_program::fixture::header_preimage(&parent);
+    preimages.push((PreimageKey::from_keccak_hash(parent_hash.0), parent_rlp));
+    let mut other = BTreeMap::new();
+    other.insert(
+        LocalKey::RollupConfig as u64,
+        serde_json::to_vec(part("rollup_config")?)?,
+    );
+    other.insert(
+        PAYLOAD_ATTRIBUTES_IDENT,
+        serde_json::to_vec(part("executing_payload")?)?,
+    );
+    Ok(FixtureInputs {
+        preimages,
+        parent_hash: parent_hash.0,
+        claimed_hash,
+        block_number: parent.number + 1,
+        chain_id: config.l2_chain_id,
+        other,
+    })
+}
+
 fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
+    let fixture = match &args.fixture {
+        Some(dir) => {
+            Some(load_fixture(dir).with_context(|| format!("loading fixture {}", dir.display()))?)
+        }
+        None => None,
+    };
     let store: Arc<dyn Store> = match (&args.data_dir, args.preimage_files.is_empty()) {
         (Some(_), false) => bail!("--preimages serves from memory: import them into --data-dir with `verdict host import`"),
-        (Some(dir), true) => Arc::new(DiskStore::open(dir)?),
+        (Some(dir), true) => {
+            let disk = DiskStore::open(dir)?;
+            if let Some(f) = &fixture {
+                disk.insert_all(&f.preimages)?;
+            }
+            Arc::new(disk)
+        }
         (None, _) => {
             let memory = MemoryStore::default();
             for f in &args.preimage_files {
                 memory.insert_all(&import::read_preimage_map(f)?)?;
             }
+            if let Some(f) = &fixture {
+                memory.insert_all(&f.preimages)?;
+            }
             Arc::new(memory)
         }
     };
-    serve_with(args, store)
-}
-
-fn serve_with(args: ServeArgs, store: Arc<dyn Store>) -> anyhow::Result<()> {
-    let locals = LocalInputs {
+    let mut locals = LocalInputs {
         l1_head: args.l1_head,
         agreed_output_root: args.agreed_l2_output_root,
         claimed_output_root: args.claimed_l2_output_root,
         claimed_block_number: args.claimed_l2_block_number,
         chain_id: args.l2_chain_id,
+        other: BTreeMap::new(),
     };
+    if let Some(f) = fixture {
+        locals.agreed_output_root.get_or_insert(f.parent_hash);
+        locals.claimed_output_root.get_or_insert(f.claimed_hash);
+        locals.claimed_block_number.get_or_insert(f.block_number);
+        locals.chain_id.get_or_insert(f.chain_id);
+        locals.other = f.other;
+    }
+    serve_with(args, store, locals)
+}
+
+fn serve_with(args: ServeArgs, store: Arc<dyn Store>, locals: LocalInputs) -> anyhow::Result<()> {
     let host = Arc::new(Host::new(store, locals));
     if args.server {
         if !args.program.is_empty() {
