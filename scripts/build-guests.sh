@@ -148,6 +148,10 @@ if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
     rust_guest oracle-check "$ROOT" "$OUT/ws-target" oracle-check \
         -p verdict-guest --no-default-features --bin oracle-check \
         -- "$ROOT/crates/guest" "$ROOT/crates/preimage"
+    # The block check: the block executor (crates/program, op-revm) in the VM.
+    rust_guest block-check "$ROOT" "$OUT/ws-target" block-check \
+        -p verdict-guest --no-default-features --bin block-check \
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program"
 fi
 
 # ---------------------------------------------------------------- benchmark workloads
