@@ -5,7 +5,7 @@
 //! proportion to the leaves written since the last root (plus one path to the root per dirty page),
 //! never to the size of memory.
 
-use crate::hash::{hash_pair, zero_hashes, Hash};
+use crate::hash::{hash_pair, keccak256_64_x8, zero_hashes, Hash};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -22,6 +22,8 @@ pub const TREE_DEPTH: usize = 59;
 pub const MEMORY_PROOF_SIZE: usize = (TREE_DEPTH + 1) * 32;
 
 const LEAVES_PER_PAGE: usize = PAGE_SIZE / LEAF_SIZE;
+/// Dirty pages from which a root is computed on all cores.
+const PARALLEL_REHASH_PAGES: usize = 1024;
 /// Height of a page root above the leaves (log2 of leaves per page).
 const PAGE_HEIGHT: usize = 7;
 /// Depth of page roots below the memory root.
@@ -32,8 +34,9 @@ const PAGE_DEPTH: u32 = (TREE_DEPTH - PAGE_HEIGHT) as u32;
 pub struct Page {
     /// The page's bytes.
     pub data: [u8; PAGE_SIZE],
-    /// Internal nodes in heap order: 1 is the page root, 64..128 hash pairs of leaves.
-    nodes: [Hash; LEAVES_PER_PAGE],
+    /// The top of the page's subtree in heap order: 1 is the page root, 8..16 the roots of the
+    /// 16-leaf chunks (lower nodes are recomputed when needed: this keeps the cache at 1/8 of the page).
+    nodes: [Hash; CHUNKS * 2],
     /// One bit per leaf written since `nodes` were last brought up to date.
     dirty: u128,
     /// Whether this page is on its memory's list of dirty pages.
@@ -44,10 +47,52 @@ pub struct Page {
     code: bool,
 }
 
+/// Leaves under one cached node at the bottom of a page's cache (512 bytes).
+const CHUNK_LEAVES: usize = 16;
+/// Chunks per page.
+const CHUNKS: usize = LEAVES_PER_PAGE / CHUNK_LEAVES;
+/// Height of a chunk's root above the leaves.
+const CHUNK_HEIGHT: usize = 4;
+
+/// Hashes consecutive 64-byte pairs of `input` into `out` (8 at a time where the CPU allows).
+fn hash_pairs(input: &[u8], out: &mut [Hash]) {
+    for (pairs, hashes) in input.chunks_exact(512).zip(out.chunks_exact_mut(8)) {
+        hashes.copy_from_slice(&keccak256_64_x8(pairs.try_into().expect("512 bytes")));
+    }
+}
+
+/// The roots of the eight 16-leaf chunks of a page, hashed level by level in batches.
+fn chunk_roots(data: &[u8; PAGE_SIZE]) -> [Hash; CHUNKS] {
+    let mut level1 = [[0u8; 32]; 64];
+    hash_pairs(data, &mut level1);
+    let mut level2 = [[0u8; 32]; 32];
+    hash_pairs(level1.as_flattened(), &mut level2);
+    let mut level3 = [[0u8; 32]; 16];
+    hash_pairs(level2.as_flattened(), &mut level3);
+    let mut level4 = [[0u8; 32]; 8];
+    hash_pairs(level3.as_flattened(), &mut level4);
+    level4
+}
+
+/// Root of the subtree over `data` (a power-of-two number of 32-byte leaves).
+fn subtree_root(data: &[u8]) -> Hash {
+    if data.len() == LEAF_SIZE {
+        return data.try_into().expect("one leaf");
+    }
+    if data.len() == 2 * LEAF_SIZE {
+        return crate::hash::keccak256(data);
+    }
+    if data.iter().all(|&b| b == 0) {
+        return zero_hashes()[(data.len() / LEAF_SIZE).trailing_zeros() as usize];
+    }
+    let (left, right) = data.split_at(data.len() / 2);
+    hash_pair(&subtree_root(left), &subtree_root(right))
+}
+
 impl Page {
     fn zeroed(number: u64) -> Box<Self> {
         let z = zero_hashes();
-        let mut nodes = [[0u8; 32]; LEAVES_PER_PAGE];
+        let mut nodes = [[0u8; 32]; CHUNKS * 2];
         for (i, node) in nodes.iter_mut().enumerate().skip(1) {
             let depth = usize::BITS - 1 - i.leading_zeros();
             *node = z[PAGE_HEIGHT - depth as usize];
@@ -68,36 +113,61 @@ impl Page {
         out
     }
 
-    /// Rehashes the nodes above dirty leaves.
+    /// The bytes under the node of height `height` that holds leaf `leaf`.
+    fn span(&self, leaf: usize, height: usize) -> &[u8] {
+        let leaves = 1 << height;
+        let first = leaf & !(leaves - 1);
+        &self.data[first * LEAF_SIZE..(first + leaves) * LEAF_SIZE]
+    }
+
+    /// Rehashes the chunks holding dirty leaves and the cached nodes above them.
     fn rehash(&mut self) {
+        let mut chunks = 0u32;
         let mut dirty = self.dirty;
         self.dirty = 0;
-        // Pairs of leaves: nodes 64..128.
-        let mut pairs: u64 = 0;
         while dirty != 0 {
-            let leaf = dirty.trailing_zeros() as usize;
+            chunks |= 1 << (dirty.trailing_zeros() as usize / CHUNK_LEAVES);
             dirty &= dirty - 1;
-            pairs |= 1 << (leaf / 2);
         }
-        let mut level = pairs;
-        let mut first = LEAVES_PER_PAGE / 2;
-        let mut next: u64 = 0;
-        while level != 0 {
-            let i = level.trailing_zeros() as usize;
-            level &= level - 1;
-            let node = first + i;
-            self.nodes[node] = if first == LEAVES_PER_PAGE / 2 {
-                crate::hash::keccak256(&self.data[i * 2 * LEAF_SIZE..(i + 1) * 2 * LEAF_SIZE])
-            } else {
-                hash_pair(&self.nodes[2 * node], &self.nodes[2 * node + 1])
-            };
-            next |= 1 << (i / 2);
-            if level == 0 && first > 1 {
-                level = next;
-                next = 0;
-                first /= 2;
+        if chunks.count_ones() > 2 {
+            // Most of the page changed: hash all of it in batches.
+            self.nodes[CHUNKS..].copy_from_slice(&chunk_roots(&self.data));
+            for node in (1..CHUNKS).rev() {
+                self.nodes[node] = hash_pair(&self.nodes[2 * node], &self.nodes[2 * node + 1]);
             }
+            return;
         }
+        let mut level = chunks;
+        let mut first = CHUNKS;
+        while level != 0 {
+            let mut next = 0;
+            while level != 0 {
+                let i = level.trailing_zeros() as usize;
+                level &= level - 1;
+                let node = first + i;
+                self.nodes[node] = if first == CHUNKS {
+                    let bytes = CHUNK_LEAVES * LEAF_SIZE;
+                    subtree_root(&self.data[i * bytes..(i + 1) * bytes])
+                } else {
+                    hash_pair(&self.nodes[2 * node], &self.nodes[2 * node + 1])
+                };
+                next |= 1 << (i / 2);
+            }
+            if first == 1 {
+                break;
+            }
+            level = next;
+            first /= 2;
+        }
+    }
+
+    /// The sibling of the node of height `height` above `leaf`, for a proof.
+    fn sibling(&self, leaf: usize, height: usize) -> Hash {
+        if height < CHUNK_HEIGHT {
+            return subtree_root(self.span(leaf ^ (1 << height), height));
+        }
+        let node = (CHUNKS + leaf / CHUNK_LEAVES) >> (height - CHUNK_HEIGHT);
+        self.nodes[node ^ 1]
     }
 }
 
@@ -322,12 +392,29 @@ impl Memory {
         self.subtree(1)
     }
 
-    /// Rehashes dirty pages and marks their upper paths stale.
+    /// Rehashes dirty pages (on all cores when there are many) and marks their upper paths stale.
     fn flush(&mut self) {
-        for pos in std::mem::take(&mut self.dirty_pages) {
+        let dirty = std::mem::take(&mut self.dirty_pages);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if dirty.len() >= PARALLEL_REHASH_PAGES && threads > 1 {
+            let per_thread = self.pages.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                for part in self.pages.chunks_mut(per_thread) {
+                    scope.spawn(move || {
+                        part.iter_mut()
+                            .filter(|p| p.listed)
+                            .for_each(|p| p.rehash())
+                    });
+                }
+            });
+        } else {
+            for &pos in &dirty {
+                self.pages[pos as usize].rehash();
+            }
+        }
+        for pos in dirty {
             let page = &mut self.pages[pos as usize];
             page.listed = false;
-            page.rehash();
             let number = page.number;
             self.invalidate_path(number);
         }
@@ -371,11 +458,8 @@ impl Memory {
             Some(pos) => {
                 let page = &self.pages[pos];
                 put(&page.leaf(leaf), &mut out);
-                put(&page.leaf(leaf ^ 1), &mut out);
-                let mut node = (LEAVES_PER_PAGE + leaf) >> 1;
-                while node > 1 {
-                    put(&page.nodes[node ^ 1], &mut out);
-                    node >>= 1;
+                for height in 0..PAGE_HEIGHT {
+                    put(&page.sibling(leaf, height), &mut out);
                 }
             }
             None => {
@@ -542,6 +626,32 @@ mod tests {
         assert_eq!(fresh.merkle_root(), r2);
         assert_eq!(m.read_le(0x11e, 8), 0xdead_beef_0102_0304);
         assert_eq!(m.read_le(0x11e, 3), 0x02_0304);
+    }
+
+    #[test]
+    fn parallel_and_incremental_rehashing_agree_and_proofs_verify() {
+        let mut all_at_once = Memory::new();
+        let mut in_steps = Memory::new();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut addrs = vec![];
+        for i in 0..3000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let addr = (x % (1 << 40)) & !7;
+            addrs.push(addr);
+            all_at_once.write_le(addr, 8, x);
+            in_steps.write_le(addr, 8, x);
+            if i % 500 == 0 {
+                in_steps.merkle_root(); // fewer dirty pages than the parallel threshold
+            }
+        }
+        let root = all_at_once.merkle_root();
+        assert_eq!(in_steps.merkle_root(), root);
+        for &a in addrs.iter().step_by(97) {
+            assert_eq!(verify(&all_at_once.merkle_proof(a), a), root);
+            assert_eq!(verify(&in_steps.merkle_proof(a + 32), a + 32), root);
+        }
     }
 
     #[test]
