@@ -22,6 +22,8 @@ pub const TREE_DEPTH: usize = 59;
 pub const MEMORY_PROOF_SIZE: usize = (TREE_DEPTH + 1) * 32;
 
 const LEAVES_PER_PAGE: usize = PAGE_SIZE / LEAF_SIZE;
+/// Entries of the page cache.
+const PAGE_CACHE: usize = 64;
 /// Dirty pages from which a root is computed on all cores.
 const PARALLEL_REHASH_PAGES: usize = 1024;
 /// Height of a page root above the leaves (log2 of leaves per page).
@@ -192,7 +194,6 @@ impl Hasher for PageHasher {
 type PageMap<V> = HashMap<u64, V, BuildHasherDefault<PageHasher>>;
 
 /// Sparse, paged, Merkleized 64-bit memory.
-#[derive(Default)]
 pub struct Memory {
     /// Identifies this memory (each clone gets a new id), so caches derived from it can tell.
     id: u64,
@@ -207,8 +208,8 @@ pub struct Memory {
     nodes: PageMap<Option<Hash>>,
     /// Positions in `pages` of pages with dirty leaves.
     dirty_pages: Vec<u32>,
-    /// The last page looked up: (page number, position).
-    last: Cell<(u64, u32)>,
+    /// Recently used pages, direct-mapped by page number: (page number, position).
+    cache: [Cell<(u64, u32)>; PAGE_CACHE],
 }
 
 impl Memory {
@@ -216,8 +217,12 @@ impl Memory {
     pub fn new() -> Self {
         Memory {
             id: next_memory_id(),
-            last: Cell::new((u64::MAX, 0)),
-            ..Default::default()
+            code_written: Vec::new(),
+            pages: Vec::new(),
+            index: PageMap::default(),
+            nodes: PageMap::default(),
+            dirty_pages: Vec::new(),
+            cache: std::array::from_fn(|_| Cell::new((u64::MAX, 0))),
         }
     }
 
@@ -257,12 +262,13 @@ impl Memory {
 
     #[inline]
     fn lookup(&self, page: u64) -> Option<usize> {
-        let (last_page, pos) = self.last.get();
-        if last_page == page {
+        let slot = &self.cache[page as usize % PAGE_CACHE];
+        let (cached, pos) = slot.get();
+        if cached == page {
             return Some(pos as usize);
         }
         let pos = *self.index.get(&page)?;
-        self.last.set((page, pos));
+        slot.set((page, pos));
         Some(pos as usize)
     }
 
@@ -275,7 +281,7 @@ impl Memory {
         self.pages.push(Page::zeroed(page));
         self.index.insert(page, pos);
         self.invalidate_path(page);
-        self.last.set((page, pos));
+        self.cache[page as usize % PAGE_CACHE].set((page, pos));
         pos as usize
     }
 
@@ -514,6 +520,12 @@ fn next_memory_id() -> u64 {
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
+impl Default for Memory {
+    fn default() -> Self {
+        Memory::new()
+    }
+}
+
 impl Clone for Memory {
     fn clone(&self) -> Self {
         Memory {
@@ -523,7 +535,7 @@ impl Clone for Memory {
             index: self.index.clone(),
             nodes: self.nodes.clone(),
             dirty_pages: self.dirty_pages.clone(),
-            last: self.last.clone(),
+            cache: self.cache.clone(),
         }
     }
 }
