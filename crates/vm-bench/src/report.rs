@@ -128,7 +128,7 @@ pub fn machine_info(cfg: &Config) -> String {
     format!(
         "Machine: {model}, {cpus} CPUs (nproc), {mem} RAM; load average {load} at the start.\n\
          Commit: {}; {}; every time is the best of {} run(s), each in a fresh process.\n",
-        first_line("git", &["rev-parse", "--short", "HEAD"]),
+        first_line("git", &["describe", "--always", "--dirty"]),
         first_line(&cfg.qemu, &["--version"]),
         cfg.repeat.max(1),
     )
