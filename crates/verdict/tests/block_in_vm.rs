@@ -259,3 +259,73 @@ fn every_fixture_block_is_valid_in_the_vm() {
         assert_eq!(outcome(d, "out.json").1, 0, "{}: {stdout}", block.display());
     }
 }
+
+/// A host without a preimage the block needs stops the run naming the key; bad fixtures are
+/// named.
+#[test]
+fn missing_preimages_and_bad_fixtures() {
+    let (Some(fixture), Some(elf)) = (fixture(), guest()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The fixture without the node of the parent's state root.
+    let text = std::fs::read(fixture.join("fixture.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    let state_root = json["parent_header"]["stateRoot"].as_str().unwrap();
+    let mut preimages: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(fixture.join("preimages.json")).unwrap()).unwrap();
+    assert!(preimages.remove(state_root).is_some());
+    let trimmed = d.join("trimmed");
+    std::fs::create_dir(&trimmed).unwrap();
+    std::fs::write(trimmed.join("fixture.json"), &text).unwrap();
+    std::fs::write(
+        trimmed.join("preimages.json"),
+        serde_json::to_vec(&preimages).unwrap(),
+    )
+    .unwrap();
+    ok(&verdict(
+        d,
+        &[
+            "vm",
+            "load-elf",
+            "--path",
+            elf.to_str().unwrap(),
+            "--out",
+            "s.bin.gz",
+            "--meta",
+            "",
+        ],
+    ));
+    let out = run_in_vm(d, &trimmed, &["--output", "out.json"], &[]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("unknown preimage key"), "{log}");
+    assert!(
+        !out.status.success() && log.contains(&state_root[4..]),
+        "{log}"
+    );
+
+    // No fixture, or one without its payload attributes.
+    let out = verdict(d, &["host", "--server", "--fixture", "nowhere"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("nowhere/fixture.json"),
+        "{err}"
+    );
+    let mut partial = json.clone();
+    partial.as_object_mut().unwrap().remove("executing_payload");
+    std::fs::write(
+        trimmed.join("fixture.json"),
+        serde_json::to_vec(&partial).unwrap(),
+    )
+    .unwrap();
+    let out = verdict(
+        d,
+        &["host", "--server", "--fixture", trimmed.to_str().unwrap()],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("no `executing_payload`"),
+        "{err}"
+    );
+}
