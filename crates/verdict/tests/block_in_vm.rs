@@ -75,8 +75,13 @@ fn witness(d: &Path, state: &str) -> serde_json::Value {
 
 /// Runs the loaded guest (`s.bin.gz`) with the host serving `fixture`.
 fn run_in_vm(d: &Path, fixture: &Path, extra: &[&str], host: &[&str]) -> Output {
+    run_from(d, "s.bin.gz", fixture, extra, host)
+}
+
+/// Runs the VM from the state file `input` with the host serving `fixture`.
+fn run_from(d: &Path, input: &str, fixture: &Path, extra: &[&str], host: &[&str]) -> Output {
     let me = env!("CARGO_BIN_EXE_verdict");
-    let mut args = vec!["vm", "run", "--input", "s.bin.gz"];
+    let mut args = vec!["vm", "run", "--input", input];
     args.extend_from_slice(extra);
     args.extend_from_slice(&["--", me, "host", "--server", "--fixture"]);
     args.push(fixture.to_str().unwrap());
@@ -168,23 +173,38 @@ fn a_block_is_judged_inside_the_vm_and_natively() {
     }
 
     // Proofs of steps in the middle of the run verify statelessly: an ordinary step halfway, the
-    // step reading the first global preimage (the parent header) and the one reading the first
-    // local input.
-    let mut to_prove = vec![("middle", steps / 2)];
-    for kind in ["global", "local"] {
-        let stop = format!("stop-{kind}.json");
-        ok(&run_in_vm(
+    // step reading the first local input, the one reading the first global preimage (the parent
+    // header), and the first global preimage read after halfway (a trie node, in the middle of
+    // executing the block), found and proven by resuming from the halfway state.
+    let half = steps / 2;
+    ok(&run_in_vm(
+        d,
+        &fixture,
+        &["--output", "half.json.gz", "--stop-at", &format!("={half}")],
+        &[],
+    ));
+    let mut to_prove = vec![("middle", "s.bin.gz", half)];
+    for (name, kind, from) in [
+        ("local", "local", "s.bin.gz"),
+        ("global", "global", "s.bin.gz"),
+        ("mid-global", "global", "half.json.gz"),
+    ] {
+        let stop = format!("stop-{name}.json");
+        ok(&run_from(
             d,
+            from,
             &fixture,
             &["--output", &stop, "--stop-at-preimage-type", kind],
             &[],
         ));
-        to_prove.push((kind, outcome(d, &stop).3 - 1));
+        to_prove.push((name, from, outcome(d, &stop).3 - 1));
     }
-    for (name, step) in to_prove {
+    assert!(to_prove[3].2 > half, "{to_prove:?}");
+    for (name, from, step) in to_prove {
         let fmt = format!("{name}-%d.json");
-        ok(&run_in_vm(
+        ok(&run_from(
             d,
+            from,
             &fixture,
             &[
                 "--output",
