@@ -204,7 +204,7 @@ if [[ "${SKIP_BENCH_GUESTS:-0}" != 1 && "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
         -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print)
     if newer_than "$BOUT/native/keccak" "${bench_rust_sources[@]}" "$SCRIPT" \
         || newer_than "$BOUT/native/ecdsa" "${bench_rust_sources[@]}" "$SCRIPT"; then
-        need cargo "rustup's stable toolchain"
+        command -v cargo >/dev/null 2>&1 || die "'cargo' (the host Rust toolchain, rustup) not found"
         (cd "$BDIR/rust" && CARGO_TARGET_DIR="$OUT/bench-native-target" cargo build --quiet --release) \
             || die "building the native Rust benchmark workloads failed"
         for bin in keccak ecdsa; do
