@@ -9,40 +9,15 @@
 //! block-check`; or named by `VERDICT_NATIVE_BLOCK_CHECK`) and the fixtures (`../shared/fixtures`
 //! or `VERDICT_FIXTURES`). With `CI=true` a missing one fails the test; otherwise it is skipped.
 
+mod common;
+
+use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// The smallest fixture block (10 transactions, 953,624 gas, ~68 M instructions).
 const BLOCK: &str = "op-sepolia-blocks/block-26207960";
 const BLOCK_HASH: &str = "0xdb32d9ddfa5fd26c9fb0260bbfa53da88326aa2a465e34d75180564aa31b851e";
-
-fn verdict(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("verdict runs")
-}
-
-fn ok(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "verdict failed: {err}");
-    err
-}
-
-/// `what` if it exists; otherwise a failure in CI and a skip elsewhere.
-fn needed(what: PathBuf, how: &str) -> Option<PathBuf> {
-    if what.exists() {
-        return Some(what);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing: {how}",
-        what.display()
-    );
-    eprintln!("SKIPPED: {} is missing ({how})", what.display());
-    None
-}
 
 fn fixture() -> Option<PathBuf> {
     let root = match std::env::var_os("VERDICT_FIXTURES") {
@@ -65,12 +40,6 @@ fn native_guest() -> Option<PathBuf> {
         None => Path::new(env!("CARGO_BIN_EXE_verdict")).with_file_name("block-check"),
     };
     needed(path, "cargo build -p verdict-guest --bin block-check")
-}
-
-fn witness(d: &Path, state: &str) -> serde_json::Value {
-    let out = verdict(d, &["vm", "witness", "--input", state]);
-    ok(&out);
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Runs the loaded guest (`s.bin.gz`) with the host serving `fixture`.

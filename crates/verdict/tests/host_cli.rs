@@ -1,40 +1,12 @@
 //! `verdict host` end to end: the oracle-check guest asks the host, through the VM, for local keys,
 //! a keccak256 and a sha256 preimage; proofs of preimage-reading steps verify; bad input is named.
 
+mod common;
+
+use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use verdict_preimage::{keccak256, sha256, PreimageKey};
-
-fn verdict(dir: &Path, args: &[&str]) -> Output {
-    verdict_env(dir, args, &[])
-}
-
-fn verdict_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_verdict"));
-    cmd.current_dir(dir).args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("verdict runs")
-}
-
-fn ok(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "verdict failed: {err}");
-    err
-}
-
-fn fails(out: &Output, needles: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected a failure: {err}");
-    for needle in needles {
-        assert!(
-            err.contains(needle),
-            "error {err:?} should mention {needle:?}"
-        );
-    }
-    assert!(!err.contains("panicked"), "{err}");
-}
 
 const L1_VALUE: &[u8] = b"an L1 block header (not really RLP)";
 const CLAIM_VALUE: &[u8] = b"an output root preimage";
@@ -76,10 +48,6 @@ fn guest() -> Option<PathBuf> {
         p.display()
     );
     None
-}
-
-fn witness(d: &Path, state: &str) -> serde_json::Value {
-    serde_json::from_slice(&verdict(d, &["vm", "witness", "--input", state]).stdout).unwrap()
 }
 
 fn run_with_host(d: &Path, extra: &[&str], host: &[String]) -> Output {

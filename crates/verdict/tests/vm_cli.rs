@@ -1,36 +1,11 @@
 //! `verdict vm ...` end to end: state files, witnesses, proofs, a preimage server on fds 3..6, and
 //! clear errors (with a non-zero exit) for bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
+use std::path::Path;
 use verdict_vm::asm::{self, reg::*};
-
-fn verdict(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("verdict runs")
-}
-
-fn ok(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "verdict failed: {err}");
-    err
-}
-
-fn fails(out: &Output, needle: &str) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        matches!(out.status.code(), Some(1 | 2)),
-        "expected a clean failure: {err}"
-    );
-    assert!(
-        err.contains(needle),
-        "error {err:?} should mention {needle:?}"
-    );
-    assert!(!err.contains("panicked"), "{err}");
-}
 
 fn li(r: u32, v: u64) -> Vec<u32> {
     asm::li(r, v)
@@ -89,12 +64,6 @@ fn preimage_program(key: &[u8; 32]) -> Vec<u8> {
     data[0x40..0x49].copy_from_slice(b"\0\0\0\x05hello");
     full.extend_from_slice(&data);
     asm::elf(0x10000, &full)
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
 }
 
 fn state_hash_of(dir: &Path, state: &str) -> String {
