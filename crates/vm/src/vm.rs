@@ -155,8 +155,8 @@ impl<O: PreimageOracle> Vm<O> {
             self.code.pages.clear();
             self.code.memory_id = self.state.memory.id();
         }
-        let result = self.run_decoded(n);
-        Ok(self.state.step - start).and_then(|steps| result.map(|()| steps))
+        self.run_decoded(n)?;
+        Ok(self.state.step - start)
     }
 
     /// The decoded code of `page`, decoding it on first use.
