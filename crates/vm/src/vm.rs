@@ -923,7 +923,7 @@ impl<O: PreimageOracle> Vm<O> {
     }
 
     fn write_hint(&mut self, pc: u64, addr: u64, count: u64) -> Result<(), VmError> {
-        if self.state.last_hint.len() as u64 + count > MAX_HINT_BUFFER as u64 {
+        if (self.state.last_hint.len() as u64).saturating_add(count) > MAX_HINT_BUFFER as u64 {
             return Err(VmError::Hint {
                 pc,
                 message: format!("hint of more than {MAX_HINT_BUFFER} bytes"),
