@@ -328,6 +328,9 @@ fn hints_are_passed_on_when_complete() {
         vec![b"hello".to_vec(), b"hi".to_vec()]
     );
     assert!(vm.state.last_hint.is_empty());
+    // An absurd hint length is an error, not an overflow or an allocation of everything.
+    let mut vm = machine(&[set(&[(A0, 4), (A1, DATA), (A2, u64::MAX)]), syscall(64)].concat());
+    assert!(matches!(run(&mut vm), Err(VmError::Hint { .. })));
 }
 
 #[test]
