@@ -54,8 +54,8 @@ pub struct Sample {
     pub snapshots: u64,
     pub snapshot_seconds: f64,
     pub snapshot_file_bytes: u64,
-    /// Verdict roots mode: (step, seconds) of every memory root.
-    pub roots: Vec<(u64, f64)>,
+    /// Verdict roots mode: every memory root.
+    pub roots: Vec<RootSample>,
     /// Verdict proof mode: time to run to the step, of the first proof (which computes the whole
     /// memory root) and of the proof of the step after it.
     pub proof_run_seconds: Option<f64>,
@@ -63,6 +63,32 @@ pub struct Sample {
     pub next_proof_seconds: Option<f64>,
     /// Why this runner cannot run the workload, if it cannot.
     pub not_applicable: Option<String>,
+}
+
+/// One memory root of the roots mode.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct RootSample {
+    pub step: u64,
+    pub seconds: f64,
+    /// Pages allocated.
+    pub pages: u64,
+    /// Pages whose content changed since the previous root (or were allocated since), counted
+    /// untimed by hashing every page: what the re-root had to rehash at least.
+    pub changed_pages: u64,
+}
+
+/// A hash of every page's content, by page number.
+fn page_hashes(memory: &verdict_vm::Memory) -> std::collections::HashMap<u64, u64> {
+    use std::hash::{Hash, Hasher};
+    memory
+        .pages_sorted()
+        .into_iter()
+        .map(|(n, data)| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            data.hash(&mut h);
+            (n, h.finish())
+        })
+        .collect()
 }
 
 /// Arguments of a child measurement.
@@ -159,16 +185,32 @@ fn verdict(job: &Job) -> Result<Sample> {
             }
         }
         Mode::VerdictRoots => {
+            let mut hashes = page_hashes(&vm.state.memory);
+            let mut running = 0.0;
             loop {
+                let t = Instant::now();
                 vm.run(every)?;
+                running += t.elapsed().as_secs_f64();
                 let t = Instant::now();
                 std::hint::black_box(vm.state.memory.merkle_root());
-                s.roots.push((vm.state.step, t.elapsed().as_secs_f64()));
+                let seconds = t.elapsed().as_secs_f64();
+                running += seconds;
+                let now = page_hashes(&vm.state.memory);
+                let changed_pages =
+                    now.iter().filter(|(n, h)| hashes.get(n) != Some(h)).count() as u64;
+                s.roots.push(RootSample {
+                    step: vm.state.step,
+                    seconds,
+                    pages: vm.state.memory.page_count() as u64,
+                    changed_pages,
+                });
+                hashes = now;
                 if vm.state.exited {
                     break;
                 }
             }
-            s.seconds = start.elapsed().as_secs_f64();
+            // running and rooting only, not the page hashing
+            s.seconds = running;
         }
         Mode::VerdictProof => {
             vm.run(job.proof_at)?;

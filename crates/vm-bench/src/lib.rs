@@ -10,7 +10,7 @@ pub mod child;
 pub mod report;
 
 use anyhow::{bail, Context, Result};
-use child::{Mode, Sample, RESULT_PREFIX};
+use child::{Mode, RootSample, Sample, RESULT_PREFIX};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -114,8 +114,8 @@ pub struct WorkloadResult {
     pub elf: String,
     pub instructions: Option<u64>,
     pub rows: Vec<(Mode, Outcome)>,
-    /// Memory roots every `every` steps: (step, best seconds).
-    pub roots: Option<Result<Vec<(u64, f64)>, String>>,
+    /// Memory roots every `every` steps (best time of each).
+    pub roots: Option<Result<Vec<RootSample>, String>>,
     /// Proof at step N: (N, run seconds, first proof seconds, next proof seconds), best of each.
     pub proof: Option<Result<(u64, f64, f64, f64), String>>,
 }
@@ -325,7 +325,7 @@ pub fn run_workload(cfg: &Config, w: &Workload) -> WorkloadResult {
                     let mut best = samples[0].roots.clone();
                     for s in &samples[1..] {
                         for (b, r) in best.iter_mut().zip(&s.roots) {
-                            b.1 = b.1.min(r.1);
+                            b.seconds = b.seconds.min(r.seconds);
                         }
                     }
                     best

@@ -250,7 +250,15 @@ pub fn workload_table(cfg: &Config, r: &WorkloadResult) -> String {
         Some(Ok(roots)) => {
             let list: Vec<String> = roots
                 .iter()
-                .map(|(step, s)| format!("step {}: {}", thousands(*step), secs(*s)))
+                .map(|r| {
+                    format!(
+                        "step {}: {} ({} of {} pages changed)",
+                        thousands(r.step),
+                        secs(r.seconds),
+                        thousands(r.changed_pages),
+                        thousands(r.pages)
+                    )
+                })
                 .collect();
             let _ = writeln!(
                 o,
