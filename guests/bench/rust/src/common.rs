@@ -8,7 +8,9 @@ pub fn print(s: &str) {
 #[cfg(not(target_os = "none"))]
 pub fn print(s: &str) {
     use std::io::Write;
-    std::io::stdout().write_all(s.as_bytes()).expect("writing stdout");
+    std::io::stdout()
+        .write_all(s.as_bytes())
+        .expect("writing stdout");
 }
 
 /// Prints `label=<hex of bytes>\n` (at most 64 bytes).

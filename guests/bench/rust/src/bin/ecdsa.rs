@@ -32,8 +32,7 @@ fn run() -> u8 {
         let digest = keccak::keccak256(&msg);
         let (sig, recid) = key.sign_prehash_recoverable(&digest).expect("signing");
         public.verify_prehash(&digest, &sig).expect("verification");
-        let recovered =
-            VerifyingKey::recover_from_prehash(&digest, &sig, recid).expect("recovery");
+        let recovered = VerifyingKey::recover_from_prehash(&digest, &sig, recid).expect("recovery");
         assert!(recovered == public, "recovered key differs");
         let mut acc = [0u8; 97];
         acc[..32].copy_from_slice(&all);
