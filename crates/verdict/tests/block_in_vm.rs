@@ -76,19 +76,7 @@ fn a_block_is_judged_inside_the_vm_and_natively() {
     };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&verdict(
-        d,
-        &[
-            "vm",
-            "load-elf",
-            "--path",
-            elf.to_str().unwrap(),
-            "--out",
-            "s.bin.gz",
-            "--meta",
-            "",
-        ],
-    ));
+    load_guest(d, &elf);
 
     // The real block hash: exit 0, status VALID.
     let out = run_in_vm(d, &fixture, &["--output", "valid.json"], &[]);
@@ -220,19 +208,7 @@ fn every_fixture_block_is_valid_in_the_vm() {
     let blocks = first.parent().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&verdict(
-        d,
-        &[
-            "vm",
-            "load-elf",
-            "--path",
-            elf.to_str().unwrap(),
-            "--out",
-            "s.bin.gz",
-            "--meta",
-            "",
-        ],
-    ));
+    load_guest(d, &elf);
     let mut names: Vec<_> = std::fs::read_dir(blocks)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -273,19 +249,7 @@ fn missing_preimages_and_bad_fixtures() {
         serde_json::to_vec(&preimages).unwrap(),
     )
     .unwrap();
-    ok(&verdict(
-        d,
-        &[
-            "vm",
-            "load-elf",
-            "--path",
-            elf.to_str().unwrap(),
-            "--out",
-            "s.bin.gz",
-            "--meta",
-            "",
-        ],
-    ));
+    load_guest(d, &elf);
     let out = run_in_vm(d, &trimmed, &["--output", "out.json"], &[]);
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("unknown preimage key"), "{log}");

@@ -65,19 +65,7 @@ fn the_guest_reads_and_checks_preimages_through_the_vm() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let mut host = setup(d, 2);
-    ok(&verdict(
-        d,
-        &[
-            "vm",
-            "load-elf",
-            "--path",
-            elf.to_str().unwrap(),
-            "--out",
-            "s.bin.gz",
-            "--meta",
-            "",
-        ],
-    ));
+    load_guest(d, &elf);
     ok(&verdict(
         d,
         &["host", "import", "--data-dir", "store", "pre.json"],
@@ -219,19 +207,7 @@ fn bad_input_is_named() {
     fails(&verdict(d, &["host"]), &["give --server"]);
 
     let Some(elf) = guest() else { return };
-    ok(&verdict(
-        d,
-        &[
-            "vm",
-            "load-elf",
-            "--path",
-            elf.to_str().unwrap(),
-            "--out",
-            "s.bin.gz",
-            "--meta",
-            "",
-        ],
-    ));
+    load_guest(d, &elf);
     // An unknown key: the host names it, the VM names the host's exit.
     let out = run_with_host(d, &["--output", ""], &host);
     let sha_key = {

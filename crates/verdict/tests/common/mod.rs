@@ -95,3 +95,14 @@ pub fn needed(what: PathBuf, how: &str) -> Option<PathBuf> {
     eprintln!("SKIPPED: {} is missing ({how})", what.display());
     None
 }
+
+/// `verdict vm load-elf` of `elf` into `s.bin.gz` in `dir`, without metadata.
+pub fn load_guest(dir: &Path, elf: &Path) {
+    let path = elf.to_str().expect("a UTF-8 path");
+    ok(&verdict(
+        dir,
+        &[
+            "vm", "load-elf", "--path", path, "--out", "s.bin.gz", "--meta", "",
+        ],
+    ));
+}
