@@ -179,17 +179,19 @@ impl<O: PreimageOracle> Vm<O> {
 
     fn run_decoded(&mut self, n: u64) -> Result<(), VmError> {
         let mut remaining = n;
-        let mut r = [0u64; 33];
+        // Indexed by u8 register numbers (x0..x31, and 32 absorbing writes to x0): 256 entries, so
+        // no access needs a bounds check.
+        let mut r = [0u64; 256];
         r[..32].copy_from_slice(&self.state.regs);
         let mut pc = self.state.pc;
-        let mut executed = 0u64;
+        // `remaining` when the state's step counter was last brought up to date.
+        let mut flushed = remaining;
         // Runs one instruction with the generic step, with the fast path's state written back first.
         macro_rules! slow_step {
             () => {{
                 self.state.regs.copy_from_slice(&r[..32]);
                 self.state.pc = pc;
-                self.state.step += executed;
-                executed = 0;
+                self.state.step += flushed - remaining;
                 let result = self.step();
                 r[..32].copy_from_slice(&self.state.regs);
                 pc = self.state.pc;
@@ -198,6 +200,7 @@ impl<O: PreimageOracle> Vm<O> {
                 }
                 result?;
                 remaining -= 1;
+                flushed = remaining;
             }};
         }
         'outer: while remaining > 0 && !self.state.exited {
@@ -222,7 +225,6 @@ impl<O: PreimageOracle> Vm<O> {
                     ($target:expr) => {{
                         let target: u64 = $target;
                         remaining -= 1;
-                        executed += 1;
                         if target >> 12 == page && target & 3 == 0 {
                             idx = ((target >> 2) & 1023) as usize;
                             continue;
@@ -248,7 +250,6 @@ impl<O: PreimageOracle> Vm<O> {
                         if self.state.memory.code_was_written() {
                             self.forget_written_code();
                             remaining -= 1;
-                            executed += 1;
                             pc = here + 4;
                             continue 'outer;
                         }
@@ -387,7 +388,6 @@ impl<O: PreimageOracle> Vm<O> {
                     }
                 }
                 remaining -= 1;
-                executed += 1;
                 idx += 1;
                 if idx == 1024 {
                     pc = base + PAGE_BYTES;
@@ -397,7 +397,7 @@ impl<O: PreimageOracle> Vm<O> {
         }
         self.state.regs.copy_from_slice(&r[..32]);
         self.state.pc = pc;
-        self.state.step += executed;
+        self.state.step += flushed - remaining;
         Ok(())
     }
 
