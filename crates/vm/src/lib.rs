@@ -1,6 +1,7 @@
 //! Verdict's RISC-V (RV64IMA) fault proof VM, a drop-in, byte-compatible implementation of the
 //! OP Stack's Asterisc: the interpreter, Merkleized memory, step proofs and state files.
 
+mod arith;
 pub mod asm;
 pub mod elf;
 pub mod error;

@@ -1,6 +1,7 @@
 //! The interpreter: executes one RV64IMA instruction per step, exactly as the onchain step does, and
 //! optionally records the memory proofs that step needs.
 
+use crate::arith::{mul_div, mul_div_w, sext32};
 use crate::error::VmError;
 use crate::fast::{decode_page, CodeCache, DecodedPage, Kind};
 use crate::hash::Hash;
@@ -71,12 +72,6 @@ impl Vm<NoOracle> {
     pub fn new(state: State) -> Self {
         Vm::with_oracle(state, NoOracle)
     }
-}
-
-/// Sign-extends the low 32 bits.
-#[inline(always)]
-fn sext32(v: u64) -> u64 {
-    v as u32 as i32 as i64 as u64
 }
 
 impl<O: PreimageOracle> Vm<O> {
@@ -325,67 +320,19 @@ impl<O: PreimageOracle> Vm<O> {
                     Kind::Sllw => r[rd] = sext32(a << (b & 0x1f)),
                     Kind::Srlw => r[rd] = sext32(((a as u32) >> (b & 0x1f)) as u64),
                     Kind::Sraw => r[rd] = ((a as u32 as i32) >> (b & 0x1f)) as i64 as u64,
-                    Kind::Mul => r[rd] = a.wrapping_mul(b),
-                    Kind::Mulh => r[rd] = ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
-                    Kind::Mulhsu => {
-                        r[rd] = ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64
-                    }
-                    Kind::Mulhu => r[rd] = ((a as u128 * b as u128) >> 64) as u64,
-                    Kind::Div => {
-                        r[rd] = if b == 0 {
-                            u64::MAX
-                        } else {
-                            (a as i64).wrapping_div(b as i64) as u64
-                        }
-                    }
-                    Kind::Divu => r[rd] = a.checked_div(b).unwrap_or(u64::MAX),
-                    Kind::Rem => {
-                        r[rd] = if b == 0 {
-                            a
-                        } else {
-                            (a as i64).wrapping_rem(b as i64) as u64
-                        }
-                    }
-                    Kind::Remu => r[rd] = a.checked_rem(b).unwrap_or(a),
-                    Kind::Mulw => r[rd] = sext32((a & 0xffff_ffff).wrapping_mul(b & 0xffff_ffff)),
-                    // The W divisions test all 64 bits of rs2 for zero, then divide the low halves
-                    // with EVM semantics (x / 0 = 0), as the reference does.
-                    Kind::Divw => {
-                        r[rd] = if b == 0 {
-                            u64::MAX
-                        } else {
-                            sext32(
-                                (sext32(a) as i64)
-                                    .checked_div(sext32(b) as i64)
-                                    .unwrap_or(0) as u64,
-                            )
-                        }
-                    }
-                    Kind::Divuw => {
-                        r[rd] = if b == 0 {
-                            u64::MAX
-                        } else {
-                            sext32((a & 0xffff_ffff).checked_div(b & 0xffff_ffff).unwrap_or(0))
-                        }
-                    }
-                    Kind::Remw => {
-                        r[rd] = if b == 0 {
-                            sext32(a)
-                        } else {
-                            sext32(
-                                (sext32(a) as i64)
-                                    .checked_rem(sext32(b) as i64)
-                                    .unwrap_or(0) as u64,
-                            )
-                        }
-                    }
-                    Kind::Remuw => {
-                        r[rd] = if b == 0 {
-                            sext32(a)
-                        } else {
-                            sext32((a & 0xffff_ffff).checked_rem(b & 0xffff_ffff).unwrap_or(0))
-                        }
-                    }
+                    Kind::Mul => r[rd] = mul_div(0, a, b),
+                    Kind::Mulh => r[rd] = mul_div(1, a, b),
+                    Kind::Mulhsu => r[rd] = mul_div(2, a, b),
+                    Kind::Mulhu => r[rd] = mul_div(3, a, b),
+                    Kind::Div => r[rd] = mul_div(4, a, b),
+                    Kind::Divu => r[rd] = mul_div(5, a, b),
+                    Kind::Rem => r[rd] = mul_div(6, a, b),
+                    Kind::Remu => r[rd] = mul_div(7, a, b),
+                    Kind::Mulw => r[rd] = mul_div_w(0, a, b),
+                    Kind::Divw => r[rd] = mul_div_w(4, a, b),
+                    Kind::Divuw => r[rd] = mul_div_w(5, a, b),
+                    Kind::Remw => r[rd] = mul_div_w(6, a, b),
+                    Kind::Remuw => r[rd] = mul_div_w(7, a, b),
                 }
                 remaining -= 1;
                 idx += 1;
@@ -633,22 +580,7 @@ impl<O: PreimageOracle> Vm<O> {
             }
             0x33 => {
                 let v = if funct7 == 1 {
-                    match funct3 {
-                        0 => a.wrapping_mul(b),
-                        1 => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
-                        2 => ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64,
-                        3 => ((a as u128 * b as u128) >> 64) as u64,
-                        4 => match b {
-                            0 => u64::MAX,
-                            _ => (a as i64).wrapping_div(b as i64) as u64,
-                        },
-                        5 => a.checked_div(b).unwrap_or(u64::MAX),
-                        6 => match b {
-                            0 => a,
-                            _ => (a as i64).wrapping_rem(b as i64) as u64,
-                        },
-                        _ => a.checked_rem(b).unwrap_or(a),
-                    }
+                    mul_div(funct3, a, b)
                 } else {
                     match funct3 {
                         0 => match funct7 {
@@ -674,22 +606,7 @@ impl<O: PreimageOracle> Vm<O> {
             }
             0x3b => {
                 let v = if funct7 == 1 {
-                    // The zero test looks at all 64 bits of rs2; a zero low half then divides by zero with
-                    // EVM semantics (result 0), as the reference does.
-                    let (sa, sb) = (sext32(a) as i64, sext32(b) as i64);
-                    let (ua, ub) = (a & 0xffff_ffff, b & 0xffff_ffff);
-                    match funct3 {
-                        0 => sext32(ua.wrapping_mul(ub)),
-                        4 if b == 0 => u64::MAX,
-                        4 => sext32(sa.checked_div(sb).unwrap_or(0) as u64),
-                        5 if b == 0 => u64::MAX,
-                        5 => sext32(ua.checked_div(ub).unwrap_or(0)),
-                        6 if b == 0 => sext32(a),
-                        6 => sext32(sa.checked_rem(sb).unwrap_or(0) as u64),
-                        7 if b == 0 => sext32(a),
-                        7 => sext32(ua.checked_rem(ub).unwrap_or(0)),
-                        _ => 0,
-                    }
+                    mul_div_w(funct3, a, b)
                 } else {
                     let shamt = b & 0x1f;
                     match funct3 {
