@@ -8,6 +8,8 @@ pub mod error;
 mod fast;
 pub mod files;
 pub mod hash;
+#[cfg(target_arch = "x86_64")]
+mod jit;
 pub mod memory;
 pub mod oracle;
 pub mod process_oracle;

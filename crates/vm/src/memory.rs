@@ -31,16 +31,19 @@ const PAGE_HEIGHT: usize = 7;
 /// Depth of page roots below the memory root.
 const PAGE_DEPTH: u32 = (TREE_DEPTH - PAGE_HEIGHT) as u32;
 
-/// A 4 KiB page with the cached internal nodes of its subtree.
+/// A 4 KiB page with the cached internal nodes of its subtree. The layout is fixed (`repr(C)`,
+/// data first) because the JIT reads and writes `data` and sets `dirty` directly.
 #[derive(Clone)]
+#[repr(C)]
 pub struct Page {
     /// The page's bytes.
     pub data: [u8; PAGE_SIZE],
     /// The top of the page's subtree in heap order: 1 is the page root, 8..16 the roots of the
     /// 16-leaf chunks (lower nodes are recomputed when needed: this keeps the cache at 1/8 of the page).
     nodes: [Hash; CHUNKS * 2],
-    /// One bit per leaf written since `nodes` were last brought up to date.
-    dirty: u128,
+    /// One byte per 16-leaf chunk, non-zero if the chunk was written since `nodes` were last
+    /// brought up to date.
+    dirty: [u8; CHUNKS],
     /// Whether this page is on its memory's list of dirty pages.
     listed: bool,
     /// The page number (address >> 12).
@@ -51,8 +54,10 @@ pub struct Page {
 
 /// Leaves under one cached node at the bottom of a page's cache (512 bytes).
 const CHUNK_LEAVES: usize = 16;
+/// Bytes in a chunk.
+pub(crate) const CHUNK_BYTES: usize = CHUNK_LEAVES * LEAF_SIZE;
 /// Chunks per page.
-const CHUNKS: usize = LEAVES_PER_PAGE / CHUNK_LEAVES;
+pub(crate) const CHUNKS: usize = LEAVES_PER_PAGE / CHUNK_LEAVES;
 /// Height of a chunk's root above the leaves.
 const CHUNK_HEIGHT: usize = 4;
 
@@ -102,7 +107,7 @@ impl Page {
         Box::new(Page {
             data: [0; PAGE_SIZE],
             nodes,
-            dirty: 0,
+            dirty: [0; CHUNKS],
             listed: false,
             number,
             code: false,
@@ -125,11 +130,9 @@ impl Page {
     /// Rehashes the chunks holding dirty leaves and the cached nodes above them.
     fn rehash(&mut self) {
         let mut chunks = 0u32;
-        let mut dirty = self.dirty;
-        self.dirty = 0;
-        while dirty != 0 {
-            chunks |= 1 << (dirty.trailing_zeros() as usize / CHUNK_LEAVES);
-            dirty &= dirty - 1;
+        for (i, dirty) in self.dirty.iter_mut().enumerate() {
+            chunks |= u32::from(*dirty != 0) << i;
+            *dirty = 0;
         }
         if chunks.count_ones() > 2 {
             // Most of the page changed: hash all of it in batches.
@@ -148,8 +151,7 @@ impl Page {
                 level &= level - 1;
                 let node = first + i;
                 self.nodes[node] = if first == CHUNKS {
-                    let bytes = CHUNK_LEAVES * LEAF_SIZE;
-                    subtree_root(&self.data[i * bytes..(i + 1) * bytes])
+                    subtree_root(&self.data[i * CHUNK_BYTES..(i + 1) * CHUNK_BYTES])
                 } else {
                     hash_pair(&self.nodes[2 * node], &self.nodes[2 * node + 1])
                 };
@@ -285,6 +287,24 @@ impl Memory {
         pos as usize
     }
 
+    /// Offset of a page's chunk dirty bytes from its start (where its data is).
+    pub(crate) const DIRTY_OFFSET: usize = std::mem::offset_of!(Page, dirty);
+
+    /// The address of an allocated page (its data is at offset 0), for the JIT's reads. Valid until
+    /// the page set changes by other means than allocation (pages are boxed and never freed).
+    pub(crate) fn page_ptr(&mut self, page: u64) -> Option<*mut u8> {
+        let pos = self.lookup(page)?;
+        Some(&mut *self.pages[pos] as *mut Page as *mut u8)
+    }
+
+    /// The address of a page the JIT may write directly, setting its chunks' dirty bytes itself:
+    /// allocated, already on the dirty list and holding no decoded code. Valid until the next root.
+    pub(crate) fn writable_page_ptr(&mut self, page: u64) -> Option<*mut u8> {
+        let pos = self.lookup(page)?;
+        let p = &mut self.pages[pos];
+        (p.listed && !p.code).then_some(&mut **p as *mut Page as *mut u8)
+    }
+
     /// Makes sure the page holding `addr` exists (as the reference allocates on every range write).
     pub fn ensure_page(&mut self, addr: u64) {
         self.page_pos_or_alloc(addr >> PAGE_ADDR_BITS);
@@ -303,12 +323,10 @@ impl Memory {
 
     #[inline]
     fn mark_dirty(&mut self, pos: usize, offset: usize, len: usize) {
-        let first = offset / LEAF_SIZE;
-        let last = (offset + len - 1) / LEAF_SIZE;
+        let first = offset / CHUNK_BYTES;
+        let last = (offset + len - 1) / CHUNK_BYTES;
         let page = &mut self.pages[pos];
-        for leaf in first..=last {
-            page.dirty |= 1u128 << leaf;
-        }
+        page.dirty[first..=last].fill(1);
         if page.code {
             page.code = false;
             self.code_written.push(page.number);

@@ -64,7 +64,9 @@ pub struct Vm<O: PreimageOracle = NoOracle> {
     last_preimage_offset: u64,
     proofs: Vec<[u8; MEMORY_PROOF_SIZE]>,
     proof_addrs: Vec<u64>,
-    code: CodeCache,
+    pub(crate) code: CodeCache,
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) jit: crate::jit::Jit,
 }
 
 impl Vm<NoOracle> {
@@ -88,6 +90,8 @@ impl<O: PreimageOracle> Vm<O> {
             proofs: Vec::new(),
             proof_addrs: Vec::new(),
             code: CodeCache::default(),
+            #[cfg(target_arch = "x86_64")]
+            jit: Default::default(),
         }
     }
 
@@ -150,8 +154,23 @@ impl<O: PreimageOracle> Vm<O> {
             self.code.pages.clear();
             self.code.memory_id = self.state.memory.id();
         }
+        #[cfg(target_arch = "x86_64")]
+        if self.jit.enabled() {
+            self.run_jit(n)?;
+            return Ok(self.state.step - start);
+        }
         self.run_decoded(n)?;
         Ok(self.state.step - start)
+    }
+
+    /// Whether `run` translates code pages into machine code (x86-64; on by default unless the
+    /// environment sets `VERDICT_JIT=0`) or interprets pre-decoded instructions. Both give the
+    /// same states as `step`.
+    pub fn set_jit(&mut self, on: bool) {
+        #[cfg(target_arch = "x86_64")]
+        self.jit.set_enabled(on);
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = on;
     }
 
     /// The decoded code of `page`, decoding it on first use.
@@ -166,13 +185,15 @@ impl<O: PreimageOracle> Vm<O> {
         ops
     }
 
-    fn forget_written_code(&mut self) {
+    pub(crate) fn forget_written_code(&mut self) {
         for page in self.state.memory.take_code_writes() {
             self.code.pages.remove(&page);
+            #[cfg(target_arch = "x86_64")]
+            self.jit.forget(page);
         }
     }
 
-    fn run_decoded(&mut self, n: u64) -> Result<(), VmError> {
+    pub(crate) fn run_decoded(&mut self, n: u64) -> Result<(), VmError> {
         let mut remaining = n;
         // Indexed by u8 register numbers (x0..x31, and 32 absorbing writes to x0): 256 entries, so
         // no access needs a bounds check.

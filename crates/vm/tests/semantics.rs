@@ -382,25 +382,34 @@ fn fast_path_matches_step_by_step() {
         while !slow.state.exited {
             slow.step().unwrap();
         }
-        let mut fast = verdict_vm::Vm::new(state.clone());
-        fast.capture_output();
-        fast.run(u64::MAX).unwrap();
-        assert_eq!(fast.state.state_hash(), slow.state.state_hash(), "{name}");
-        assert_eq!(fast.stdout(), slow.stdout(), "{name}");
-        // Stopping at arbitrary steps (as --stop-at does) and resuming gives the same state.
-        let mut chunked = verdict_vm::Vm::new(state);
-        let mut k = 1;
-        while !chunked.state.exited {
-            chunked.run(k).unwrap();
-            k = k * 3 % 1000 + 1;
-        }
-        assert_eq!(
-            chunked.state.state_hash(),
-            slow.state.state_hash(),
-            "{name} in chunks"
-        );
-        if name == "self-modifying" {
-            assert_eq!(fast.state.exit_code, 7);
+        // Both fast engines: the JIT (where there is one) and the interpreter.
+        for jit in [true, false] {
+            let mut fast = verdict_vm::Vm::new(state.clone());
+            fast.set_jit(jit);
+            fast.capture_output();
+            fast.run(u64::MAX).unwrap();
+            assert_eq!(
+                fast.state.state_hash(),
+                slow.state.state_hash(),
+                "{name}, jit {jit}"
+            );
+            assert_eq!(fast.stdout(), slow.stdout(), "{name}, jit {jit}");
+            // Stopping at arbitrary steps (as --stop-at does) and resuming gives the same state.
+            let mut chunked = verdict_vm::Vm::new(state.clone());
+            chunked.set_jit(jit);
+            let mut k = 1;
+            while !chunked.state.exited {
+                chunked.run(k).unwrap();
+                k = k * 3 % 1000 + 1;
+            }
+            assert_eq!(
+                chunked.state.state_hash(),
+                slow.state.state_hash(),
+                "{name} in chunks, jit {jit}"
+            );
+            if name == "self-modifying" {
+                assert_eq!(fast.state.exit_code, 7);
+            }
         }
     }
 }
