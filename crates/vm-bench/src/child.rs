@@ -13,8 +13,10 @@ use verdict_vm::Vm;
 /// What a child process measures.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum, Serialize, Deserialize)]
 pub enum Mode {
-    /// The Verdict VM in fast mode (`run(u64::MAX)`), then one memory root.
+    /// The Verdict VM in fast mode (`run(u64::MAX)`: the JIT on x86-64), then one memory root.
     Verdict,
+    /// The Verdict VM's interpreter (`run` with the JIT off), then one memory root.
+    VerdictInterp,
     /// The Verdict VM cloning its state (an in-memory snapshot) every `every` steps.
     VerdictClone,
     /// The Verdict VM writing a `.bin.gz` state file every `every` steps.
@@ -107,6 +109,7 @@ pub struct Job {
 pub fn measure(job: &Job) -> Result<Sample> {
     match job.mode {
         Mode::Verdict
+        | Mode::VerdictInterp
         | Mode::VerdictClone
         | Mode::VerdictFile
         | Mode::VerdictRoots
@@ -134,12 +137,13 @@ fn verdict(job: &Job) -> Result<Sample> {
         .with_context(|| format!("reading {}", job.program.display()))?;
     let state = verdict_vm::load_elf(&bytes).context("loading the ELF")?;
     let mut vm = Vm::new(state);
+    vm.set_jit(job.mode != Mode::VerdictInterp);
     vm.capture_output();
     let mut s = Sample::default();
     let every = job.every.max(1);
     let start = Instant::now();
     match job.mode {
-        Mode::Verdict => {
+        Mode::Verdict | Mode::VerdictInterp => {
             vm.run(u64::MAX)?;
             s.seconds = start.elapsed().as_secs_f64();
             let t = Instant::now();

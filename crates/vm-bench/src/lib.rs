@@ -62,6 +62,7 @@ pub const WORKLOADS: &[Workload] = &[
 /// The rows of a workload's table, in order.
 pub const RUNNERS: &[Mode] = &[
     Mode::Verdict,
+    Mode::VerdictInterp,
     Mode::VerdictClone,
     Mode::VerdictFile,
     Mode::CkbVm,

@@ -9,6 +9,7 @@ use std::process::Command;
 pub fn runner_name(mode: Mode) -> &'static str {
     match mode {
         Mode::Verdict => "Verdict fast",
+        Mode::VerdictInterp => "Verdict interp",
         Mode::VerdictClone => "Verdict +clone",
         Mode::VerdictFile => "Verdict +file",
         Mode::VerdictRoots => "Verdict roots",
@@ -22,7 +23,8 @@ pub fn runner_name(mode: Mode) -> &'static str {
 fn runner_label(mode: Mode, cfg: &Config) -> String {
     let every = steps_short(cfg.every);
     match mode {
-        Mode::Verdict => "Verdict VM, fast mode".into(),
+        Mode::Verdict => "Verdict VM, fast mode (JIT)".into(),
+        Mode::VerdictInterp => "Verdict VM, interpreter (JIT off)".into(),
         Mode::VerdictClone => format!("Verdict VM + state clone every {every} steps"),
         Mode::VerdictFile => format!("Verdict VM + `.bin.gz` snapshot every {every} steps"),
         Mode::CkbVm => "ckb-vm 0.24.15, asm (AsmMachine)".into(),
@@ -175,7 +177,7 @@ pub fn workload_table(cfg: &Config, r: &WorkloadResult) -> String {
                     notes.push("**OUTPUT OR EXIT CODE DIFFERS**".to_string());
                 }
                 match mode {
-                    Mode::Verdict => {
+                    Mode::Verdict | Mode::VerdictInterp => {
                         if let Some(root) = best.root_seconds {
                             notes.push(format!("memory root after the run: {}", secs(root)));
                         }
@@ -319,9 +321,9 @@ fn cell(r: &WorkloadResult, mode: Mode) -> String {
 /// memory root, the proof and the peak memory.
 pub fn summary_table(results: &[WorkloadResult]) -> String {
     let mut o = String::from(
-        "| workload | instructions | Verdict fast | +clone | +file | ckb-vm | QEMU | native | \
-         root at end | proof at N/2 | RSS / guest memory |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| workload | instructions | Verdict fast | interpreter | +clone | +file | ckb-vm | QEMU | \
+         native | root at end | proof at N/2 | RSS / guest memory |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in results {
         let (root, rss) = match r.outcome(Mode::Verdict) {
@@ -344,10 +346,11 @@ pub fn summary_table(results: &[WorkloadResult]) -> String {
         };
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {root} | {proof} | {rss} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {root} | {proof} | {rss} |",
             r.name,
             r.instructions.map_or("-".into(), thousands),
             cell(r, Mode::Verdict),
+            cell(r, Mode::VerdictInterp),
             cell(r, Mode::VerdictClone),
             cell(r, Mode::VerdictFile),
             cell(r, Mode::CkbVm),
