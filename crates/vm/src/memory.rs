@@ -26,6 +26,8 @@ const LEAVES_PER_PAGE: usize = PAGE_SIZE / LEAF_SIZE;
 const PAGE_CACHE: usize = 64;
 /// Dirty pages from which a root is computed on all cores.
 const PARALLEL_REHASH_PAGES: usize = 1024;
+/// Most pages hashed in one background batch (8 MiB: the copies are this memory's only overhead).
+const BACKGROUND_BATCH_PAGES: usize = 2048;
 /// Height of a page root above the leaves (log2 of leaves per page).
 const PAGE_HEIGHT: usize = 7;
 /// Depth of page roots below the memory root.
@@ -212,6 +214,17 @@ pub struct Memory {
     dirty_pages: Vec<u32>,
     /// Recently used pages, direct-mapped by page number: (page number, position).
     cache: [Cell<(u64, u32)>; PAGE_CACHE],
+    /// Dirty pages being hashed on another thread, if any.
+    background: Option<Background>,
+}
+
+/// Copies of dirty pages being hashed on another thread: the thread returns each page's new cached
+/// nodes. The pages themselves are off the dirty list meanwhile; any chunk written since its copy
+/// was taken is marked dirty again and is rehashed by the next flush, after the nodes are applied.
+struct Background {
+    /// The positions of the pages copied.
+    pages: Vec<u32>,
+    worker: std::thread::JoinHandle<Vec<(u32, [Hash; CHUNKS * 2])>>,
 }
 
 impl Memory {
@@ -225,6 +238,7 @@ impl Memory {
             nodes: PageMap::default(),
             dirty_pages: Vec::new(),
             cache: std::array::from_fn(|_| Cell::new((u64::MAX, 0))),
+            background: None,
         }
     }
 
@@ -416,8 +430,89 @@ impl Memory {
         self.subtree(1)
     }
 
+    /// Number of pages written since their hashes were last brought up to date (or handed to the
+    /// background).
+    pub fn dirty_page_count(&self) -> usize {
+        self.dirty_pages.len()
+    }
+
+    /// Whether no background batch is running (none was started, or it finished).
+    pub fn background_idle(&self) -> bool {
+        self.background
+            .as_ref()
+            .is_none_or(|b| b.worker.is_finished())
+    }
+
+    /// Starts hashing dirty pages (a bounded batch) on another thread, if there are at least
+    /// `min_pages` of them and no earlier batch is still running (a finished one is applied first), so that a later
+    /// root or proof has less to do. The pages are copied; writes go on meanwhile. Returns whether
+    /// a batch started: the dirty list was handed over, so direct page writers (the JIT's write
+    /// TLB) must drop what they hold.
+    pub fn rehash_in_background(&mut self, min_pages: usize) -> bool {
+        if self
+            .background
+            .as_ref()
+            .is_some_and(|b| b.worker.is_finished())
+        {
+            self.collect_background();
+        }
+        if self.background.is_some() || self.dirty_pages.len() < min_pages.max(1) {
+            return false;
+        }
+        // At most a bounded batch, the pages first written (so the copies stay a small constant).
+        let batch = self.dirty_pages.len().min(BACKGROUND_BATCH_PAGES);
+        let pages: Vec<u32> = self.dirty_pages.drain(..batch).collect();
+        let mut copies: Vec<(u32, Page)> = Vec::with_capacity(pages.len());
+        for &pos in &pages {
+            let page = &mut self.pages[pos as usize];
+            copies.push((pos, (**page).clone()));
+            page.listed = false;
+            page.dirty = [0; CHUNKS];
+        }
+        let worker = std::thread::spawn(move || {
+            copies
+                .into_iter()
+                .map(|(pos, mut page)| {
+                    page.rehash();
+                    (pos, page.nodes)
+                })
+                .collect()
+        });
+        self.background = Some(Background { pages, worker });
+        true
+    }
+
+    /// Waits for the background batch, if any, and applies its hashes.
+    fn collect_background(&mut self) {
+        let Some(batch) = self.background.take() else {
+            return;
+        };
+        match batch.worker.join() {
+            Ok(results) => {
+                for (pos, nodes) in results {
+                    let page = &mut self.pages[pos as usize];
+                    page.nodes = nodes;
+                    let number = page.number;
+                    self.invalidate_path(number);
+                }
+            }
+            // Cannot happen (hashing does not panic); if it did, hash those pages here instead.
+            Err(_) => {
+                for pos in batch.pages {
+                    let page = &mut self.pages[pos as usize];
+                    page.dirty = [1; CHUNKS];
+                    if !page.listed {
+                        page.listed = true;
+                        self.dirty_pages.push(pos);
+                    }
+                }
+            }
+        }
+    }
+
     /// Rehashes dirty pages (on all cores when there are many) and marks their upper paths stale.
     fn flush(&mut self) {
+        self.collect_background();
         let dirty = std::mem::take(&mut self.dirty_pages);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         if dirty.len() >= PARALLEL_REHASH_PAGES && threads > 1 {
@@ -546,7 +641,7 @@ impl Default for Memory {
 
 impl Clone for Memory {
     fn clone(&self) -> Self {
-        Memory {
+        let mut copy = Memory {
             id: next_memory_id(),
             code_written: self.code_written.clone(),
             pages: self.pages.clone(),
@@ -554,7 +649,18 @@ impl Clone for Memory {
             nodes: self.nodes.clone(),
             dirty_pages: self.dirty_pages.clone(),
             cache: self.cache.clone(),
+            background: None,
+        };
+        // Pages still being hashed in the background for `self`: the copy hashes them itself.
+        for &pos in self.background.iter().flat_map(|b| &b.pages) {
+            let page = &mut copy.pages[pos as usize];
+            page.dirty = [1; CHUNKS];
+            if !page.listed {
+                page.listed = true;
+                copy.dirty_pages.push(pos);
+            }
         }
+        copy
     }
 }
 
@@ -682,6 +788,58 @@ mod tests {
             assert_eq!(verify(&all_at_once.merkle_proof(a), a), root);
             assert_eq!(verify(&in_steps.merkle_proof(a + 32), a + 32), root);
         }
+    }
+
+    #[test]
+    fn background_rehashing_gives_the_same_roots_and_proofs() {
+        let mut background = Memory::new();
+        let mut plain = Memory::new();
+        let mut x = 0x1234_5678_9abc_def1u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..24 {
+            for i in 0..4000 {
+                // Spread over 4 MiB, with runs of neighbouring writes.
+                let addr = if i % 4 == 0 {
+                    next() % (4 << 20)
+                } else {
+                    next() % 4096 + (round << 12)
+                };
+                let value = next();
+                background.write_le(addr, 8, value);
+                plain.write_le(addr, 8, value);
+                if i == 2000 {
+                    // Half the round's writes land while the batch is being hashed.
+                    background.rehash_in_background(1);
+                }
+            }
+            if round % 3 == 0 {
+                let mut copy = background.clone();
+                assert_eq!(
+                    copy.merkle_root(),
+                    plain.merkle_root(),
+                    "clone, round {round}"
+                );
+            }
+            if round % 2 == 0 {
+                let addr = next() % (4 << 20);
+                assert_eq!(
+                    background.merkle_proof(addr),
+                    plain.merkle_proof(addr),
+                    "round {round}"
+                );
+                assert_eq!(
+                    background.merkle_root(),
+                    plain.merkle_root(),
+                    "round {round}"
+                );
+            }
+        }
+        assert_eq!(background.merkle_root(), plain.merkle_root());
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct StepWitness {
 /// Bytes of code per decoded page.
 const PAGE_BYTES: u64 = crate::memory::PAGE_SIZE as u64;
 
+/// Dirty pages that make `run` start hashing in the background (4 MiB).
+const BACKGROUND_PAGES: usize = 1024;
+
 /// Largest guest write forwarded to stdout/stderr in one syscall (the step itself succeeds regardless).
 const MAX_FORWARDED_OUTPUT: u64 = 1 << 30;
 /// Largest buffered, incomplete hint.
@@ -65,6 +68,8 @@ pub struct Vm<O: PreimageOracle = NoOracle> {
     proofs: Vec<[u8; MEMORY_PROOF_SIZE]>,
     proof_addrs: Vec<u64>,
     pub(crate) code: CodeCache,
+    /// Dirty pages at which `run` hands them to a hashing thread (0: never).
+    pub(crate) background_pages: usize,
     #[cfg(target_arch = "x86_64")]
     pub(crate) jit: crate::jit::Jit,
 }
@@ -90,6 +95,11 @@ impl<O: PreimageOracle> Vm<O> {
             proofs: Vec::new(),
             proof_addrs: Vec::new(),
             code: CodeCache::default(),
+            background_pages: if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+                BACKGROUND_PAGES
+            } else {
+                0
+            },
             #[cfg(target_arch = "x86_64")]
             jit: Default::default(),
         }
@@ -161,6 +171,32 @@ impl<O: PreimageOracle> Vm<O> {
         }
         self.run_decoded(n)?;
         Ok(self.state.step - start)
+    }
+
+    /// Whether `run` hashes written pages on another thread while it runs (on by default where
+    /// there is more than one CPU), so that a root or proof after a run that wrote much memory
+    /// has little left to hash. Results are the same either way.
+    pub fn set_background_hashing(&mut self, on: bool) {
+        self.background_pages = if on { BACKGROUND_PAGES } else { 0 };
+    }
+
+    /// Starts background hashing from `pages` dirty pages instead of the default 1024 (tests use
+    /// small numbers to exercise it often); 0 turns it off.
+    #[doc(hidden)]
+    pub fn set_background_hashing_pages(&mut self, pages: usize) {
+        self.background_pages = pages;
+    }
+
+    /// Hands the dirty pages to the background hasher if there are enough of them; returns
+    /// whether it did.
+    #[inline]
+    pub(crate) fn maybe_rehash_in_background(&mut self) -> bool {
+        self.background_pages != 0
+            && self.state.memory.dirty_page_count() >= self.background_pages
+            && self
+                .state
+                .memory
+                .rehash_in_background(self.background_pages)
     }
 
     /// Whether `run` translates code pages into machine code (x86-64; on by default unless the

@@ -253,6 +253,9 @@ fn step_interpreter_and_jit_agree_on_random_programs() {
 
             let mut sliced = Vm::new(state.clone());
             sliced.set_jit(jit);
+            // Hashing in the background from the first dirty page on: roots taken while batches
+            // are in flight, and translated code ending its run to start them.
+            sliced.set_background_hashing_pages(1);
             let mut rng = Rng(seed + 7);
             let seen = outcomes(&mut sliced, |vm, n| {
                 let end = vm.state.step + n;
@@ -274,4 +277,42 @@ fn step_interpreter_and_jit_agree_on_random_programs() {
         steps > PROGRAMS * CHECKPOINTS / 2,
         "only {steps} checkpoints reached"
     );
+}
+
+/// A loop storing aligned words into two pages (the translated code's direct-write path) and
+/// making a syscall, with
+/// background hashing started from the first dirty page: the roots at every checkpoint match the
+/// step's, so no write is lost while pages are handed to the hashing thread.
+#[test]
+fn background_hashing_loses_no_write() {
+    use verdict_vm::asm::reg::*;
+    let mut prog = asm::li(S0, DATA);
+    prog.extend(asm::li(A7, 124)); // sched_yield: a syscall without effects but its results
+    prog.extend([
+        asm::ECALL, // back to the dispatcher every round, where background batches start
+        asm::addi(T0, T0, 1),
+        asm::i(0x13, T1, 7, T0, 63), // andi t1, t0, 63
+        asm::i(0x13, T1, 1, T1, 3),  // slli t1, t1, 3
+        asm::r(0x33, T2, 0, S0, T1, 0),
+        asm::s(3, T2, T0, 0),     // sd t0, 0(t2)
+        asm::s(3, T2, T0, 2048),  // sd t0, 2048(t2): another chunk
+        asm::s(3, T2, T0, -2048), // sd t0, -2048(t2): another page
+        asm::jal(ZERO, -32),
+    ]);
+    let state = verdict_vm::load_elf(&asm::elf(BASE, &asm::code(&prog))).unwrap();
+    let mut stepped = Vm::new(state.clone());
+    let mut vm = Vm::new(state);
+    vm.set_background_hashing_pages(1);
+    // Long enough runs for several batches to start and finish within each.
+    for checkpoint in 0..10 {
+        for _ in 0..100_000 {
+            stepped.step().unwrap();
+        }
+        vm.run(100_000).unwrap();
+        assert_eq!(
+            vm.state.state_hash(),
+            stepped.state.state_hash(),
+            "checkpoint {checkpoint}"
+        );
+    }
 }

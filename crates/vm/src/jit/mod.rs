@@ -57,6 +57,9 @@ pub(crate) struct Ctx {
     pc: u64,
     exit: u64,
     memory: *mut Memory,
+    /// Dirty pages at which a store ends the translated run so the dispatcher can start hashing in
+    /// the background (0: never).
+    background_pages: u64,
     rtlb: [TlbEntry; TLB_ENTRIES],
     wtlb: [TlbEntry; TLB_ENTRIES],
 }
@@ -79,13 +82,18 @@ unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
     value
 }
 
-/// Writes for translated code when its TLB misses; refills both TLBs. Returns 1 if the write
-/// reached a page holding decoded code.
+/// Writes for translated code when its TLB misses; refills both TLBs. Returns 1 to end the
+/// translated run after this store: the write reached a page holding decoded code, or enough pages
+/// are dirty for the dispatcher to hand them to the background hasher.
 unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64) -> u64 {
     let ctx = &mut *ctx;
     let memory = &mut *ctx.memory;
     memory.write_le(addr, size as usize, value);
-    if memory.code_was_written() {
+    if memory.code_was_written()
+        || (ctx.background_pages != 0
+            && memory.dirty_page_count() as u64 >= ctx.background_pages
+            && memory.background_idle())
+    {
         return 1;
     }
     let page = addr >> 12;
@@ -124,6 +132,7 @@ impl Default for Jit {
                 pc: 0,
                 exit: 0,
                 memory: std::ptr::null_mut(),
+                background_pages: 0,
                 rtlb: [EMPTY; TLB_ENTRIES],
                 wtlb: [EMPTY; TLB_ENTRIES],
             }),
@@ -177,6 +186,9 @@ impl<O: PreimageOracle> Vm<O> {
                 remaining -= self.interpret(remaining)?;
                 continue;
             }
+            if self.maybe_rehash_in_background() {
+                self.jit.ctx.forget_writable(); // those pages are off the dirty list now
+            }
             let pc = self.state.pc;
             let entry = if pc & 3 == 0 {
                 self.jit_entry(pc)
@@ -193,6 +205,7 @@ impl<O: PreimageOracle> Vm<O> {
             unsafe {
                 (*ctx).remaining = remaining;
                 (*ctx).memory = &mut self.state.memory;
+                (*ctx).background_pages = self.background_pages as u64;
                 (*translation).run(ctx, self.state.regs.as_mut_ptr(), target);
             }
             let ctx = &*self.jit.ctx;
