@@ -4,15 +4,8 @@
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 
-/// Makes a syscall with three arguments.
-pub fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
-    let ret;
-    // SAFETY: a syscall into the VM; arguments are plain values or valid buffers.
-    unsafe {
-        core::arch::asm!("ecall", in("a7") nr, inlateout("a0") a0 => ret, inlateout("a1") a1 => _, in("a2") a2, options(nostack));
-    }
-    ret
-}
+/// Makes a syscall with three arguments (the one wrapper, shared with the preimage transport).
+pub use verdict_preimage::transport::vm::syscall3;
 
 /// Exits the program with `code`.
 pub fn exit(code: u8) -> ! {

@@ -146,7 +146,9 @@ pub mod vm {
     use crate::oracle::PreimageError;
     use crate::protocol::Channel;
 
-    fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
+    /// Makes a Linux-style syscall into the VM with three arguments; returns a0. (The VM also
+    /// sets a1, the errno, so the asm marks it clobbered.)
+    pub fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
         let ret;
         // SAFETY: a Linux-style syscall into the VM; it only reads/writes the given buffer.
         unsafe {
