@@ -73,20 +73,27 @@ need "$CC" gcc-riscv64-linux-gnu
 need "$OBJDUMP" binutils-riscv64-linux-gnu
 shopt -s nullglob
 RT_SOURCES=("$CDIR"/rt/*)
-for src in "$CDIR"/*.c; do
-    name="$(basename "$src" .c)"
-    elf="$OUT/$name.elf"
-    if newer_than "$elf" "$src" "${RT_SOURCES[@]}" "$SCRIPT"; then
-        "$CC" "${CFLAGS[@]}" -o "$elf.tmp" "$CDIR/rt/start.S" "$CDIR/rt/rt.c" "$src" \
-            || die "compiling $src failed"
+
+# report_built <label> / report_up_to_date <label>: one output, counted.
+report_built() { echo "built     $1"; built=$((built + 1)); }
+report_up_to_date() { echo "up to date $1"; uptodate=$((uptodate + 1)); }
+
+# c_guest <source> <elf> <extra dependencies...>: <source> with the C runtime, for the VM.
+c_guest() {
+    local src="$1" elf="$2"; shift 2
+    if newer_than "$elf" "$src" "${RT_SOURCES[@]}" "$SCRIPT" "$@"; then
+        "$CC" "${CFLAGS[@]}" -I"$CDIR" -o "$elf.tmp" "$CDIR/rt/start.S" "$CDIR/rt/rt.c" \
+            "$CDIR/rt/print.c" "$src" || die "compiling $src failed"
         check_no_rvc "$elf.tmp"
         mv -f "$elf.tmp" "$elf"
-        echo "built     guests/build/$name.elf"
-        built=$((built + 1))
+        report_built "${elf#"$ROOT/"}"
     else
-        echo "up to date guests/build/$name.elf"
-        uptodate=$((uptodate + 1))
+        report_up_to_date "${elf#"$ROOT/"}"
     fi
+}
+
+for src in "$CDIR"/*.c; do
+    c_guest "$src" "$OUT/$(basename "$src" .c).elf"
 done
 
 # ---------------------------------------------------------------- Rust guests
@@ -134,11 +141,9 @@ rust_guest() {
         check_no_rvc "$target_dir/$RUST_TARGET/release/$bin"
         cp -f "$target_dir/$RUST_TARGET/release/$bin" "$elf.tmp"
         mv -f "$elf.tmp" "$elf"
-        echo "built     guests/build/$name.elf"
-        built=$((built + 1))
+        report_built "guests/build/$name.elf"
     else
-        echo "up to date guests/build/$name.elf"
-        uptodate=$((uptodate + 1))
+        report_up_to_date "guests/build/$name.elf"
     fi
 }
 
@@ -161,34 +166,21 @@ if [[ "${SKIP_BENCH_GUESTS:-0}" != 1 ]]; then
     need "$HOST_CC" gcc
     mkdir -p "$BOUT/native"
     for src in "$BDIR"/c/*.c; do
-        name="$(basename "$src" .c)"
-        [[ "$name" == native_rt ]] && continue
-        elf="$BOUT/$name.elf"
-        if newer_than "$elf" "$src" "$BDIR/c/bench.h" "${RT_SOURCES[@]}" "$SCRIPT"; then
-            "$CC" "${CFLAGS[@]}" -I"$CDIR" -o "$elf.tmp" "$CDIR/rt/start.S" "$CDIR/rt/rt.c" "$src" \
-                || die "compiling $src failed"
-            check_no_rvc "$elf.tmp"
-            mv -f "$elf.tmp" "$elf"
-            echo "built     guests/build/bench/$name.elf"
-            built=$((built + 1))
-        else
-            echo "up to date guests/build/bench/$name.elf"
-            uptodate=$((uptodate + 1))
-        fi
+        [[ "$(basename "$src")" == native_rt.c ]] && continue
+        c_guest "$src" "$BOUT/$(basename "$src" .c).elf" "$BDIR/c/bench.h"
     done
     for src in "$BDIR"/c/*.c "$CDIR/sha256.c"; do
         name="$(basename "$src" .c)"
         [[ "$name" == native_rt ]] && continue
         bin="$BOUT/native/$name"
-        if newer_than "$bin" "$src" "$BDIR/c/bench.h" "$BDIR/c/native_rt.c" "$CDIR/rt/rt.h" "$SCRIPT"; then
-            "$HOST_CC" -O2 -Wall -Wextra -Werror -I"$CDIR" -o "$bin.tmp" "$BDIR/c/native_rt.c" "$src" \
-                || die "compiling $src natively failed"
+        if newer_than "$bin" "$src" "$BDIR/c/bench.h" "$BDIR/c/native_rt.c" "$CDIR/rt/rt.h" \
+            "$CDIR/rt/print.c" "$SCRIPT"; then
+            "$HOST_CC" -O2 -Wall -Wextra -Werror -I"$CDIR" -o "$bin.tmp" "$BDIR/c/native_rt.c" \
+                "$CDIR/rt/print.c" "$src" || die "compiling $src natively failed"
             mv -f "$bin.tmp" "$bin"
-            echo "built     guests/build/bench/native/$name"
-            built=$((built + 1))
+            report_built "guests/build/bench/native/$name"
         else
-            echo "up to date guests/build/bench/native/$name"
-            uptodate=$((uptodate + 1))
+            report_up_to_date "guests/build/bench/native/$name"
         fi
     done
 fi
@@ -210,12 +202,11 @@ if [[ "${SKIP_BENCH_GUESTS:-0}" != 1 && "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
         for bin in keccak ecdsa; do
             cp -f "$OUT/bench-native-target/release/$bin" "$BOUT/native/$bin.tmp"
             mv -f "$BOUT/native/$bin.tmp" "$BOUT/native/$bin"
-            echo "built     guests/build/bench/native/$bin"
-            built=$((built + 1))
+            report_built "guests/build/bench/native/$bin"
         done
     else
-        echo "up to date guests/build/bench/native/keccak, ecdsa"
-        uptodate=$((uptodate + 2))
+        report_up_to_date "guests/build/bench/native/keccak"
+        report_up_to_date "guests/build/bench/native/ecdsa"
     fi
 fi
 

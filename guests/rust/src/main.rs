@@ -7,12 +7,17 @@
 
 extern crate alloc;
 
+mod heap;
 mod keccak;
 mod rt;
 
 use alloc::vec::Vec;
 
 const DATA_LEN: usize = 2 * 1024 * 1024;
+
+fn print(s: &str) {
+    rt::write(1, s.as_bytes());
+}
 
 fn hex(bytes: &[u8]) -> alloc::string::String {
     const H: &[u8; 16] = b"0123456789abcdef";
@@ -24,8 +29,8 @@ fn hex(bytes: &[u8]) -> alloc::string::String {
     s
 }
 
-fn main() -> u8 {
-    rt::print("rust-compute\n");
+fn guest_main() -> u8 {
+    print("rust-compute\n");
 
     // Known answer: keccak256("")
     let empty = keccak::keccak256(&[]);
@@ -44,17 +49,17 @@ fn main() -> u8 {
         data.extend_from_slice(&x.to_le_bytes());
     }
     let digest = keccak::keccak256(&data);
-    rt::print("keccak256(data)=");
-    rt::print(&hex(&digest));
-    rt::print("\n");
+    print("keccak256(data)=");
+    print(&hex(&digest));
+    print("\n");
 
     // a chain of short hashes exercising the padding paths
     let mut d = digest;
     for i in 0..200usize {
         d = keccak::keccak256(&d[..(i % 32) + 1]);
     }
-    rt::print("chain=");
-    rt::print(&hex(&d));
-    rt::print("\n");
+    print("chain=");
+    print(&hex(&d));
+    print("\n");
     0
 }

@@ -1,7 +1,7 @@
-//! Minimal runtime: entry point, syscalls, panic handler, bump allocator.
-
-use core::alloc::{GlobalAlloc, Layout};
-use core::cell::UnsafeCell;
+//! Minimal in-VM runtime of our Rust test and benchmark guests (target_os = "none"): `_start` with
+//! a static stack, write/exit syscalls, and a panic handler that exits with 2. It calls the
+//! program's `guest_main() -> u8` and exits with its result. (The guests/bench programs use this
+//! file too, by path.)
 
 // The first instruction sets sp to a static stack in .bss, so QEMU and the VM
 // have identical registers from the second instruction on.
@@ -30,7 +30,7 @@ __verdict_stack_top:
 );
 
 extern "C" fn rust_start() -> u64 {
-    crate::main() as u64
+    crate::guest_main() as u64
 }
 
 pub fn write(fd: u64, buf: &[u8]) -> i64 {
@@ -51,10 +51,6 @@ pub fn exit(code: u8) -> ! {
     }
 }
 
-pub fn print(s: &str) {
-    write(1, s.as_bytes());
-}
-
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     use core::fmt::Write;
@@ -69,31 +65,3 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     exit(2)
 }
 
-/// A bump allocator over a static arena in .bss (never frees).
-struct Bump {
-    arena: UnsafeCell<[u8; ARENA_SIZE]>,
-    next: UnsafeCell<usize>,
-}
-const ARENA_SIZE: usize = 8 * 1024 * 1024;
-unsafe impl Sync for Bump {}
-
-unsafe impl GlobalAlloc for Bump {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let next = unsafe { &mut *self.next.get() };
-        let base = self.arena.get() as usize;
-        let start = (base + *next + layout.align() - 1) & !(layout.align() - 1);
-        let end = start + layout.size();
-        if end > base + ARENA_SIZE {
-            return core::ptr::null_mut();
-        }
-        *next = end - base;
-        start as *mut u8
-    }
-    unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
-}
-
-#[global_allocator]
-static ALLOC: Bump = Bump {
-    arena: UnsafeCell::new([0; ARENA_SIZE]),
-    next: UnsafeCell::new(0),
-};

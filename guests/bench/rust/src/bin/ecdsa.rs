@@ -4,7 +4,7 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
-#[path = "../rt.rs"]
+#[path = "../../../../rust/src/rt.rs"]
 mod rt;
 
 #[path = "../common.rs"]
@@ -19,7 +19,7 @@ use k256::ecdsa::{SigningKey, VerifyingKey};
 
 const MESSAGES: u64 = 16;
 
-fn run() -> u8 {
+fn guest_main() -> u8 {
     print("ecdsa\n");
     let secret = keccak::keccak256(b"verdict benchmark key");
     let key = SigningKey::from_slice(&secret).expect("valid secret key");
@@ -48,5 +48,5 @@ fn run() -> u8 {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    std::process::exit(run() as i32)
+    std::process::exit(guest_main() as i32)
 }

@@ -5,7 +5,7 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
-#[path = "../rt.rs"]
+#[path = "../../../../rust/src/rt.rs"]
 mod rt;
 
 #[path = "../common.rs"]
@@ -77,7 +77,7 @@ impl Sponge {
     }
 }
 
-fn run() -> u8 {
+fn guest_main() -> u8 {
     print("keccak\n");
     let empty = keccak::keccak256(&[]);
     assert_eq!(
@@ -119,5 +119,5 @@ fn run() -> u8 {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    std::process::exit(run() as i32)
+    std::process::exit(guest_main() as i32)
 }
