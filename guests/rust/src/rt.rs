@@ -64,4 +64,3 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     let _ = writeln!(Stderr, "panic: {info}");
     exit(2)
 }
-
