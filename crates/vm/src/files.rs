@@ -5,8 +5,7 @@ use crate::hash::Hash;
 use crate::memory::PAGE_SIZE;
 use crate::state::{state_hash, State, WITNESS_SIZE};
 use crate::vm::StepWitness;
-use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
+use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -43,6 +42,15 @@ fn io_err(path: &Path, source: std::io::Error) -> FileError {
 
 /// Writes `bytes` to `path` atomically, gzip-compressed if the name ends in `.gz`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes what `fill` writes to `path` atomically (a temporary file beside it, synced, then renamed
+/// over it), gzip-compressed on all cores if the name ends in `.gz`.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), FileError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -56,11 +64,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         let file = std::fs::File::create(&tmp)?;
         let mut w = std::io::BufWriter::new(file);
         if path.to_string_lossy().ends_with(".gz") {
-            let mut gz = GzEncoder::new(&mut w, flate2::Compression::fast());
-            gz.write_all(bytes)?;
+            let mut gz = crate::gzip::ParallelGzWriter::new(&mut w);
+            fill(&mut gz)?;
             gz.finish()?;
         } else {
-            w.write_all(bytes)?;
+            fill(&mut w)?;
         }
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
@@ -77,7 +85,8 @@ pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, FileError> {
     let raw = std::fs::read(path).map_err(|e| io_err(path, e))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        GzDecoder::new(&raw[..])
+        // Every member: files we write in parallel are several gzip members one after another.
+        MultiGzDecoder::new(&raw[..])
             .read_to_end(&mut out)
             .map_err(|e| FileError::Corrupt {
                 path: path.display().to_string(),
@@ -91,23 +100,29 @@ pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, FileError> {
 
 /// Serializes a state in the binary format: pages, fields, last hint, witness and state hash.
 pub fn encode_binary(state: &mut State) -> Vec<u8> {
+    let mut out = Vec::with_capacity(
+        8 + state.memory.page_count() * (8 + PAGE_SIZE) + 512 + state.last_hint.len(),
+    );
+    write_binary(state, &mut out).expect("writing to a Vec cannot fail");
+    out
+}
+
+/// Writes a state in the binary format (as [`encode_binary`] returns it) to `w`, page by page.
+pub fn write_binary(state: &mut State, w: &mut dyn Write) -> std::io::Result<()> {
     let witness = state.witness();
     let pages = state.memory.pages_sorted();
-    let mut out =
-        Vec::with_capacity(8 + pages.len() * (8 + PAGE_SIZE) + 512 + state.last_hint.len());
-    out.extend_from_slice(&(pages.len() as u64).to_be_bytes());
+    w.write_all(&(pages.len() as u64).to_be_bytes())?;
     for (index, data) in pages {
-        out.extend_from_slice(&index.to_be_bytes());
-        out.extend_from_slice(data);
+        w.write_all(&index.to_be_bytes())?;
+        w.write_all(data)?;
     }
     // The fields after memory are the witness fields after the memory root.
-    out.extend_from_slice(&witness[32..]);
-    out.extend_from_slice(&(state.last_hint.len() as u64).to_be_bytes());
-    out.extend_from_slice(&state.last_hint);
-    out.extend_from_slice(&(WITNESS_SIZE as u64).to_be_bytes());
-    out.extend_from_slice(&witness);
-    out.extend_from_slice(&state_hash(&witness));
-    out
+    w.write_all(&witness[32..])?;
+    w.write_all(&(state.last_hint.len() as u64).to_be_bytes())?;
+    w.write_all(&state.last_hint)?;
+    w.write_all(&(WITNESS_SIZE as u64).to_be_bytes())?;
+    w.write_all(&witness)?;
+    w.write_all(&state_hash(&witness))
 }
 
 struct Reader<'a> {
@@ -404,12 +419,12 @@ pub fn read_state(path: &Path) -> Result<State, FileError> {
 
 /// Writes a state file atomically in the format its name asks for.
 pub fn write_state(path: &Path, state: &mut State) -> Result<(), FileError> {
-    let bytes = if is_binary_path(path) {
-        encode_binary(state)
+    if is_binary_path(path) {
+        state.witness(); // the memory root, before the file is opened
+        write_atomic_with(path, |w| write_binary(state, w))
     } else {
-        encode_json(state)
-    };
-    write_atomic(path, &bytes)
+        write_atomic(path, &encode_json(state))
+    }
 }
 
 /// A step proof file, as the reference's `run --proof-at` writes it.

@@ -7,6 +7,7 @@ pub mod elf;
 pub mod error;
 mod fast;
 pub mod files;
+pub mod gzip;
 pub mod hash;
 #[cfg(target_arch = "x86_64")]
 mod jit;
