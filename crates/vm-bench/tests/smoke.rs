@@ -64,6 +64,7 @@ fn every_runner_runs_sha256() {
         names,
         [
             "Verdict",
+            "VerdictInterp",
             "VerdictClone",
             "VerdictFile",
             "CkbVm",

@@ -9,6 +9,7 @@ use crate::hash::{hash_pair, keccak256_64_x8, zero_hashes, Hash};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// Bits of an address inside a page.
 pub const PAGE_ADDR_BITS: u32 = 12;
@@ -99,14 +100,14 @@ fn subtree_root(data: &[u8]) -> Hash {
 }
 
 impl Page {
-    fn zeroed(number: u64) -> Box<Self> {
+    fn zeroed(number: u64) -> Arc<Self> {
         let z = zero_hashes();
         let mut nodes = [[0u8; 32]; CHUNKS * 2];
         for (i, node) in nodes.iter_mut().enumerate().skip(1) {
             let depth = usize::BITS - 1 - i.leading_zeros();
             *node = z[PAGE_HEIGHT - depth as usize];
         }
-        Box::new(Page {
+        Arc::new(Page {
             data: [0; PAGE_SIZE],
             nodes,
             dirty: [0; CHUNKS],
@@ -131,18 +132,24 @@ impl Page {
 
     /// Rehashes the chunks holding dirty leaves and the cached nodes above them.
     fn rehash(&mut self) {
+        let dirty = std::mem::take(&mut self.dirty);
+        self.nodes = self.rehashed_nodes(dirty);
+    }
+
+    /// The cached nodes once the chunks marked in `dirty` are rehashed.
+    fn rehashed_nodes(&self, dirty: [u8; CHUNKS]) -> [Hash; CHUNKS * 2] {
+        let mut nodes = self.nodes;
         let mut chunks = 0u32;
-        for (i, dirty) in self.dirty.iter_mut().enumerate() {
-            chunks |= u32::from(*dirty != 0) << i;
-            *dirty = 0;
+        for (i, d) in dirty.iter().enumerate() {
+            chunks |= u32::from(*d != 0) << i;
         }
         if chunks.count_ones() > 2 {
             // Most of the page changed: hash all of it in batches.
-            self.nodes[CHUNKS..].copy_from_slice(&chunk_roots(&self.data));
+            nodes[CHUNKS..].copy_from_slice(&chunk_roots(&self.data));
             for node in (1..CHUNKS).rev() {
-                self.nodes[node] = hash_pair(&self.nodes[2 * node], &self.nodes[2 * node + 1]);
+                nodes[node] = hash_pair(&nodes[2 * node], &nodes[2 * node + 1]);
             }
-            return;
+            return nodes;
         }
         let mut level = chunks;
         let mut first = CHUNKS;
@@ -152,10 +159,10 @@ impl Page {
                 let i = level.trailing_zeros() as usize;
                 level &= level - 1;
                 let node = first + i;
-                self.nodes[node] = if first == CHUNKS {
+                nodes[node] = if first == CHUNKS {
                     subtree_root(&self.data[i * CHUNK_BYTES..(i + 1) * CHUNK_BYTES])
                 } else {
-                    hash_pair(&self.nodes[2 * node], &self.nodes[2 * node + 1])
+                    hash_pair(&nodes[2 * node], &nodes[2 * node + 1])
                 };
                 next |= 1 << (i / 2);
             }
@@ -165,6 +172,7 @@ impl Page {
             level = next;
             first /= 2;
         }
+        nodes
     }
 
     /// The sibling of the node of height `height` above `leaf`, for a proof.
@@ -204,7 +212,8 @@ pub struct Memory {
     /// Numbers of code pages written since `take_code_writes`.
     code_written: Vec<u64>,
     /// Pages in allocation order.
-    pages: Vec<Box<Page>>,
+    /// Shared with clones until written (copy on write).
+    pages: Vec<Arc<Page>>,
     /// Page number -> position in `pages`.
     index: PageMap<u32>,
     /// Upper tree nodes by generalized index (root = 1); present means the subtree holds a page,
@@ -216,6 +225,8 @@ pub struct Memory {
     cache: [Cell<(u64, u32)>; PAGE_CACHE],
     /// Dirty pages being hashed on another thread, if any.
     background: Option<Background>,
+    /// Pages copied on write (see `copies_on_write`).
+    copies_on_write: u64,
 }
 
 /// Copies of dirty pages being hashed on another thread: the thread returns each page's new cached
@@ -239,6 +250,7 @@ impl Memory {
             dirty_pages: Vec::new(),
             cache: std::array::from_fn(|_| Cell::new((u64::MAX, 0))),
             background: None,
+            copies_on_write: 0,
         }
     }
 
@@ -251,7 +263,7 @@ impl Memory {
     /// by `take_code_writes`.
     pub fn mark_code(&mut self, page: u64) {
         if let Some(pos) = self.lookup(page) {
-            self.pages[pos].code = true;
+            self.page_mut(pos).code = true;
         }
     }
 
@@ -308,15 +320,31 @@ impl Memory {
     /// the page set changes by other means than allocation (pages are boxed and never freed).
     pub(crate) fn page_ptr(&mut self, page: u64) -> Option<*mut u8> {
         let pos = self.lookup(page)?;
-        Some(&mut *self.pages[pos] as *mut Page as *mut u8)
+        Some(Arc::as_ptr(&self.pages[pos]) as *mut u8)
     }
 
     /// The address of a page the JIT may write directly, setting its chunks' dirty bytes itself:
     /// allocated, already on the dirty list and holding no decoded code. Valid until the next root.
     pub(crate) fn writable_page_ptr(&mut self, page: u64) -> Option<*mut u8> {
         let pos = self.lookup(page)?;
-        let p = &mut self.pages[pos];
-        (p.listed && !p.code).then_some(&mut **p as *mut Page as *mut u8)
+        let p = Arc::get_mut(&mut self.pages[pos])?; // not shared with a clone
+        (p.listed && !p.code).then_some(p as *mut Page as *mut u8)
+    }
+
+    /// Pages copied because they were written while shared with a clone, since this memory was
+    /// made: a change means page addresses handed out by `page_ptr` may be stale.
+    pub(crate) fn copies_on_write(&self) -> u64 {
+        self.copies_on_write
+    }
+
+    /// The page at `pos`, to write: copied first if a clone shares it.
+    #[inline]
+    fn page_mut(&mut self, pos: usize) -> &mut Page {
+        let slot = &mut self.pages[pos];
+        if Arc::get_mut(slot).is_none() {
+            self.copies_on_write += 1;
+        }
+        Arc::make_mut(slot)
     }
 
     /// Makes sure the page holding `addr` exists (as the reference allocates on every range write).
@@ -339,14 +367,14 @@ impl Memory {
     fn mark_dirty(&mut self, pos: usize, offset: usize, len: usize) {
         let first = offset / CHUNK_BYTES;
         let last = (offset + len - 1) / CHUNK_BYTES;
-        let page = &mut self.pages[pos];
+        let page = self.page_mut(pos);
         page.dirty[first..=last].fill(1);
-        if page.code {
-            page.code = false;
-            self.code_written.push(page.number);
+        let code_written = std::mem::take(&mut page.code).then_some(page.number);
+        let newly_dirty = !std::mem::replace(&mut page.listed, true);
+        if let Some(number) = code_written {
+            self.code_written.push(number);
         }
-        if !page.listed {
-            page.listed = true;
+        if newly_dirty {
             self.dirty_pages.push(pos as u32);
         }
     }
@@ -375,7 +403,7 @@ impl Memory {
             let offset = (addr as usize) & (PAGE_SIZE - 1);
             let n = (PAGE_SIZE - offset).min(data.len() - done);
             let pos = self.page_pos_or_alloc(addr >> PAGE_ADDR_BITS);
-            self.pages[pos].data[offset..offset + n].copy_from_slice(&data[done..done + n]);
+            self.page_mut(pos).data[offset..offset + n].copy_from_slice(&data[done..done + n]);
             self.mark_dirty(pos, offset, n);
             done += n;
             addr = addr.wrapping_add(n as u64);
@@ -409,7 +437,7 @@ impl Memory {
         let offset = (addr as usize) & (PAGE_SIZE - 1);
         if offset + size <= PAGE_SIZE {
             let pos = self.page_pos_or_alloc(addr >> PAGE_ADDR_BITS);
-            self.pages[pos].data[offset..offset + size]
+            self.page_mut(pos).data[offset..offset + size]
                 .copy_from_slice(&value.to_le_bytes()[..size]);
             self.mark_dirty(pos, offset, size);
             return;
@@ -462,20 +490,18 @@ impl Memory {
         // At most a bounded batch, the pages first written (so the copies stay a small constant).
         let batch = self.dirty_pages.len().min(BACKGROUND_BATCH_PAGES);
         let pages: Vec<u32> = self.dirty_pages.drain(..batch).collect();
-        let mut copies: Vec<(u32, Page)> = Vec::with_capacity(pages.len());
+        // The worker shares the pages: a write meanwhile copies the page (copy on write).
+        let mut shared: Vec<(u32, [u8; CHUNKS], Arc<Page>)> = Vec::with_capacity(pages.len());
         for &pos in &pages {
-            let page = &mut self.pages[pos as usize];
-            copies.push((pos, (**page).clone()));
+            let page = self.page_mut(pos as usize);
+            let dirty = std::mem::take(&mut page.dirty);
             page.listed = false;
-            page.dirty = [0; CHUNKS];
+            shared.push((pos, dirty, Arc::clone(&self.pages[pos as usize])));
         }
         let worker = std::thread::spawn(move || {
-            copies
+            shared
                 .into_iter()
-                .map(|(pos, mut page)| {
-                    page.rehash();
-                    (pos, page.nodes)
-                })
+                .map(|(pos, dirty, page)| (pos, page.rehashed_nodes(dirty)))
                 .collect()
         });
         self.background = Some(Background { pages, worker });
@@ -490,7 +516,7 @@ impl Memory {
         match batch.worker.join() {
             Ok(results) => {
                 for (pos, nodes) in results {
-                    let page = &mut self.pages[pos as usize];
+                    let page = self.page_mut(pos as usize);
                     page.nodes = nodes;
                     let number = page.number;
                     self.invalidate_path(number);
@@ -499,7 +525,7 @@ impl Memory {
             // Cannot happen (hashing does not panic); if it did, hash those pages here instead.
             Err(_) => {
                 for pos in batch.pages {
-                    let page = &mut self.pages[pos as usize];
+                    let page = self.page_mut(pos as usize);
                     page.dirty = [1; CHUNKS];
                     if !page.listed {
                         page.listed = true;
@@ -522,17 +548,17 @@ impl Memory {
                     scope.spawn(move || {
                         part.iter_mut()
                             .filter(|p| p.listed)
-                            .for_each(|p| p.rehash())
+                            .for_each(|p| Arc::make_mut(p).rehash())
                     });
                 }
             });
         } else {
             for &pos in &dirty {
-                self.pages[pos as usize].rehash();
+                self.page_mut(pos as usize).rehash();
             }
         }
         for pos in dirty {
-            let page = &mut self.pages[pos as usize];
+            let page = self.page_mut(pos as usize);
             page.listed = false;
             let number = page.number;
             self.invalidate_path(number);
@@ -618,7 +644,7 @@ impl Memory {
     /// Sets a whole page (used when loading state files); a page already present is replaced.
     pub fn set_page(&mut self, page: u64, data: &[u8; PAGE_SIZE]) {
         let pos = self.page_pos_or_alloc(page);
-        self.pages[pos].data.copy_from_slice(data);
+        self.page_mut(pos).data.copy_from_slice(data);
         self.mark_dirty(pos, 0, PAGE_SIZE);
     }
 
@@ -650,15 +676,11 @@ impl Clone for Memory {
             dirty_pages: self.dirty_pages.clone(),
             cache: self.cache.clone(),
             background: None,
+            copies_on_write: 0,
         };
         // Pages still being hashed in the background for `self`: the copy hashes them itself.
         for &pos in self.background.iter().flat_map(|b| &b.pages) {
-            let page = &mut copy.pages[pos as usize];
-            page.dirty = [1; CHUNKS];
-            if !page.listed {
-                page.listed = true;
-                copy.dirty_pages.push(pos);
-            }
+            copy.mark_dirty(pos as usize, 0, PAGE_SIZE);
         }
         copy
     }

@@ -257,14 +257,38 @@ fn step_interpreter_and_jit_agree_on_random_programs() {
             // are in flight, and translated code ending its run to start them.
             sliced.set_background_hashing_pages(1);
             let mut rng = Rng(seed + 7);
+            // Snapshots (clones, sharing pages until written) taken along the way and kept.
+            let mut snapshots = Vec::new();
             let seen = outcomes(&mut sliced, |vm, n| {
                 let end = vm.state.step + n;
                 while vm.state.step < end && !vm.state.exited {
                     vm.run((rng.below(40) + 1).min(end - vm.state.step))?;
+                    if rng.below(8) == 0 {
+                        snapshots.push(vm.state.clone());
+                    }
                 }
                 Ok(())
             });
             assert_eq!(seen, expected, "seed {seed}, jit {jit}, random slices");
+            // A snapshot resumed to the next checkpoint is where the step got to.
+            for snapshot in snapshots.into_iter().step_by(5) {
+                let checkpoint = snapshot.step / CHECKPOINT + 1;
+                let Some(want) = expected.get(checkpoint as usize - 1) else {
+                    continue;
+                };
+                let mut resumed = Vm::new(snapshot);
+                resumed.set_jit(jit);
+                let result = resumed
+                    .run(checkpoint * CHECKPOINT - resumed.state.step)
+                    .map(|_| ());
+                if !want.contains("error Some") && !resumed.state.exited {
+                    assert_eq!(
+                        &outcome(&mut resumed, result),
+                        want,
+                        "seed {seed}, snapshot"
+                    );
+                }
+            }
         }
     }
     // Most programs run their whole budget; some reach the error paths (unaligned jumps, illegal
@@ -315,4 +339,45 @@ fn background_hashing_loses_no_write() {
             "checkpoint {checkpoint}"
         );
     }
+}
+
+/// Snapshots share pages with the running state until either writes: a page read by translated
+/// code, then written by the interpreter (an atomic) after a snapshot, is read again afresh.
+#[test]
+fn snapshots_share_pages_until_written() {
+    use verdict_vm::asm::reg::*;
+    let mut prog = asm::li(S0, DATA);
+    prog.extend(asm::li(T1, 1));
+    prog.extend([
+        asm::s(3, S0, T1, 0),           // sd t1, 0(s0): the page exists
+        asm::i(0x03, T0, 3, S0, 0),     // ld t0, 0(s0)
+        asm::r(0x2f, T2, 3, S0, T1, 0), // amoadd.d t2, t1, (s0)
+        asm::i(0x03, A1, 3, S0, 0),     // ld a1, 0(s0): the value the atomic wrote
+        asm::r(0x33, A0, 0, A0, A1, 0), // add a0, a0, a1
+        asm::jal(ZERO, -16),
+    ]);
+    let state = verdict_vm::load_elf(&asm::elf(BASE, &asm::code(&prog))).unwrap();
+    let mut stepped = Vm::new(state.clone());
+    let mut vm = Vm::new(state);
+    let mut snapshots = Vec::new();
+    for round in 0..50 {
+        for _ in 0..997 {
+            stepped.step().unwrap();
+        }
+        vm.run(997).unwrap();
+        assert_eq!(
+            vm.state.state_hash(),
+            stepped.state.state_hash(),
+            "round {round}"
+        );
+        snapshots.push(vm.state.clone());
+    }
+    // The snapshots kept their own contents: the first resumes to where the step got after it.
+    let mut resumed = Vm::new(snapshots.swap_remove(0));
+    let mut check = Vm::new(verdict_vm::load_elf(&asm::elf(BASE, &asm::code(&prog))).unwrap());
+    resumed.run(997).unwrap();
+    for _ in 0..2 * 997 {
+        check.step().unwrap();
+    }
+    assert_eq!(resumed.state.state_hash(), check.state.state_hash());
 }

@@ -60,6 +60,9 @@ pub(crate) struct Ctx {
     /// Dirty pages at which a store ends the translated run so the dispatcher can start hashing in
     /// the background (0: never).
     background_pages: u64,
+    /// The memory's copy-on-write count when the read TLB was last known valid: a page copied
+    /// since then may have left a stale address in it.
+    seen_copies: u64,
     rtlb: [TlbEntry; TLB_ENTRIES],
     wtlb: [TlbEntry; TLB_ENTRIES],
 }
@@ -67,6 +70,14 @@ pub(crate) struct Ctx {
 impl Ctx {
     fn forget_writable(&mut self) {
         self.wtlb = [EMPTY; TLB_ENTRIES];
+    }
+
+    /// Empties the read TLB if a page was copied on write since it was filled.
+    fn check_copies(&mut self, memory: &Memory) {
+        if memory.copies_on_write() != self.seen_copies {
+            self.seen_copies = memory.copies_on_write();
+            self.rtlb = [EMPTY; TLB_ENTRIES];
+        }
     }
 }
 
@@ -89,6 +100,7 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
     let ctx = &mut *ctx;
     let memory = &mut *ctx.memory;
     memory.write_le(addr, size as usize, value);
+    ctx.check_copies(memory);
     if memory.code_was_written()
         || (ctx.background_pages != 0
             && memory.dirty_page_count() as u64 >= ctx.background_pages
@@ -133,6 +145,7 @@ impl Default for Jit {
                 exit: 0,
                 memory: std::ptr::null_mut(),
                 background_pages: 0,
+                seen_copies: 0,
                 rtlb: [EMPTY; TLB_ENTRIES],
                 wtlb: [EMPTY; TLB_ENTRIES],
             }),
@@ -179,6 +192,7 @@ impl<O: PreimageOracle> Vm<O> {
         }
         // Page addresses are only valid for this run (a root in between resets the dirty list).
         self.jit.ctx.rtlb = [EMPTY; TLB_ENTRIES];
+        self.jit.ctx.seen_copies = self.state.memory.copies_on_write();
         self.jit.ctx.forget_writable();
         let mut remaining = n;
         while remaining > 0 && !self.state.exited {
@@ -195,6 +209,9 @@ impl<O: PreimageOracle> Vm<O> {
             } else {
                 None
             };
+            // Anything but translated code (the interpreter, translating, handing pages to the
+            // hasher) may have copied a page shared with a clone.
+            self.jit.ctx.check_copies(&self.state.memory);
             let Some((translation, target)) = entry else {
                 remaining -= self.interpret(1)?;
                 continue;
