@@ -48,6 +48,20 @@ pub fn keccak256_64_x8(input: &[u8; 512]) -> [Hash; 8] {
     std::array::from_fn(|j| keccak256(&input[64 * j..64 * j + 64]))
 }
 
+/// Hashes each 64-byte pair (two concatenated nodes), eight at a time where the CPU allows.
+pub fn hash_pairs_batched(pairs: &[[u8; 64]]) -> Vec<Hash> {
+    let mut out = Vec::with_capacity(pairs.len());
+    for group in pairs.chunks(8) {
+        if group.len() == 8 {
+            let input: &[u8; 512] = group.as_flattened().try_into().expect("8 pairs");
+            out.extend(keccak256_64_x8(input));
+        } else {
+            out.extend(group.iter().map(|pair| keccak256(pair)));
+        }
+    }
+    out
+}
+
 /// Keccak-f[1600] on eight states at once, one per 64-bit lane of AVX-512 registers.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {

@@ -5,7 +5,7 @@
 //! proportion to the leaves written since the last root (plus one path to the root per dirty page),
 //! never to the size of memory.
 
-use crate::hash::{hash_pair, keccak256_64_x8, zero_hashes, Hash};
+use crate::hash::{hash_pair, hash_pairs_batched, keccak256_64_x8, zero_hashes, Hash};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -64,24 +64,104 @@ pub(crate) const CHUNKS: usize = LEAVES_PER_PAGE / CHUNK_LEAVES;
 /// Height of a chunk's root above the leaves.
 const CHUNK_HEIGHT: usize = 4;
 
-/// Hashes consecutive 64-byte pairs of `input` into `out` (8 at a time where the CPU allows).
-fn hash_pairs(input: &[u8], out: &mut [Hash]) {
-    for (pairs, hashes) in input.chunks_exact(512).zip(out.chunks_exact_mut(8)) {
-        hashes.copy_from_slice(&keccak256_64_x8(pairs.try_into().expect("512 bytes")));
+/// Pages rehashed together, so that their hashes fill the eight lanes.
+const REHASH_GROUP: usize = 64;
+
+/// Two nodes side by side, as their parent hashes them.
+fn pair(left: &Hash, right: &Hash) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(left);
+    out[32..].copy_from_slice(right);
+    out
+}
+
+/// What rehashing one page needs: its bytes, its cached nodes (brought up to date) and which of
+/// its chunks changed.
+struct PageWork<'a> {
+    data: &'a [u8; PAGE_SIZE],
+    nodes: &'a mut [Hash; CHUNKS * 2],
+    dirty: [u8; CHUNKS],
+}
+
+impl<'a> PageWork<'a> {
+    /// The work of a page, taking its dirty marks.
+    fn take(page: &'a mut Page) -> Self {
+        let Page {
+            data, nodes, dirty, ..
+        } = page;
+        PageWork {
+            data,
+            nodes,
+            dirty: std::mem::take(dirty),
+        }
     }
 }
 
-/// The roots of the eight 16-leaf chunks of a page, hashed level by level in batches.
-fn chunk_roots(data: &[u8; PAGE_SIZE]) -> [Hash; CHUNKS] {
-    let mut level1 = [[0u8; 32]; 64];
-    hash_pairs(data, &mut level1);
-    let mut level2 = [[0u8; 32]; 32];
-    hash_pairs(level1.as_flattened(), &mut level2);
-    let mut level3 = [[0u8; 32]; 16];
-    hash_pairs(level2.as_flattened(), &mut level3);
-    let mut level4 = [[0u8; 32]; 8];
-    hash_pairs(level3.as_flattened(), &mut level4);
-    level4
+/// Rehashes the dirty chunks of `pages` and every page's cached nodes above them, level by level
+/// across all the pages, so that most hashes are computed eight at a time.
+fn rehash_pages(pages: &mut [PageWork<'_>]) {
+    // The dirty chunks, as (page, chunk), page by page.
+    let mut chunks: Vec<(usize, usize)> = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        for (c, dirty) in page.dirty.iter().enumerate() {
+            if *dirty != 0 {
+                chunks.push((i, c));
+            }
+        }
+    }
+    if chunks.is_empty() {
+        return;
+    }
+    // A chunk's 16 leaves are 8 pairs: one batch each; then 4, 2 and 1 node per chunk.
+    let mut level: Vec<Hash> = Vec::with_capacity(chunks.len() * 8);
+    for &(i, c) in &chunks {
+        let data = &pages[i].data[c * CHUNK_BYTES..(c + 1) * CHUNK_BYTES];
+        level.extend(keccak256_64_x8(data.try_into().expect("a chunk")));
+    }
+    for _ in 0..3 {
+        let pairs: Vec<[u8; 64]> = level.chunks_exact(2).map(|n| pair(&n[0], &n[1])).collect();
+        level = hash_pairs_batched(&pairs);
+    }
+    for (&(i, c), root) in chunks.iter().zip(level) {
+        pages[i].nodes[CHUNKS + c] = root;
+    }
+    // Every page with a dirty chunk: its nodes 4..8, then 2..4, then 1.
+    let mut touched: Vec<usize> = chunks.iter().map(|&(i, _)| i).collect();
+    touched.dedup();
+    let mut first = CHUNKS / 2;
+    while first >= 1 {
+        let pairs: Vec<[u8; 64]> = touched
+            .iter()
+            .flat_map(|&i| {
+                let nodes = &*pages[i].nodes;
+                (first..2 * first).map(move |n| pair(&nodes[2 * n], &nodes[2 * n + 1]))
+            })
+            .collect();
+        let hashes = hash_pairs_batched(&pairs);
+        let mut next = hashes.into_iter();
+        for &i in &touched {
+            for n in first..2 * first {
+                pages[i].nodes[n] = next.next().expect("one hash per pair");
+            }
+        }
+        first /= 2;
+    }
+}
+
+/// Mutable references to the elements of `slice` at the strictly increasing positions `sorted`.
+fn disjoint_mut<'a, T>(mut slice: &'a mut [T], sorted: &[u32]) -> Vec<&'a mut T> {
+    let mut out = Vec::with_capacity(sorted.len());
+    let mut base = 0;
+    for &pos in sorted {
+        let rest = std::mem::take(&mut slice);
+        let (item, rest) = rest[pos as usize - base..]
+            .split_first_mut()
+            .expect("positions in bounds");
+        out.push(item);
+        slice = rest;
+        base = pos as usize + 1;
+    }
+    out
 }
 
 /// Root of the subtree over `data` (a power-of-two number of 32-byte leaves).
@@ -128,51 +208,6 @@ impl Page {
         let leaves = 1 << height;
         let first = leaf & !(leaves - 1);
         &self.data[first * LEAF_SIZE..(first + leaves) * LEAF_SIZE]
-    }
-
-    /// Rehashes the chunks holding dirty leaves and the cached nodes above them.
-    fn rehash(&mut self) {
-        let dirty = std::mem::take(&mut self.dirty);
-        self.nodes = self.rehashed_nodes(dirty);
-    }
-
-    /// The cached nodes once the chunks marked in `dirty` are rehashed.
-    fn rehashed_nodes(&self, dirty: [u8; CHUNKS]) -> [Hash; CHUNKS * 2] {
-        let mut nodes = self.nodes;
-        let mut chunks = 0u32;
-        for (i, d) in dirty.iter().enumerate() {
-            chunks |= u32::from(*d != 0) << i;
-        }
-        if chunks.count_ones() > 2 {
-            // Most of the page changed: hash all of it in batches.
-            nodes[CHUNKS..].copy_from_slice(&chunk_roots(&self.data));
-            for node in (1..CHUNKS).rev() {
-                nodes[node] = hash_pair(&nodes[2 * node], &nodes[2 * node + 1]);
-            }
-            return nodes;
-        }
-        let mut level = chunks;
-        let mut first = CHUNKS;
-        while level != 0 {
-            let mut next = 0;
-            while level != 0 {
-                let i = level.trailing_zeros() as usize;
-                level &= level - 1;
-                let node = first + i;
-                nodes[node] = if first == CHUNKS {
-                    subtree_root(&self.data[i * CHUNK_BYTES..(i + 1) * CHUNK_BYTES])
-                } else {
-                    hash_pair(&nodes[2 * node], &nodes[2 * node + 1])
-                };
-                next |= 1 << (i / 2);
-            }
-            if first == 1 {
-                break;
-            }
-            level = next;
-            first /= 2;
-        }
-        nodes
     }
 
     /// The sibling of the node of height `height` above `leaf`, for a proof.
@@ -499,10 +534,22 @@ impl Memory {
             shared.push((pos, dirty, Arc::clone(&self.pages[pos as usize])));
         }
         let worker = std::thread::spawn(move || {
-            shared
-                .into_iter()
-                .map(|(pos, dirty, page)| (pos, page.rehashed_nodes(dirty)))
-                .collect()
+            let mut results = Vec::with_capacity(shared.len());
+            for group in shared.chunks(REHASH_GROUP) {
+                let mut nodes: Vec<[Hash; CHUNKS * 2]> = group.iter().map(|s| s.2.nodes).collect();
+                let mut pages: Vec<PageWork> = group
+                    .iter()
+                    .zip(nodes.iter_mut())
+                    .map(|((_, dirty, page), nodes)| PageWork {
+                        data: &page.data,
+                        nodes,
+                        dirty: *dirty,
+                    })
+                    .collect();
+                rehash_pages(&mut pages);
+                results.extend(group.iter().map(|s| s.0).zip(nodes));
+            }
+            results
         });
         self.background = Some(Background { pages, worker });
         true
@@ -539,23 +586,33 @@ impl Memory {
     /// Rehashes dirty pages (on all cores when there are many) and marks their upper paths stale.
     fn flush(&mut self) {
         self.collect_background();
-        let dirty = std::mem::take(&mut self.dirty_pages);
+        let mut dirty = std::mem::take(&mut self.dirty_pages);
+        dirty.sort_unstable();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if dirty.len() >= PARALLEL_REHASH_PAGES && threads > 1 {
-            let per_thread = self.pages.len().div_ceil(threads);
+        let threads = if dirty.len() >= PARALLEL_REHASH_PAGES {
+            threads
+        } else {
+            1
+        };
+        let mut slots = disjoint_mut(&mut self.pages, &dirty);
+        let per_thread = slots.len().div_ceil(threads).max(1);
+        let rehash = |part: &mut [&mut Arc<Page>]| {
+            for group in part.chunks_mut(REHASH_GROUP) {
+                let mut pages: Vec<PageWork> = group
+                    .iter_mut()
+                    .map(|slot| PageWork::take(Arc::make_mut(slot)))
+                    .collect();
+                rehash_pages(&mut pages);
+            }
+        };
+        if threads > 1 {
             std::thread::scope(|scope| {
-                for part in self.pages.chunks_mut(per_thread) {
-                    scope.spawn(move || {
-                        part.iter_mut()
-                            .filter(|p| p.listed)
-                            .for_each(|p| Arc::make_mut(p).rehash())
-                    });
+                for part in slots.chunks_mut(per_thread) {
+                    scope.spawn(move || rehash(part));
                 }
             });
         } else {
-            for &pos in &dirty {
-                self.page_mut(pos as usize).rehash();
-            }
+            rehash(&mut slots);
         }
         for pos in dirty {
             let page = self.page_mut(pos as usize);
