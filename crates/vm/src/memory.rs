@@ -372,13 +372,20 @@ impl Memory {
         self.copies_on_write
     }
 
-    /// The page at `pos`, to write: copied first if a clone shares it.
+    /// The page at `pos`, to write: copied first if a clone (or the background hasher) shares it.
     #[inline]
     fn page_mut(&mut self, pos: usize) -> &mut Page {
         let slot = &mut self.pages[pos];
-        if Arc::get_mut(slot).is_none() {
-            self.copies_on_write += 1;
+        if Arc::strong_count(slot) == 1 {
+            // The only strong reference is ours, and there are no weak ones (pages are never
+            // downgraded), so this memory owns the page alone; the fence pairs with the release
+            // of the last other reference. (`Arc::get_mut` would take a lock on the weak count:
+            // an atomic read-modify-write on every store.)
+            std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+            // SAFETY: unique ownership, as above; `&mut self` excludes any other access to it.
+            return unsafe { &mut *(Arc::as_ptr(slot) as *mut Page) };
         }
+        self.copies_on_write += 1;
         Arc::make_mut(slot)
     }
 
@@ -400,10 +407,29 @@ impl Memory {
 
     #[inline]
     fn mark_dirty(&mut self, pos: usize, offset: usize, len: usize) {
-        let first = offset / CHUNK_BYTES;
-        let last = (offset + len - 1) / CHUNK_BYTES;
         let page = self.page_mut(pos);
-        page.dirty[first..=last].fill(1);
+        page.dirty[offset / CHUNK_BYTES..=(offset + len - 1) / CHUNK_BYTES].fill(1);
+        if !page.listed || page.code {
+            self.note_first_write(pos);
+        }
+    }
+
+    /// Writes `bytes` at `offset` in the page at `pos` and marks them dirty.
+    #[inline]
+    fn write_in_page(&mut self, pos: usize, offset: usize, bytes: &[u8]) {
+        let page = self.page_mut(pos);
+        page.data[offset..offset + bytes.len()].copy_from_slice(bytes);
+        page.dirty[offset / CHUNK_BYTES..=(offset + bytes.len() - 1) / CHUNK_BYTES].fill(1);
+        if !page.listed || page.code {
+            self.note_first_write(pos);
+        }
+    }
+
+    /// A page written for the first time since its last hashing, or holding decoded code: puts
+    /// it on the dirty list, and reports a code page written.
+    #[cold]
+    fn note_first_write(&mut self, pos: usize) {
+        let page = self.page_mut(pos);
         let code_written = std::mem::take(&mut page.code).then_some(page.number);
         let newly_dirty = !std::mem::replace(&mut page.listed, true);
         if let Some(number) = code_written {
@@ -438,8 +464,7 @@ impl Memory {
             let offset = (addr as usize) & (PAGE_SIZE - 1);
             let n = (PAGE_SIZE - offset).min(data.len() - done);
             let pos = self.page_pos_or_alloc(addr >> PAGE_ADDR_BITS);
-            self.page_mut(pos).data[offset..offset + n].copy_from_slice(&data[done..done + n]);
-            self.mark_dirty(pos, offset, n);
+            self.write_in_page(pos, offset, &data[done..done + n]);
             done += n;
             addr = addr.wrapping_add(n as u64);
         }
@@ -472,9 +497,7 @@ impl Memory {
         let offset = (addr as usize) & (PAGE_SIZE - 1);
         if offset + size <= PAGE_SIZE {
             let pos = self.page_pos_or_alloc(addr >> PAGE_ADDR_BITS);
-            self.page_mut(pos).data[offset..offset + size]
-                .copy_from_slice(&value.to_le_bytes()[..size]);
-            self.mark_dirty(pos, offset, size);
+            self.write_in_page(pos, offset, &value.to_le_bytes()[..size]);
             return;
         }
         self.write(addr, &value.to_le_bytes()[..size]);
