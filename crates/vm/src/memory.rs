@@ -254,6 +254,8 @@ pub struct Memory {
     /// Upper tree nodes by generalized index (root = 1); present means the subtree holds a page,
     /// `None` means its hash is stale.
     nodes: PageMap<Option<Hash>>,
+    /// The nodes made stale since the upper tree was last brought up to date.
+    stale: Vec<u64>,
     /// Positions in `pages` of pages with dirty leaves.
     dirty_pages: Vec<u32>,
     /// Recently used pages, direct-mapped by page number: (page number, position).
@@ -282,6 +284,7 @@ impl Memory {
             pages: Vec::new(),
             index: PageMap::default(),
             nodes: PageMap::default(),
+            stale: Vec::new(),
             dirty_pages: Vec::new(),
             cache: std::array::from_fn(|_| Cell::new((u64::MAX, 0))),
             background: None,
@@ -400,7 +403,10 @@ impl Memory {
         while g > 0 {
             match self.nodes.insert(g, None) {
                 Some(None) => break, // already stale: so is everything above it
-                _ => g >>= 1,
+                _ => {
+                    self.stale.push(g);
+                    g >>= 1
+                }
             }
         }
     }
@@ -643,6 +649,46 @@ impl Memory {
             let number = page.number;
             self.invalidate_path(number);
         }
+        self.refresh_upper_tree();
+    }
+
+    /// Recomputes the stale upper-tree nodes level by level, from the pages up, eight hashes at
+    /// a time.
+    fn refresh_upper_tree(&mut self) {
+        if self.stale.is_empty() {
+            return;
+        }
+        let mut by_depth: Vec<Vec<u64>> = vec![Vec::new(); PAGE_DEPTH as usize];
+        for g in std::mem::take(&mut self.stale) {
+            by_depth[(63 - g.leading_zeros()) as usize].push(g);
+        }
+        for level in by_depth.into_iter().rev() {
+            let pairs: Vec<[u8; 64]> = level
+                .iter()
+                .map(|&g| pair(&self.node(2 * g), &self.node(2 * g + 1)))
+                .collect();
+            for (g, h) in level.into_iter().zip(hash_pairs_batched(&pairs)) {
+                self.nodes.insert(g, Some(h));
+            }
+        }
+    }
+
+    /// The hash of the node at generalized index `g` below the upper tree's stale nodes: a page
+    /// root, a cached upper node, or the root of an empty subtree.
+    fn node(&self, g: u64) -> Hash {
+        let depth = 63 - g.leading_zeros();
+        if depth == PAGE_DEPTH {
+            let page = g & ((1u64 << PAGE_DEPTH) - 1);
+            return match self.lookup(page) {
+                Some(pos) => self.pages[pos].nodes[1],
+                None => zero_hashes()[PAGE_HEIGHT],
+            };
+        }
+        match self.nodes.get(&g) {
+            Some(Some(h)) => *h,
+            Some(None) => unreachable!("a stale node below one being refreshed"),
+            None => zero_hashes()[TREE_DEPTH - depth as usize],
+        }
     }
 
     /// Hash of the subtree at generalized index `g` (depth < PAGE_DEPTH: upper tree; == PAGE_DEPTH: a page).
@@ -753,6 +799,7 @@ impl Clone for Memory {
             pages: self.pages.clone(),
             index: self.index.clone(),
             nodes: self.nodes.clone(),
+            stale: self.stale.clone(),
             dirty_pages: self.dirty_pages.clone(),
             cache: self.cache.clone(),
             background: None,
