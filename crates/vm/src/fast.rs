@@ -103,6 +103,34 @@ pub(crate) struct CodeCache {
     /// The memory these decodings belong to.
     pub memory_id: u64,
     pub pages: HashMap<u64, std::sync::Arc<DecodedPage>>,
+    /// How often each page's code was dropped because the page was written: a page rewritten
+    /// often (code and data sharing it) is left to the generic step instead of being decoded
+    /// (or translated) again and again.
+    pub rewrites: HashMap<u64, u32>,
+}
+
+/// Times a page's code may be dropped for writes before the page is left to the generic step.
+const MAX_REWRITES: u32 = 8;
+
+impl CodeCache {
+    /// Forgets everything (the code belongs to another memory now).
+    pub fn reset(&mut self, memory_id: u64) {
+        self.pages.clear();
+        self.rewrites.clear();
+        self.memory_id = memory_id;
+    }
+
+    /// Notes that `page`, which held code, was written.
+    pub fn note_rewrite(&mut self, page: u64) {
+        self.pages.remove(&page);
+        *self.rewrites.entry(page).or_default() += 1;
+    }
+
+    /// Whether `page` is left to the generic step.
+    #[inline]
+    pub fn unstable(&self, page: u64) -> bool {
+        !self.rewrites.is_empty() && self.rewrites.get(&page).is_some_and(|&n| n >= MAX_REWRITES)
+    }
 }
 
 fn op(kind: Kind, rd: u32, rs1: u32, rs2: u32, imm: i32) -> Op {

@@ -161,8 +161,7 @@ impl<O: PreimageOracle> Vm<O> {
         let start = self.state.step;
         self.last_preimage_offset = u64::MAX;
         if self.code.memory_id != self.state.memory.id() {
-            self.code.pages.clear();
-            self.code.memory_id = self.state.memory.id();
+            self.code.reset(self.state.memory.id());
         }
         #[cfg(target_arch = "x86_64")]
         if self.jit.enabled() {
@@ -223,7 +222,7 @@ impl<O: PreimageOracle> Vm<O> {
 
     pub(crate) fn forget_written_code(&mut self) {
         for page in self.state.memory.take_code_writes() {
-            self.code.pages.remove(&page);
+            self.code.note_rewrite(page);
             #[cfg(target_arch = "x86_64")]
             self.jit.forget(page);
         }
@@ -256,7 +255,7 @@ impl<O: PreimageOracle> Vm<O> {
             }};
         }
         'outer: while remaining > 0 && !self.state.exited {
-            if pc & 3 != 0 {
+            if pc & 3 != 0 || self.code.unstable(pc >> 12) {
                 slow_step!();
                 continue;
             }

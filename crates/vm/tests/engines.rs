@@ -381,3 +381,33 @@ fn snapshots_share_pages_until_written() {
     }
     assert_eq!(resumed.state.state_hash(), check.state.state_hash());
 }
+
+/// A loop that keeps rewriting its own code page (with the same word): each write drops the
+/// page's translation, and after a few the page is left to the interpreter. The states still
+/// match the step's at every checkpoint.
+#[test]
+fn a_page_rewritten_again_and_again_runs_correctly() {
+    use verdict_vm::asm::reg::*;
+    let mut prog = asm::li(S0, BASE);
+    prog.extend([
+        asm::i(0x03, T0, 2, S0, 0),     // lw t0, 0(s0): the program's first word
+        asm::s(2, S0, T0, 0),           // sw t0, 0(s0): written back, unchanged
+        asm::addi(A0, A0, 1),           // addi a0, a0, 1
+        asm::r(0x33, A1, 4, A1, A0, 0), // xor a1, a1, a0
+        asm::jal(ZERO, -12),
+    ]);
+    let state = verdict_vm::load_elf(&asm::elf(BASE, &asm::code(&prog))).unwrap();
+    let mut stepped = Vm::new(state.clone());
+    let mut vm = Vm::new(state);
+    for checkpoint in 0..40 {
+        for _ in 0..1_000 {
+            stepped.step().unwrap();
+        }
+        vm.run(1_000).unwrap();
+        assert_eq!(
+            vm.state.state_hash(),
+            stepped.state.state_hash(),
+            "checkpoint {checkpoint}"
+        );
+    }
+}

@@ -22,6 +22,8 @@ use translate::{translate, Helpers, Translation};
 const TLB_ENTRIES: usize = 64;
 /// Instructions per page.
 const OPS: usize = crate::memory::PAGE_SIZE / 4;
+/// Steps the interpreter runs at a time on a page left to the generic step.
+const INTERPRETED_RUN: u64 = 256;
 /// Entries of the dispatcher's cache of recently entered pages.
 const RECENT: usize = 256;
 
@@ -213,7 +215,14 @@ impl<O: PreimageOracle> Vm<O> {
             // hasher) may have copied a page shared with a clone.
             self.jit.ctx.check_copies(&self.state.memory);
             let Some((translation, target)) = entry else {
-                remaining -= self.interpret(1)?;
+                // Not translated code: one step, or a stretch on a page rewritten so often that it
+                // is left to the generic step.
+                let steps = if self.code.unstable(pc >> 12) {
+                    INTERPRETED_RUN
+                } else {
+                    1
+                };
+                remaining -= self.interpret(remaining.min(steps))?;
                 continue;
             };
             let ctx: *mut Ctx = &mut *self.jit.ctx;
@@ -267,6 +276,7 @@ impl<O: PreimageOracle> Vm<O> {
         } else {
             let t = match self.jit.translations.get(&page) {
                 Some(t) => &**t as *const Translation,
+                None if self.code.unstable(page) => return None,
                 None => self.translate(page, &[false; OPS])?,
             };
             self.jit.recent[slot] = (page, t);
