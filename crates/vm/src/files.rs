@@ -420,7 +420,6 @@ pub fn read_state(path: &Path) -> Result<State, FileError> {
 /// Writes a state file atomically in the format its name asks for.
 pub fn write_state(path: &Path, state: &mut State) -> Result<(), FileError> {
     if is_binary_path(path) {
-        state.witness(); // the memory root, before the file is opened
         write_atomic_with(path, |w| write_binary(state, w))
     } else {
         write_atomic(path, &encode_json(state))

@@ -262,8 +262,9 @@ pub struct Memory {
     cache: [Cell<(u64, u32)>; PAGE_CACHE],
     /// Dirty pages being hashed on another thread, if any.
     background: Option<Background>,
-    /// Pages copied on write (see `copies_on_write`).
-    copies_on_write: u64,
+    /// Changes whenever page addresses handed out earlier may have gone stale (see
+    /// `pointer_epoch`).
+    pointer_epoch: u64,
 }
 
 /// Copies of dirty pages being hashed on another thread: the thread returns each page's new cached
@@ -288,7 +289,7 @@ impl Memory {
             dirty_pages: Vec::new(),
             cache: std::array::from_fn(|_| Cell::new((u64::MAX, 0))),
             background: None,
-            copies_on_write: 0,
+            pointer_epoch: 0,
         }
     }
 
@@ -302,6 +303,7 @@ impl Memory {
     pub fn mark_code(&mut self, page: u64) {
         if let Some(pos) = self.lookup(page) {
             self.page_mut(pos).code = true;
+            self.pointer_epoch += 1;
         }
     }
 
@@ -356,7 +358,7 @@ impl Memory {
 
     /// The address of an allocated page (its data is at offset 0), for the JIT's reads. Valid until
     /// the page set changes by other means than allocation (pages are boxed and never freed).
-    pub(crate) fn page_ptr(&mut self, page: u64) -> Option<*mut u8> {
+    pub(crate) fn page_ptr(&self, page: u64) -> Option<*mut u8> {
         let pos = self.lookup(page)?;
         Some(Arc::as_ptr(&self.pages[pos]) as *mut u8)
     }
@@ -369,10 +371,13 @@ impl Memory {
         (p.listed && !p.code).then_some(p as *mut Page as *mut u8)
     }
 
-    /// Pages copied because they were written while shared with a clone, since this memory was
-    /// made: a change means page addresses handed out by `page_ptr` may be stale.
-    pub(crate) fn copies_on_write(&self) -> u64 {
-        self.copies_on_write
+    /// Changes whenever addresses from `page_ptr` or `writable_page_ptr` may have gone stale: a
+    /// page copied on write, a page becoming code, pages taken off the dirty list (a root, or a
+    /// batch handed to the background hasher). Holders of such addresses drop them when it
+    /// changes. (A clone of this memory shares its pages without changing it: holders drop their
+    /// addresses between runs.)
+    pub(crate) fn pointer_epoch(&self) -> u64 {
+        self.pointer_epoch
     }
 
     /// The page at `pos`, to write: copied first if a clone (or the background hasher) shares it.
@@ -388,7 +393,7 @@ impl Memory {
             // SAFETY: unique ownership, as above; `&mut self` excludes any other access to it.
             return unsafe { &mut *(Arc::as_ptr(slot) as *mut Page) };
         }
-        self.copies_on_write += 1;
+        self.pointer_epoch += 1;
         Arc::make_mut(slot)
     }
 
@@ -423,12 +428,8 @@ impl Memory {
     /// Writes `bytes` at `offset` in the page at `pos` and marks them dirty.
     #[inline]
     fn write_in_page(&mut self, pos: usize, offset: usize, bytes: &[u8]) {
-        let page = self.page_mut(pos);
-        page.data[offset..offset + bytes.len()].copy_from_slice(bytes);
-        page.dirty[offset / CHUNK_BYTES..=(offset + bytes.len() - 1) / CHUNK_BYTES].fill(1);
-        if !page.listed || page.code {
-            self.note_first_write(pos);
-        }
+        self.page_mut(pos).data[offset..offset + bytes.len()].copy_from_slice(bytes);
+        self.mark_dirty(pos, offset, bytes.len());
     }
 
     /// A page written for the first time since its last hashing, or holding decoded code: puts
@@ -519,7 +520,7 @@ impl Memory {
     /// The Merkle root of all memory.
     pub fn merkle_root(&mut self) -> Hash {
         self.flush();
-        self.subtree(1)
+        self.node(1)
     }
 
     /// Number of pages written since their hashes were last brought up to date (or handed to the
@@ -538,8 +539,7 @@ impl Memory {
     /// Starts hashing dirty pages (a bounded batch) on another thread, if there are at least
     /// `min_pages` of them and no earlier batch is still running (a finished one is applied first), so that a later
     /// root or proof has less to do. The pages are copied; writes go on meanwhile. Returns whether
-    /// a batch started: the dirty list was handed over, so direct page writers (the JIT's write
-    /// TLB) must drop what they hold.
+    /// a batch started.
     pub fn rehash_in_background(&mut self, min_pages: usize) -> bool {
         if self
             .background
@@ -553,6 +553,7 @@ impl Memory {
         }
         // At most a bounded batch, the pages first written (so the copies stay a small constant).
         let batch = self.dirty_pages.len().min(BACKGROUND_BATCH_PAGES);
+        self.pointer_epoch += 1; // these pages leave the dirty list
         let pages: Vec<u32> = self.dirty_pages.drain(..batch).collect();
         // The worker shares the pages: a write meanwhile copies the page (copy on write).
         let mut shared: Vec<(u32, [u8; CHUNKS], Arc<Page>)> = Vec::with_capacity(pages.len());
@@ -616,6 +617,9 @@ impl Memory {
     fn flush(&mut self) {
         self.collect_background();
         let mut dirty = std::mem::take(&mut self.dirty_pages);
+        if !dirty.is_empty() {
+            self.pointer_epoch += 1; // these pages leave the dirty list
+        }
         dirty.sort_unstable();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = if dirty.len() >= PARALLEL_REHASH_PAGES {
@@ -673,7 +677,8 @@ impl Memory {
         }
     }
 
-    /// The hash of the node at generalized index `g` below the upper tree's stale nodes: a page
+    /// The hash of the node at generalized index `g` (depth < PAGE_DEPTH: upper tree; ==
+    /// PAGE_DEPTH: a page), which must not be stale (they are all refreshed by `flush`): a page
     /// root, a cached upper node, or the root of an empty subtree.
     fn node(&self, g: u64) -> Hash {
         let depth = 63 - g.leading_zeros();
@@ -686,31 +691,8 @@ impl Memory {
         }
         match self.nodes.get(&g) {
             Some(Some(h)) => *h,
-            Some(None) => unreachable!("a stale node below one being refreshed"),
+            Some(None) => unreachable!("a stale upper-tree node read before its refresh"),
             None => zero_hashes()[TREE_DEPTH - depth as usize],
-        }
-    }
-
-    /// Hash of the subtree at generalized index `g` (depth < PAGE_DEPTH: upper tree; == PAGE_DEPTH: a page).
-    fn subtree(&mut self, g: u64) -> Hash {
-        let depth = 63 - g.leading_zeros();
-        if depth == PAGE_DEPTH {
-            let page = g & ((1u64 << PAGE_DEPTH) - 1);
-            return match self.lookup(page) {
-                Some(pos) => self.pages[pos].nodes[1],
-                None => zero_hashes()[PAGE_HEIGHT],
-            };
-        }
-        match self.nodes.get(&g) {
-            None => zero_hashes()[TREE_DEPTH - depth as usize],
-            Some(Some(h)) => *h,
-            Some(None) => {
-                let left = self.subtree(2 * g);
-                let right = self.subtree(2 * g + 1);
-                let h = hash_pair(&left, &right);
-                self.nodes.insert(g, Some(h));
-                h
-            }
         }
     }
 
@@ -743,7 +725,7 @@ impl Memory {
         }
         let mut g = (1u64 << PAGE_DEPTH) | page_number;
         while g > 1 {
-            let sibling = self.subtree(g ^ 1);
+            let sibling = self.node(g ^ 1);
             put(&sibling, &mut out);
             g >>= 1;
         }
@@ -770,8 +752,7 @@ impl Memory {
     /// Sets a whole page (used when loading state files); a page already present is replaced.
     pub fn set_page(&mut self, page: u64, data: &[u8; PAGE_SIZE]) {
         let pos = self.page_pos_or_alloc(page);
-        self.page_mut(pos).data.copy_from_slice(data);
-        self.mark_dirty(pos, 0, PAGE_SIZE);
+        self.write_in_page(pos, 0, data);
     }
 
     /// The bytes of a page, if allocated.
@@ -803,7 +784,7 @@ impl Clone for Memory {
             dirty_pages: self.dirty_pages.clone(),
             cache: self.cache.clone(),
             background: None,
-            copies_on_write: 0,
+            pointer_epoch: 0,
         };
         // Pages still being hashed in the background for `self`: the copy hashes them itself.
         for &pos in self.background.iter().flat_map(|b| &b.pages) {

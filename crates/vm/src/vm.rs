@@ -186,16 +186,16 @@ impl<O: PreimageOracle> Vm<O> {
         self.background_pages = pages;
     }
 
-    /// Hands the dirty pages to the background hasher if there are enough of them; returns
-    /// whether it did.
+    /// Hands the dirty pages to the background hasher if there are enough of them.
     #[inline]
-    pub(crate) fn maybe_rehash_in_background(&mut self) -> bool {
-        self.background_pages != 0
+    pub(crate) fn maybe_rehash_in_background(&mut self) {
+        if self.background_pages != 0
             && self.state.memory.dirty_page_count() >= self.background_pages
-            && self
-                .state
+        {
+            self.state
                 .memory
-                .rehash_in_background(self.background_pages)
+                .rehash_in_background(self.background_pages);
+        }
     }
 
     /// Whether `run` translates code pages into machine code (x86-64; on by default unless the

@@ -62,23 +62,25 @@ pub(crate) struct Ctx {
     /// Dirty pages at which a store ends the translated run so the dispatcher can start hashing in
     /// the background (0: never).
     background_pages: u64,
-    /// The memory's copy-on-write count when the read TLB was last known valid: a page copied
-    /// since then may have left a stale address in it.
-    seen_copies: u64,
+    /// The memory's pointer epoch when the TLBs were last known valid.
+    seen_epoch: u64,
     rtlb: [TlbEntry; TLB_ENTRIES],
     wtlb: [TlbEntry; TLB_ENTRIES],
 }
 
 impl Ctx {
-    fn forget_writable(&mut self) {
+    /// Empties both TLBs.
+    fn forget_pages(&mut self) {
+        self.rtlb = [EMPTY; TLB_ENTRIES];
         self.wtlb = [EMPTY; TLB_ENTRIES];
     }
 
-    /// Empties the read TLB if a page was copied on write since it was filled.
-    fn check_copies(&mut self, memory: &Memory) {
-        if memory.copies_on_write() != self.seen_copies {
-            self.seen_copies = memory.copies_on_write();
-            self.rtlb = [EMPTY; TLB_ENTRIES];
+    /// Empties both TLBs if the memory's page addresses may have gone stale since they were
+    /// filled (a copy on write, a page becoming code, pages leaving the dirty list).
+    fn check_epoch(&mut self, memory: &Memory) {
+        if memory.pointer_epoch() != self.seen_epoch {
+            self.seen_epoch = memory.pointer_epoch();
+            self.forget_pages();
         }
     }
 }
@@ -102,7 +104,7 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
     let ctx = &mut *ctx;
     let memory = &mut *ctx.memory;
     memory.write_le(addr, size as usize, value);
-    ctx.check_copies(memory);
+    ctx.check_epoch(memory);
     if memory.code_was_written()
         || (ctx.background_pages != 0
             && memory.dirty_page_count() as u64 >= ctx.background_pages
@@ -147,7 +149,7 @@ impl Default for Jit {
                 exit: 0,
                 memory: std::ptr::null_mut(),
                 background_pages: 0,
-                seen_copies: 0,
+                seen_epoch: 0,
                 rtlb: [EMPTY; TLB_ENTRIES],
                 wtlb: [EMPTY; TLB_ENTRIES],
             }),
@@ -192,19 +194,16 @@ impl<O: PreimageOracle> Vm<O> {
             self.jit.clear();
             self.jit.memory_id = self.state.memory.id();
         }
-        // Page addresses are only valid for this run (a root in between resets the dirty list).
-        self.jit.ctx.rtlb = [EMPTY; TLB_ENTRIES];
-        self.jit.ctx.seen_copies = self.state.memory.copies_on_write();
-        self.jit.ctx.forget_writable();
+        // Page addresses are only valid for this run (a clone in between shares the pages).
+        self.jit.ctx.forget_pages();
+        self.jit.ctx.seen_epoch = self.state.memory.pointer_epoch();
         let mut remaining = n;
         while remaining > 0 && !self.state.exited {
             if !self.jit.enabled {
                 remaining -= self.interpret(remaining)?;
                 continue;
             }
-            if self.maybe_rehash_in_background() {
-                self.jit.ctx.forget_writable(); // those pages are off the dirty list now
-            }
+            self.maybe_rehash_in_background();
             let pc = self.state.pc;
             let entry = if pc & 3 == 0 {
                 self.jit_entry(pc)
@@ -212,8 +211,8 @@ impl<O: PreimageOracle> Vm<O> {
                 None
             };
             // Anything but translated code (the interpreter, translating, handing pages to the
-            // hasher) may have copied a page shared with a clone.
-            self.jit.ctx.check_copies(&self.state.memory);
+            // hasher) may have made page addresses stale.
+            self.jit.ctx.check_epoch(&self.state.memory);
             let Some((translation, target)) = entry else {
                 // Not translated code: one step, or a stretch on a page rewritten so often that it
                 // is left to the generic step.
@@ -254,13 +253,7 @@ impl<O: PreimageOracle> Vm<O> {
     /// Runs up to `n` steps on the interpreter; returns the steps run.
     fn interpret(&mut self, n: u64) -> Result<u64, VmError> {
         let before = self.state.step;
-        let decoded = self.code.pages.len();
-        let result = self.run_decoded(n);
-        if self.code.pages.len() != decoded {
-            // Pages it decoded are code now: translated code must not write them directly.
-            self.jit.ctx.forget_writable();
-        }
-        result?;
+        self.run_decoded(n)?;
         Ok(self.state.step - before)
     }
 
@@ -308,7 +301,6 @@ impl<O: PreimageOracle> Vm<O> {
             return None;
         };
         self.state.memory.mark_code(page);
-        self.jit.ctx.forget_writable();
         let t = Box::new(t);
         let ptr = &*t as *const Translation;
         self.jit.translations.insert(page, t);
