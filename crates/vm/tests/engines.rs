@@ -194,7 +194,7 @@ fn program(seed: u64) -> State {
         prog.push(instruction(&mut rng, at));
     }
     prog.push(asm::jal(0, -4 * (LEN as i32 - 1) + 4 * 40)); // round again, past the setup
-    verdict_vm::load_elf(&asm::elf(BASE, &asm::code(&prog))).unwrap()
+    load(&prog)
 }
 
 /// What a run ended with: the state hash, the step, and the error if any.
@@ -303,9 +303,31 @@ fn step_interpreter_and_jit_agree_on_random_programs() {
     );
 }
 
+/// The program `prog` loaded at BASE.
+fn load(prog: &[u32]) -> State {
+    verdict_vm::load_elf(&asm::elf(BASE, &asm::code(prog))).unwrap()
+}
+
+/// Runs `vm` (`every` steps per `run`) beside the step from the same state for `rounds` rounds,
+/// asserting the same state hash after each, and calls `after_round` with the VM after each.
+fn run_beside_step(vm: &mut Vm, rounds: u64, every: u64, mut after_round: impl FnMut(&Vm)) {
+    let mut stepped = Vm::new(vm.state.clone());
+    for round in 0..rounds {
+        for _ in 0..every {
+            stepped.step().unwrap();
+        }
+        vm.run(every).unwrap();
+        assert_eq!(
+            vm.state.state_hash(),
+            stepped.state.state_hash(),
+            "round {round}"
+        );
+        after_round(vm);
+    }
+}
+
 /// A loop storing aligned words into two pages (the translated code's direct-write path) and
-/// making a syscall, with
-/// background hashing started from the first dirty page: the roots at every checkpoint match the
+/// making a syscall, with background hashing started from the first dirty page: the roots at every checkpoint match the
 /// step's, so no write is lost while pages are handed to the hashing thread.
 #[test]
 fn background_hashing_loses_no_write() {
@@ -323,22 +345,10 @@ fn background_hashing_loses_no_write() {
         asm::s(3, T2, T0, -2048), // sd t0, -2048(t2): another page
         asm::jal(ZERO, -32),
     ]);
-    let state = verdict_vm::load_elf(&asm::elf(BASE, &asm::code(&prog))).unwrap();
-    let mut stepped = Vm::new(state.clone());
-    let mut vm = Vm::new(state);
+    let mut vm = Vm::new(load(&prog));
     vm.set_background_hashing_pages(1);
     // Long enough runs for several batches to start and finish within each.
-    for checkpoint in 0..10 {
-        for _ in 0..100_000 {
-            stepped.step().unwrap();
-        }
-        vm.run(100_000).unwrap();
-        assert_eq!(
-            vm.state.state_hash(),
-            stepped.state.state_hash(),
-            "checkpoint {checkpoint}"
-        );
-    }
+    run_beside_step(&mut vm, 10, 100_000, |_| {});
 }
 
 /// Snapshots share pages with the running state until either writes: a page read by translated
@@ -356,25 +366,12 @@ fn snapshots_share_pages_until_written() {
         asm::r(0x33, A0, 0, A0, A1, 0), // add a0, a0, a1
         asm::jal(ZERO, -16),
     ]);
-    let state = verdict_vm::load_elf(&asm::elf(BASE, &asm::code(&prog))).unwrap();
-    let mut stepped = Vm::new(state.clone());
-    let mut vm = Vm::new(state);
+    let mut vm = Vm::new(load(&prog));
     let mut snapshots = Vec::new();
-    for round in 0..50 {
-        for _ in 0..997 {
-            stepped.step().unwrap();
-        }
-        vm.run(997).unwrap();
-        assert_eq!(
-            vm.state.state_hash(),
-            stepped.state.state_hash(),
-            "round {round}"
-        );
-        snapshots.push(vm.state.clone());
-    }
+    run_beside_step(&mut vm, 50, 997, |vm| snapshots.push(vm.state.clone()));
     // The snapshots kept their own contents: the first resumes to where the step got after it.
     let mut resumed = Vm::new(snapshots.swap_remove(0));
-    let mut check = Vm::new(verdict_vm::load_elf(&asm::elf(BASE, &asm::code(&prog))).unwrap());
+    let mut check = Vm::new(load(&prog));
     resumed.run(997).unwrap();
     for _ in 0..2 * 997 {
         check.step().unwrap();
@@ -396,18 +393,5 @@ fn a_page_rewritten_again_and_again_runs_correctly() {
         asm::r(0x33, A1, 4, A1, A0, 0), // xor a1, a1, a0
         asm::jal(ZERO, -12),
     ]);
-    let state = verdict_vm::load_elf(&asm::elf(BASE, &asm::code(&prog))).unwrap();
-    let mut stepped = Vm::new(state.clone());
-    let mut vm = Vm::new(state);
-    for checkpoint in 0..40 {
-        for _ in 0..1_000 {
-            stepped.step().unwrap();
-        }
-        vm.run(1_000).unwrap();
-        assert_eq!(
-            vm.state.state_hash(),
-            stepped.state.state_hash(),
-            "checkpoint {checkpoint}"
-        );
-    }
+    run_beside_step(&mut Vm::new(load(&prog)), 40, 1_000, |_| {});
 }

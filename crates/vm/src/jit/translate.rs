@@ -359,9 +359,14 @@ pub(crate) fn translate(
             Andi => {
                 dynasm!(a ; mov rax, QWORD [rbx + rs1] ; and rax, imm ; mov QWORD [rbx + rd], rax)
             }
-            Slti | Sltiu => {
-                dynasm!(a ; xor ecx, ecx ; mov rax, QWORD [rbx + rs1] ; cmp rax, imm);
-                if op.kind == Slti {
+            Slti | Sltiu | Slt | Sltu => {
+                dynasm!(a ; xor ecx, ecx ; mov rax, QWORD [rbx + rs1]);
+                if matches!(op.kind, Slti | Sltiu) {
+                    dynasm!(a ; cmp rax, imm);
+                } else {
+                    dynasm!(a ; cmp rax, QWORD [rbx + rs2]);
+                }
+                if matches!(op.kind, Slti | Slt) {
                     dynasm!(a ; setl cl);
                 } else {
                     dynasm!(a ; setb cl);
@@ -395,15 +400,6 @@ pub(crate) fn translate(
             }
             Mul => {
                 dynasm!(a ; mov rax, QWORD [rbx + rs1] ; imul rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
-            }
-            Slt | Sltu => {
-                dynasm!(a ; xor ecx, ecx ; mov rax, QWORD [rbx + rs1] ; cmp rax, QWORD [rbx + rs2]);
-                if op.kind == Slt {
-                    dynasm!(a ; setl cl);
-                } else {
-                    dynasm!(a ; setb cl);
-                }
-                dynasm!(a ; mov QWORD [rbx + rd], rcx);
             }
             // x86 masks 64-bit shift counts to 6 bits and 32-bit ones to 5, as RISC-V does.
             Sll | Srl | Sra => {
