@@ -161,7 +161,10 @@ impl<O: PreimageOracle> Vm<O> {
         let start = self.state.step;
         self.last_preimage_offset = u64::MAX;
         if self.code.memory_id != self.state.memory.id() {
+            // Another memory (a clone, or a state replaced): none of the code caches apply.
             self.code.reset(self.state.memory.id());
+            #[cfg(target_arch = "x86_64")]
+            self.jit.clear();
         }
         #[cfg(target_arch = "x86_64")]
         if self.jit.enabled() {

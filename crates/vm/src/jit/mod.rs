@@ -124,7 +124,6 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
 /// Translated pages of one memory, and the state the translated code runs with.
 pub(crate) struct Jit {
     enabled: bool,
-    memory_id: u64,
     translations: HashMap<u64, Box<Translation>>,
     /// Recently entered pages, direct-mapped by page number.
     recent: Box<[(u64, *const Translation); RECENT]>,
@@ -140,7 +139,6 @@ impl Default for Jit {
     fn default() -> Self {
         Jit {
             enabled: std::env::var("VERDICT_JIT").as_deref() != Ok("0"),
-            memory_id: u64::MAX,
             translations: HashMap::new(),
             recent: Box::new([(u64::MAX, std::ptr::null()); RECENT]),
             ctx: Box::new(Ctx {
@@ -181,7 +179,8 @@ impl Jit {
         }
     }
 
-    fn clear(&mut self) {
+    /// Drops every translation (the code belongs to another memory now).
+    pub(crate) fn clear(&mut self) {
         self.translations.clear();
         self.recent.fill((u64::MAX, std::ptr::null()));
     }
@@ -190,10 +189,6 @@ impl Jit {
 impl<O: PreimageOracle> Vm<O> {
     /// Runs up to `n` steps on translated code (the interpreter takes what it cannot).
     pub(crate) fn run_jit(&mut self, n: u64) -> Result<(), VmError> {
-        if self.jit.memory_id != self.state.memory.id() {
-            self.jit.clear();
-            self.jit.memory_id = self.state.memory.id();
-        }
         // Page addresses are only valid for this run (a clone in between shares the pages).
         self.jit.ctx.forget_pages();
         self.jit.ctx.seen_epoch = self.state.memory.pointer_epoch();
