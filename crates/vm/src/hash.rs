@@ -1,5 +1,6 @@
 //! Keccak-256 and the zero-subtree hashes of the memory Merkle tree.
 
+use std::borrow::Borrow;
 use std::sync::OnceLock;
 use tiny_keccak::{Hasher, Keccak};
 
@@ -48,16 +49,35 @@ pub fn keccak256_64_x8(input: &[u8; 512]) -> [Hash; 8] {
     std::array::from_fn(|j| keccak256(&input[64 * j..64 * j + 64]))
 }
 
-/// Hashes each 64-byte pair (two concatenated nodes), eight at a time where the CPU allows.
-pub fn hash_pairs_batched(pairs: &[[u8; 64]]) -> Vec<Hash> {
-    let mut out = Vec::with_capacity(pairs.len());
-    for group in pairs.chunks(8) {
-        if group.len() == 8 {
-            let input: &[u8; 512] = group.as_flattened().try_into().expect("8 pairs");
-            out.extend(keccak256_64_x8(input));
-        } else {
-            out.extend(group.iter().map(|pair| keccak256(pair)));
+/// The parents of node pairs whose children have height `height` (each pair is the two children
+/// side by side, 64 bytes), hashed eight at a time where the CPU allows. A pair of empty subtrees
+/// is not hashed: its parent is the empty subtree one level up.
+pub fn hash_node_pairs<P: Borrow<[u8; 64]>>(pairs: &[P], height: usize) -> Vec<Hash> {
+    let zero = zero_hashes();
+    let mut empty_pair = [0u8; 64];
+    empty_pair[..32].copy_from_slice(&zero[height]);
+    empty_pair[32..].copy_from_slice(&zero[height]);
+    let mut out = vec![zero[height + 1]; pairs.len()];
+    let mut batch = [0u8; 512];
+    let mut slots = [0usize; 8];
+    let mut filled = 0;
+    for (i, pair) in pairs.iter().enumerate() {
+        let pair = pair.borrow();
+        if *pair == empty_pair {
+            continue;
         }
+        batch[64 * filled..64 * filled + 64].copy_from_slice(pair);
+        slots[filled] = i;
+        filled += 1;
+        if filled == 8 {
+            for (slot, hash) in slots.iter().zip(keccak256_64_x8(&batch)) {
+                out[*slot] = hash;
+            }
+            filled = 0;
+        }
+    }
+    for (k, slot) in slots.iter().enumerate().take(filled) {
+        out[*slot] = keccak256(&batch[64 * k..64 * k + 64]);
     }
     out
 }
@@ -182,5 +202,30 @@ mod tests {
             );
         }
         assert_eq!(hash_pair(&[0; 32], &[0; 32]), keccak256_64_x8(&[0; 512])[3]);
+    }
+
+    #[test]
+    fn node_pairs_are_hashed_whether_empty_or_not() {
+        let zero = zero_hashes();
+        for height in [0, 1, 5] {
+            // 19 pairs (two full batches and a rest), every third one of empty subtrees
+            let pairs: Vec<[u8; 64]> = (0..19u8)
+                .map(|i| {
+                    let (left, right) = if i % 3 == 0 {
+                        (zero[height], zero[height])
+                    } else {
+                        ([i; 32], [i ^ 0x55; 32])
+                    };
+                    let mut pair = [0u8; 64];
+                    pair[..32].copy_from_slice(&left);
+                    pair[32..].copy_from_slice(&right);
+                    pair
+                })
+                .collect();
+            let hashes = hash_node_pairs(&pairs, height);
+            for (pair, hash) in pairs.iter().zip(&hashes) {
+                assert_eq!(*hash, keccak256(pair), "height {height}");
+            }
+        }
     }
 }

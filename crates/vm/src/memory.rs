@@ -5,7 +5,7 @@
 //! proportion to the leaves written since the last root (plus one path to the root per dirty page),
 //! never to the size of memory.
 
-use crate::hash::{hash_pair, hash_pairs_batched, keccak256_64_x8, zero_hashes, Hash};
+use crate::hash::{hash_node_pairs, hash_pair, zero_hashes, Hash};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -112,15 +112,19 @@ fn rehash_pages(pages: &mut [PageWork<'_>]) {
     if chunks.is_empty() {
         return;
     }
-    // A chunk's 16 leaves are 8 pairs: one batch each; then 4, 2 and 1 node per chunk.
-    let mut level: Vec<Hash> = Vec::with_capacity(chunks.len() * 8);
-    for &(i, c) in &chunks {
-        let data = &pages[i].data[c * CHUNK_BYTES..(c + 1) * CHUNK_BYTES];
-        level.extend(keccak256_64_x8(data.try_into().expect("a chunk")));
-    }
-    for _ in 0..3 {
+    // A chunk's 16 leaves are 8 pairs; then 4, 2 and 1 node per chunk.
+    let leaf_pairs: Vec<&[u8; 64]> = chunks
+        .iter()
+        .flat_map(|&(i, c)| {
+            pages[i].data[c * CHUNK_BYTES..(c + 1) * CHUNK_BYTES]
+                .chunks_exact(64)
+                .map(|pair| pair.try_into().expect("64 bytes"))
+        })
+        .collect();
+    let mut level = hash_node_pairs(&leaf_pairs, 0);
+    for height in 1..CHUNK_HEIGHT {
         let pairs: Vec<[u8; 64]> = level.chunks_exact(2).map(|n| pair(&n[0], &n[1])).collect();
-        level = hash_pairs_batched(&pairs);
+        level = hash_node_pairs(&pairs, height);
     }
     for (&(i, c), root) in chunks.iter().zip(level) {
         pages[i].nodes[CHUNKS + c] = root;
@@ -129,6 +133,7 @@ fn rehash_pages(pages: &mut [PageWork<'_>]) {
     let mut touched: Vec<usize> = chunks.iter().map(|&(i, _)| i).collect();
     touched.dedup();
     let mut first = CHUNKS / 2;
+    let mut height = CHUNK_HEIGHT;
     while first >= 1 {
         let pairs: Vec<[u8; 64]> = touched
             .iter()
@@ -137,7 +142,7 @@ fn rehash_pages(pages: &mut [PageWork<'_>]) {
                 (first..2 * first).map(move |n| pair(&nodes[2 * n], &nodes[2 * n + 1]))
             })
             .collect();
-        let hashes = hash_pairs_batched(&pairs);
+        let hashes = hash_node_pairs(&pairs, height);
         let mut next = hashes.into_iter();
         for &i in &touched {
             for n in first..2 * first {
@@ -145,6 +150,7 @@ fn rehash_pages(pages: &mut [PageWork<'_>]) {
             }
         }
         first /= 2;
+        height += 1;
     }
 }
 
@@ -666,12 +672,16 @@ impl Memory {
         for g in std::mem::take(&mut self.stale) {
             by_depth[(63 - g.leading_zeros()) as usize].push(g);
         }
-        for level in by_depth.into_iter().rev() {
+        for (depth, level) in by_depth.into_iter().enumerate().rev() {
             let pairs: Vec<[u8; 64]> = level
                 .iter()
                 .map(|&g| pair(&self.node(2 * g), &self.node(2 * g + 1)))
                 .collect();
-            for (g, h) in level.into_iter().zip(hash_pairs_batched(&pairs)) {
+            let children_height = TREE_DEPTH - 1 - depth;
+            for (g, h) in level
+                .into_iter()
+                .zip(hash_node_pairs(&pairs, children_height))
+            {
                 self.nodes.insert(g, Some(h));
             }
         }
