@@ -10,6 +10,9 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+use tree::UpperTree;
+
+mod tree;
 
 /// Bits of an address inside a page.
 pub const PAGE_ADDR_BITS: u32 = 12;
@@ -257,11 +260,8 @@ pub struct Memory {
     pages: Vec<Arc<Page>>,
     /// Page number -> position in `pages`.
     index: PageMap<u32>,
-    /// Upper tree nodes by generalized index (root = 1); present means the subtree holds a page,
-    /// `None` means its hash is stale.
-    nodes: PageMap<Option<Hash>>,
-    /// The nodes made stale since the upper tree was last brought up to date.
-    stale: Vec<u64>,
+    /// The tree above the pages.
+    tree: UpperTree,
     /// Positions in `pages` of pages with dirty leaves.
     dirty_pages: Vec<u32>,
     /// Recently used pages, direct-mapped by page number: (page number, position).
@@ -290,8 +290,7 @@ impl Memory {
             code_written: Vec::new(),
             pages: Vec::new(),
             index: PageMap::default(),
-            nodes: PageMap::default(),
-            stale: Vec::new(),
+            tree: UpperTree::default(),
             dirty_pages: Vec::new(),
             cache: std::array::from_fn(|_| Cell::new((u64::MAX, 0))),
             background: None,
@@ -354,7 +353,6 @@ impl Memory {
         let pos = self.pages.len() as u32;
         self.pages.push(Page::zeroed(page));
         self.index.insert(page, pos);
-        self.invalidate_path(page);
         self.cache[page as usize % PAGE_CACHE].set((page, pos));
         pos as usize
     }
@@ -406,20 +404,6 @@ impl Memory {
     /// Makes sure the page holding `addr` exists (as the reference allocates on every range write).
     pub fn ensure_page(&mut self, addr: u64) {
         self.page_pos_or_alloc(addr >> PAGE_ADDR_BITS);
-    }
-
-    /// Marks the upper-tree path of `page` stale, up to the root.
-    fn invalidate_path(&mut self, page: u64) {
-        let mut g = ((1u64 << PAGE_DEPTH) | page) >> 1;
-        while g > 0 {
-            match self.nodes.insert(g, None) {
-                Some(None) => break, // already stale: so is everything above it
-                _ => {
-                    self.stale.push(g);
-                    g >>= 1
-                }
-            }
-        }
     }
 
     #[inline]
@@ -526,7 +510,7 @@ impl Memory {
     /// The Merkle root of all memory.
     pub fn merkle_root(&mut self) -> Hash {
         self.flush();
-        self.node(1)
+        self.tree.node(1)
     }
 
     /// Number of pages written since their hashes were last brought up to date (or handed to the
@@ -602,7 +586,7 @@ impl Memory {
                     let page = self.page_mut(pos as usize);
                     page.nodes = nodes;
                     let number = page.number;
-                    self.invalidate_path(number);
+                    self.tree.set_page_root(number, nodes[1]);
                 }
             }
             // Cannot happen (hashing does not panic); if it did, hash those pages here instead.
@@ -619,7 +603,7 @@ impl Memory {
         }
     }
 
-    /// Rehashes dirty pages (on all cores when there are many) and marks their upper paths stale.
+    /// Rehashes dirty pages (on all cores when there are many), then the tree above them.
     fn flush(&mut self) {
         self.collect_background();
         let mut dirty = std::mem::take(&mut self.dirty_pages);
@@ -656,54 +640,10 @@ impl Memory {
         for pos in dirty {
             let page = self.page_mut(pos as usize);
             page.listed = false;
-            let number = page.number;
-            self.invalidate_path(number);
+            let (number, root) = (page.number, page.nodes[1]);
+            self.tree.set_page_root(number, root);
         }
-        self.refresh_upper_tree();
-    }
-
-    /// Recomputes the stale upper-tree nodes level by level, from the pages up, eight hashes at
-    /// a time.
-    fn refresh_upper_tree(&mut self) {
-        if self.stale.is_empty() {
-            return;
-        }
-        let mut by_depth: Vec<Vec<u64>> = vec![Vec::new(); PAGE_DEPTH as usize];
-        for g in std::mem::take(&mut self.stale) {
-            by_depth[(63 - g.leading_zeros()) as usize].push(g);
-        }
-        for (depth, level) in by_depth.into_iter().enumerate().rev() {
-            let pairs: Vec<[u8; 64]> = level
-                .iter()
-                .map(|&g| pair(&self.node(2 * g), &self.node(2 * g + 1)))
-                .collect();
-            let children_height = TREE_DEPTH - 1 - depth;
-            for (g, h) in level
-                .into_iter()
-                .zip(hash_node_pairs(&pairs, children_height))
-            {
-                self.nodes.insert(g, Some(h));
-            }
-        }
-    }
-
-    /// The hash of the node at generalized index `g` (depth < PAGE_DEPTH: upper tree; ==
-    /// PAGE_DEPTH: a page), which must not be stale (they are all refreshed by `flush`): a page
-    /// root, a cached upper node, or the root of an empty subtree.
-    fn node(&self, g: u64) -> Hash {
-        let depth = 63 - g.leading_zeros();
-        if depth == PAGE_DEPTH {
-            let page = g & ((1u64 << PAGE_DEPTH) - 1);
-            return match self.lookup(page) {
-                Some(pos) => self.pages[pos].nodes[1],
-                None => zero_hashes()[PAGE_HEIGHT],
-            };
-        }
-        match self.nodes.get(&g) {
-            Some(Some(h)) => *h,
-            Some(None) => unreachable!("a stale upper-tree node read before its refresh"),
-            None => zero_hashes()[TREE_DEPTH - depth as usize],
-        }
+        self.tree.refresh();
     }
 
     /// The memory proof of the leaf holding `addr`: the leaf, then 59 siblings from the bottom up.
@@ -735,7 +675,7 @@ impl Memory {
         }
         let mut g = (1u64 << PAGE_DEPTH) | page_number;
         while g > 1 {
-            let sibling = self.node(g ^ 1);
+            let sibling = self.tree.node(g ^ 1);
             put(&sibling, &mut out);
             g >>= 1;
         }
@@ -789,8 +729,7 @@ impl Clone for Memory {
             code_written: self.code_written.clone(),
             pages: self.pages.clone(),
             index: self.index.clone(),
-            nodes: self.nodes.clone(),
-            stale: self.stale.clone(),
+            tree: self.tree.clone(),
             dirty_pages: self.dirty_pages.clone(),
             cache: self.cache.clone(),
             background: None,
@@ -928,6 +867,41 @@ mod tests {
             assert_eq!(verify(&all_at_once.merkle_proof(a), a), root);
             assert_eq!(verify(&in_steps.merkle_proof(a + 32), a + 32), root);
         }
+    }
+
+    #[test]
+    fn dense_rewrites_match_a_fresh_copy_and_proofs_verify() {
+        // 64 MiB: 256 groups of 64 pages, every page written, then a few pages of a few groups.
+        let mut m = Memory::new();
+        let mut x = 0x51ed_2700_4f1c_93a7u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let base = 0x4000_0000u64;
+        for page in 0..(64 << 20) / PAGE_SIZE as u64 {
+            m.write_le(base + page * 4096 + next() % 4088, 8, next());
+        }
+        let mut roots = vec![m.merkle_root()];
+        for round in 0..3 {
+            for _ in 0..(5 << round) {
+                m.write_le((base + next() % (64 << 20)) & !7, 8, next());
+            }
+            roots.push(m.merkle_root());
+            let mut fresh = Memory::new();
+            for (number, data) in m.pages_sorted() {
+                fresh.set_page(number, data);
+            }
+            assert_eq!(fresh.merkle_root(), roots[round + 1], "round {round}");
+            for _ in 0..20 {
+                let addr = base + next() % (64 << 20);
+                assert_eq!(verify(&m.merkle_proof(addr), addr), roots[round + 1]);
+            }
+        }
+        roots.dedup();
+        assert_eq!(roots.len(), 4, "every round changes the root");
     }
 
     #[test]
