@@ -190,20 +190,20 @@ fn subtree_root(data: &[u8]) -> Hash {
 
 impl Page {
     fn zeroed(number: u64) -> Arc<Self> {
+        // Allocated zeroed, so that fresh memory from the system is not written twice.
+        let mut page = Arc::<Page>::new_zeroed();
+        let ptr = Arc::get_mut(&mut page).expect("a new Arc").as_mut_ptr();
         let z = zero_hashes();
-        let mut nodes = [[0u8; 32]; CHUNKS * 2];
-        for (i, node) in nodes.iter_mut().enumerate().skip(1) {
-            let depth = usize::BITS - 1 - i.leading_zeros();
-            *node = z[PAGE_HEIGHT - depth as usize];
+        // SAFETY: all zero bytes are a valid `Page` (arrays of bytes, false flags, page 0); the
+        // two fields are written through the unique pointer before it is read.
+        unsafe {
+            let nodes = &mut *std::ptr::addr_of_mut!((*ptr).nodes);
+            for (i, node) in nodes.iter_mut().enumerate().skip(1) {
+                *node = z[PAGE_HEIGHT - i.ilog2() as usize];
+            }
+            std::ptr::addr_of_mut!((*ptr).number).write(number);
+            page.assume_init()
         }
-        Arc::new(Page {
-            data: [0; PAGE_SIZE],
-            nodes,
-            dirty: [0; CHUNKS],
-            listed: false,
-            number,
-            code: false,
-        })
     }
 
     fn leaf(&self, leaf: usize) -> Hash {
@@ -371,8 +371,12 @@ impl Memory {
     /// allocated, already on the dirty list and holding no decoded code. Valid until the next root.
     pub(crate) fn writable_page_ptr(&mut self, page: u64) -> Option<*mut u8> {
         let pos = self.lookup(page)?;
-        let p = Arc::get_mut(&mut self.pages[pos])?; // not shared with a clone
-        (p.listed && !p.code).then_some(p as *mut Page as *mut u8)
+        if !self.owns_page(pos) {
+            return None; // shared with a clone or the background hasher: written by copying
+        }
+        let p = Arc::as_ptr(&self.pages[pos]);
+        // SAFETY: owned alone, as just checked.
+        (unsafe { (*p).listed && !(*p).code }).then_some(p as *mut u8)
     }
 
     /// Changes whenever addresses from `page_ptr` or `writable_page_ptr` may have gone stale: a
@@ -387,18 +391,25 @@ impl Memory {
     /// The page at `pos`, to write: copied first if a clone (or the background hasher) shares it.
     #[inline]
     fn page_mut(&mut self, pos: usize) -> &mut Page {
-        let slot = &mut self.pages[pos];
-        if Arc::strong_count(slot) == 1 {
-            // The only strong reference is ours, and there are no weak ones (pages are never
-            // downgraded), so this memory owns the page alone; the fence pairs with the release
-            // of the last other reference. (`Arc::get_mut` would take a lock on the weak count:
-            // an atomic read-modify-write on every store.)
-            std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
-            // SAFETY: unique ownership, as above; `&mut self` excludes any other access to it.
-            return unsafe { &mut *(Arc::as_ptr(slot) as *mut Page) };
+        if self.owns_page(pos) {
+            // SAFETY: owned alone (`owns_page`); `&mut self` excludes any other access to it.
+            return unsafe { &mut *(Arc::as_ptr(&self.pages[pos]) as *mut Page) };
         }
         self.pointer_epoch += 1;
-        Arc::make_mut(slot)
+        Arc::make_mut(&mut self.pages[pos])
+    }
+
+    /// Whether this memory owns the page at `pos` alone (no clone or background batch shares it).
+    #[inline]
+    fn owns_page(&self, pos: usize) -> bool {
+        // The only strong reference is ours, and there are no weak ones (pages are never
+        // downgraded); the fence pairs with the release of the last other reference.
+        // (`Arc::get_mut` would take a lock on the weak count: an atomic read-modify-write.)
+        let alone = Arc::strong_count(&self.pages[pos]) == 1;
+        if alone {
+            std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        }
+        alone
     }
 
     /// Makes sure the page holding `addr` exists (as the reference allocates on every range write).

@@ -91,8 +91,14 @@ unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
     let memory = &mut *ctx.memory;
     let value = memory.read_le(addr, size as usize);
     let page = addr >> 12;
-    if let Some(p) = memory.page_ptr(page) {
-        ctx.rtlb[page as usize % TLB_ENTRIES] = TlbEntry { tag: page, page: p };
+    let slot = page as usize % TLB_ENTRIES;
+    // Reads are often followed by writes to the same page (read-modify-write): a page the
+    // translated code may write goes into both TLBs.
+    if let Some(p) = memory.writable_page_ptr(page) {
+        ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
+        ctx.rtlb[slot] = TlbEntry { tag: page, page: p };
+    } else if let Some(p) = memory.page_ptr(page) {
+        ctx.rtlb[slot] = TlbEntry { tag: page, page: p };
     }
     value
 }
