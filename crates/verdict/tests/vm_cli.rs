@@ -154,7 +154,7 @@ fn proofs_and_snapshots_at_requested_steps() {
         d,
         &["vm", "load-elf", "--path", "loop.elf", "--out", "s.json"],
     ));
-    ok(&verdict(
+    let run = verdict(
         d,
         &[
             "vm",
@@ -174,7 +174,17 @@ fn proofs_and_snapshots_at_requested_steps() {
             "--stop-at",
             "=300",
         ],
-    ));
+    );
+    ok(&run);
+    let progress = String::from_utf8_lossy(&run.stderr);
+    for step in [0u64, 97, 194, 291] {
+        assert!(
+            progress.contains(&format!(
+                "proof of step {step} written to p-{step}.json in "
+            )),
+            "{progress}"
+        );
+    }
     assert_eq!(state_hash_of(d, "mid.json"), {
         let out = verdict(d, &["vm", "witness", "--input", "mid.json"]);
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["stateHash"]

@@ -1,9 +1,9 @@
 //! Merkleized memory: 4 KiB pages, 32-byte leaves, one binary keccak tree of depth 59 over the whole
 //! 64-bit address space.
 //!
-//! Writes only mark a leaf dirty; hashing happens when a root or proof is asked for, and then costs in
-//! proportion to the leaves written since the last root (plus one path to the root per dirty page),
-//! never to the size of memory.
+//! Writes only mark a 512-byte chunk dirty; hashing happens when a root or proof is asked for (or on
+//! another thread during runs), and then costs in proportion to the chunks written since the last
+//! root (plus one path to the root per dirty page), never to the size of memory.
 
 use crate::hash::{hash_node_pairs, hash_pair, zero_hashes, Hash};
 use std::cell::Cell;

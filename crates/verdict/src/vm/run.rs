@@ -172,12 +172,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let prev_offset = vm.state.preimage_offset;
         let step_failed = |e: verdict_vm::VmError| anyhow::anyhow!("step {step} failed: {e}");
         if args.proof_at.matches(step) {
+            let proving = Instant::now();
             let pre = vm.state.state_hash();
             let witness = vm.step_with_proof().map_err(step_failed)?;
             let post = vm.state.state_hash();
+            let path = format_step(&args.proof_fmt, step);
             ProofFile::new(step, pre, post, &witness)
-                .write(&format_step(&args.proof_fmt, step))
+                .write(&path)
                 .context("writing a proof")?;
+            if !matches!(args.proof_at, StepMatcher::Always) {
+                eprintln!(
+                    "proof of step {step} written to {} in {:.1} ms",
+                    path.display(),
+                    proving.elapsed().as_secs_f64() * 1e3
+                );
+            }
         } else if stops.active() {
             vm.step().map_err(step_failed)?;
         } else {
