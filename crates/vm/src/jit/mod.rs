@@ -85,7 +85,8 @@ impl Ctx {
     }
 }
 
-/// Reads for translated code when its TLB misses; refills the read TLB.
+/// Reads for translated code when its TLB misses; refills the read TLB, and the write TLB too if
+/// the page may be written directly.
 unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
     let ctx = &mut *ctx;
     let memory = &mut *ctx.memory;
