@@ -28,7 +28,7 @@ impl<W: Write> ParallelGzWriter<W> {
             out,
             block: Vec::new(),
             in_flight: VecDeque::new(),
-            max_in_flight: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_in_flight: crate::cores(),
             members: 0,
         }
     }

@@ -24,3 +24,9 @@ pub use memory::Memory;
 pub use oracle::{MapOracle, NoOracle, PreimageOracle};
 pub use state::{State, Status, WITNESS_SIZE};
 pub use vm::{Output, PreimageWitness, StepWitness, Vm};
+
+/// Cores this process may use, asked of the system once (the answer reads cgroup files).
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}

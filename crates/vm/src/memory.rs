@@ -360,26 +360,19 @@ impl Memory {
     /// Offset of a page's chunk dirty bytes from its start (where its data is).
     pub(crate) const DIRTY_OFFSET: usize = std::mem::offset_of!(Page, dirty);
 
-    /// The address of an allocated page (its data is at offset 0), for the JIT's reads. Valid until
-    /// the page set changes by other means than allocation (pages are boxed and never freed).
-    pub(crate) fn page_ptr(&self, page: u64) -> Option<*mut u8> {
+    /// For the JIT's TLBs: the address of an allocated page (its data is at offset 0), and whether
+    /// the JIT may write it directly, setting its chunks' dirty bytes itself (owned alone, already
+    /// on the dirty list and holding no decoded code). Valid until `pointer_epoch` changes.
+    pub(crate) fn page_for_jit(&self, page: u64) -> Option<(*mut u8, bool)> {
         let pos = self.lookup(page)?;
-        Some(Arc::as_ptr(&self.pages[pos]) as *mut u8)
-    }
-
-    /// The address of a page the JIT may write directly, setting its chunks' dirty bytes itself:
-    /// allocated, already on the dirty list and holding no decoded code. Valid until the next root.
-    pub(crate) fn writable_page_ptr(&mut self, page: u64) -> Option<*mut u8> {
-        let pos = self.lookup(page)?;
-        if !self.owns_page(pos) {
-            return None; // shared with a clone or the background hasher: written by copying
-        }
         let p = Arc::as_ptr(&self.pages[pos]);
-        // SAFETY: owned alone, as just checked.
-        (unsafe { (*p).listed && !(*p).code }).then_some(p as *mut u8)
+        // Shared with a clone or the background hasher, a page is written by copying it.
+        // SAFETY: reading flags of a page this memory holds; nothing writes it meanwhile.
+        let writable = self.owns_page(pos) && unsafe { (*p).listed && !(*p).code };
+        Some((p as *mut u8, writable))
     }
 
-    /// Changes whenever addresses from `page_ptr` or `writable_page_ptr` may have gone stale: a
+    /// Changes whenever addresses from `page_for_jit` may have gone stale: a
     /// page copied on write, a page becoming code, pages taken off the dirty list (a root, or a
     /// batch handed to the background hasher). Holders of such addresses drop them when it
     /// changes. (A clone of this memory shares its pages without changing it: holders drop their
@@ -622,7 +615,7 @@ impl Memory {
             self.pointer_epoch += 1; // these pages leave the dirty list
         }
         dirty.sort_unstable();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = crate::cores();
         let threads = if dirty.len() >= PARALLEL_REHASH_PAGES {
             threads
         } else {
@@ -765,6 +758,16 @@ mod tests {
     use super::*;
     use crate::hash::keccak256;
 
+    /// A small deterministic generator (xorshift64) starting from `seed`.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     /// Root recomputed from scratch from a list of (addr, 32-byte leaf) pairs: the slow, obvious way.
     fn naive_root(leaves: &[(u64, Hash)]) -> Hash {
         fn node(leaves: &[(u64, Hash)], depth: usize, prefix: u64) -> Hash {
@@ -858,12 +861,10 @@ mod tests {
     fn parallel_and_incremental_rehashing_agree_and_proofs_verify() {
         let mut all_at_once = Memory::new();
         let mut in_steps = Memory::new();
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut addrs = vec![];
         for i in 0..3000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = next();
             let addr = (x % (1 << 40)) & !7;
             addrs.push(addr);
             all_at_once.write_le(addr, 8, x);
@@ -884,13 +885,7 @@ mod tests {
     fn dense_rewrites_match_a_fresh_copy_and_proofs_verify() {
         // 64 MiB: 256 groups of 64 pages, every page written, then a few pages of a few groups.
         let mut m = Memory::new();
-        let mut x = 0x51ed_2700_4f1c_93a7u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x51ed_2700_4f1c_93a7);
         let base = 0x4000_0000u64;
         for page in 0..(64 << 20) / PAGE_SIZE as u64 {
             m.write_le(base + page * 4096 + next() % 4088, 8, next());
@@ -919,13 +914,7 @@ mod tests {
     fn background_rehashing_gives_the_same_roots_and_proofs() {
         let mut background = Memory::new();
         let mut plain = Memory::new();
-        let mut x = 0x1234_5678_9abc_def1u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x1234_5678_9abc_def1);
         for round in 0..24 {
             for i in 0..4000 {
                 // Spread over 4 MiB, with runs of neighbouring writes.

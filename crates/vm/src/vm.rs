@@ -95,7 +95,7 @@ impl<O: PreimageOracle> Vm<O> {
             proofs: Vec::new(),
             proof_addrs: Vec::new(),
             code: CodeCache::default(),
-            background_pages: if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+            background_pages: if crate::cores() > 1 {
                 BACKGROUND_PAGES
             } else {
                 0

@@ -89,17 +89,17 @@ impl Ctx {
 /// the page may be written directly.
 unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
     let ctx = &mut *ctx;
-    let memory = &mut *ctx.memory;
+    let memory = &*ctx.memory;
     let value = memory.read_le(addr, size as usize);
     let page = addr >> 12;
     let slot = page as usize % TLB_ENTRIES;
     // Reads are often followed by writes to the same page (read-modify-write): a page the
     // translated code may write goes into both TLBs.
-    if let Some(p) = memory.writable_page_ptr(page) {
-        ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
+    if let Some((p, writable)) = memory.page_for_jit(page) {
         ctx.rtlb[slot] = TlbEntry { tag: page, page: p };
-    } else if let Some(p) = memory.page_ptr(page) {
-        ctx.rtlb[slot] = TlbEntry { tag: page, page: p };
+        if writable {
+            ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
+        }
     }
     value
 }
@@ -121,7 +121,7 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
     }
     let page = addr >> 12;
     let slot = page as usize % TLB_ENTRIES;
-    if let Some(p) = memory.writable_page_ptr(page) {
+    if let Some((p, true)) = memory.page_for_jit(page) {
         ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
         ctx.rtlb[slot] = TlbEntry { tag: page, page: p };
     }

@@ -153,7 +153,7 @@ impl UpperTree {
             .into_iter()
             .map(|g| &mut **g)
             .collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = crate::cores();
         if threads > 1 && groups.len() >= PARALLEL_GROUPS {
             let per_thread = groups.len().div_ceil(threads);
             std::thread::scope(|scope| {
