@@ -12,6 +12,6 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== no_std build of the stateless verifier"
-cargo build -p verdict-vm-verifier --no-default-features
+cargo build -p verdict-riscv-verifier --no-default-features
 echo "== cargo test"
 cargo test --workspace

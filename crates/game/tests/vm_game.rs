@@ -16,18 +16,18 @@ use verdict_game::providers::{LyingFactory, OutputTrace, SplitTrace, TraceProvid
 use verdict_game::sim::{Rng, Table, HONEST};
 use verdict_game::solver::Solver;
 use verdict_game::{Address, Claim, Game, GameConfig, GameStatus, OutputRoot, StepVm, VmStatus};
-use verdict_vm::asm::{self, reg::*};
+use verdict_riscv::asm::{self, reg::*};
 
 /// Counts `n` down in a loop (2 steps per turn), then exits with code 1: the program
 /// judges the disputed output invalid.
-fn looping_program(n: u64) -> verdict_vm::State {
+fn looping_program(n: u64) -> verdict_riscv::State {
     let mut prog = asm::li(A0, n);
     prog.push(asm::addi(A0, A0, -1));
     prog.push(asm::b(1, A0, ZERO, -4)); // bne a0, zero, -4
     prog.push(asm::addi(A0, ZERO, 1));
     prog.push(asm::addi(A7, ZERO, 93));
     prog.push(asm::ECALL);
-    verdict_vm::load_elf(&asm::elf(0x10000, &asm::code(&prog))).expect("valid ELF")
+    verdict_riscv::load_elf(&asm::elf(0x10000, &asm::code(&prog))).expect("valid ELF")
 }
 
 #[test]

@@ -127,7 +127,7 @@ pub fn run(oracle: &impl PreimageOracle, hints: &impl HintWriter) -> Result<Repo
         ));
     }
     hints
-        .hint(&format!("l2-block-header {}", boot.parent_hash))
+        .hint(format!("l2-block-header {}", boot.parent_hash).as_bytes())
         .map_err(|e| e.to_string())?;
     let preimages = Preimages::new(oracle);
     let parent_rlp = preimages

@@ -43,7 +43,7 @@ pub fn run(oracle: &impl PreimageOracle, hints: &impl HintWriter) -> Result<Repo
     let block_number = u64::from_be_bytes(local_bytes(&oracle, LocalKey::ClaimedBlockNumber)?);
     let chain_id = u64::from_be_bytes(local_bytes(&oracle, LocalKey::ChainId)?);
     hints
-        .hint(&format!("l1-block-header 0x{}", hex(&l1_head)))
+        .hint(format!("l1-block-header 0x{}", hex(&l1_head)).as_bytes())
         .map_err(|e| format!("{e}"))?;
     let get = |key: PreimageKey| oracle.get(key).map_err(|e: PreimageError| format!("{e}"));
     let l1_key = PreimageKey::from_keccak_hash(l1_head);

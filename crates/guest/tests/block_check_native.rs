@@ -11,7 +11,7 @@ use verdict_program::fixture::{fixtures_dir, header_preimage, parse_header, pars
 struct NoHints;
 
 impl HintWriter for NoHints {
-    fn hint(&self, _: &str) -> Result<(), PreimageError> {
+    fn hint(&self, _: &[u8]) -> Result<(), PreimageError> {
         Ok(())
     }
 }

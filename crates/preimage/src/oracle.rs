@@ -1,8 +1,15 @@
-//! The client side: how the program asks for preimages and sends hints.
+//! The preimage-oracle trait family, the one way every part of Verdict reads preimages and sends
+//! hints: [`PreimageOracle`] (a value by key) and [`HintWriter`] (a hint to the host), implemented
+//! by the wire-protocol clients (the program's side), by the VM's process oracle (the VM's side of a
+//! server), and by the in-memory oracles below. The onchain oracle a step reads 32-byte parts from
+//! is modelled in [`crate::onchain`].
 
 use crate::key::{KeyType, PreimageKey};
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 use core::fmt;
 
 /// Why a preimage could not be had.
@@ -12,7 +19,7 @@ pub enum PreimageError {
     Missing(PreimageKey),
     /// The oracle answered with a value that does not hash to the key.
     Mismatch(PreimageKey),
-    /// The transport to the host failed.
+    /// The transport to the host failed (an I/O error, a timeout, a malformed answer).
     Io(String),
     /// The other side closed the channel.
     Closed,
@@ -21,7 +28,7 @@ pub enum PreimageError {
 impl fmt::Display for PreimageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PreimageError::Missing(k) => write!(f, "missing preimage for key {k}"),
+            PreimageError::Missing(k) => write!(f, "unknown preimage key {k}"),
             PreimageError::Mismatch(k) => write!(f, "preimage does not match its key {k}"),
             PreimageError::Io(e) => write!(f, "preimage oracle I/O error: {e}"),
             PreimageError::Closed => write!(f, "the preimage channel was closed by the other side"),
@@ -34,19 +41,43 @@ impl std::error::Error for PreimageError {}
 
 /// Reads preimages by key.
 pub trait PreimageOracle {
-    /// The value of `key`, unchecked.
+    /// The value of `key` (without a length prefix), as the oracle has it.
     fn get(&self, key: PreimageKey) -> Result<Vec<u8>, PreimageError>;
 }
 
-/// Sends hints to the host (so it can fetch what the program is about to ask for).
+/// Sends hints to the host, so it can fetch what the program is about to ask for.
 pub trait HintWriter {
-    /// Sends one hint (`<type> <hex args>`) and waits for the host to have handled it.
-    fn hint(&self, hint: &str) -> Result<(), PreimageError>;
+    /// Sends one hint (conventionally `<type> <0x-hex args>`, but any bytes) and waits for the host
+    /// to have handled it.
+    fn hint(&self, hint: &[u8]) -> Result<(), PreimageError>;
 }
+
+/// Both halves: what a VM needs to run a program that talks to a host.
+pub trait Oracle: PreimageOracle + HintWriter {}
+
+impl<T: PreimageOracle + HintWriter + ?Sized> Oracle for T {}
 
 impl<T: PreimageOracle + ?Sized> PreimageOracle for &T {
     fn get(&self, key: PreimageKey) -> Result<Vec<u8>, PreimageError> {
         (**self).get(key)
+    }
+}
+
+impl<T: HintWriter + ?Sized> HintWriter for &T {
+    fn hint(&self, hint: &[u8]) -> Result<(), PreimageError> {
+        (**self).hint(hint)
+    }
+}
+
+impl<T: PreimageOracle + ?Sized> PreimageOracle for Box<T> {
+    fn get(&self, key: PreimageKey) -> Result<Vec<u8>, PreimageError> {
+        (**self).get(key)
+    }
+}
+
+impl<T: HintWriter + ?Sized> HintWriter for Box<T> {
+    fn hint(&self, hint: &[u8]) -> Result<(), PreimageError> {
+        (**self).hint(hint)
     }
 }
 
@@ -63,6 +94,70 @@ impl<O: PreimageOracle> PreimageOracle for VerifiedOracle<O> {
             }
             _ => Ok(value),
         }
+    }
+}
+
+impl<O: HintWriter> HintWriter for VerifiedOracle<O> {
+    fn hint(&self, hint: &[u8]) -> Result<(), PreimageError> {
+        self.0.hint(hint)
+    }
+}
+
+/// No oracle at all: hints are ignored, every preimage read fails.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoOracle;
+
+impl PreimageOracle for NoOracle {
+    fn get(&self, key: PreimageKey) -> Result<Vec<u8>, PreimageError> {
+        Err(PreimageError::Io(alloc::format!(
+            "no preimage oracle is attached (key {key})"
+        )))
+    }
+}
+
+impl HintWriter for NoOracle {
+    fn hint(&self, _hint: &[u8]) -> Result<(), PreimageError> {
+        Ok(())
+    }
+}
+
+/// An in-memory oracle: values by key, and the hints it was sent, in order.
+#[derive(Clone, Debug, Default)]
+pub struct MapOracle {
+    /// Values by key.
+    pub preimages: BTreeMap<PreimageKey, Vec<u8>>,
+    /// Hints received, in order.
+    pub hints: RefCell<Vec<Vec<u8>>>,
+}
+
+impl MapOracle {
+    /// An oracle holding `preimages`.
+    pub fn new(preimages: BTreeMap<PreimageKey, Vec<u8>>) -> Self {
+        MapOracle {
+            preimages,
+            hints: RefCell::default(),
+        }
+    }
+
+    /// Adds (or replaces) the value of `key`.
+    pub fn insert(&mut self, key: PreimageKey, value: Vec<u8>) {
+        self.preimages.insert(key, value);
+    }
+}
+
+impl PreimageOracle for MapOracle {
+    fn get(&self, key: PreimageKey) -> Result<Vec<u8>, PreimageError> {
+        self.preimages
+            .get(&key)
+            .cloned()
+            .ok_or(PreimageError::Missing(key))
+    }
+}
+
+impl HintWriter for MapOracle {
+    fn hint(&self, hint: &[u8]) -> Result<(), PreimageError> {
+        self.hints.borrow_mut().push(hint.to_vec());
+        Ok(())
     }
 }
 
@@ -94,6 +189,22 @@ mod tests {
             .get(missing)
             .unwrap_err()
             .to_string()
-            .contains("missing preimage for key 0x02"));
+            .contains("unknown preimage key 0x02"));
+    }
+
+    #[test]
+    fn map_oracle_records_hints_and_serves_values() {
+        let mut m = MapOracle::default();
+        let k = PreimageKey::keccak256(b"v");
+        m.insert(k, b"v".to_vec());
+        m.hint(b"a 0x01").unwrap();
+        m.hint(&[0xff, 0]).unwrap();
+        assert_eq!(m.get(k).unwrap(), b"v");
+        assert_eq!(*m.hints.borrow(), vec![b"a 0x01".to_vec(), vec![0xff, 0]]);
+        assert!(NoOracle
+            .get(k)
+            .unwrap_err()
+            .to_string()
+            .contains("no preimage oracle is attached"));
     }
 }

@@ -57,10 +57,12 @@ impl<C: Channel> PreimageOracle for OracleClient<C> {
 pub struct HintClient<C>(pub C);
 
 impl<C: Channel> HintWriter for HintClient<C> {
-    fn hint(&self, hint: &str) -> Result<(), PreimageError> {
+    fn hint(&self, hint: &[u8]) -> Result<(), PreimageError> {
+        let len = u32::try_from(hint.len())
+            .map_err(|_| PreimageError::Io(alloc::format!("a hint of {} bytes", hint.len())))?;
         let mut msg = Vec::with_capacity(4 + hint.len());
-        msg.extend_from_slice(&(hint.len() as u32).to_be_bytes());
-        msg.extend_from_slice(hint.as_bytes());
+        msg.extend_from_slice(&len.to_be_bytes());
+        msg.extend_from_slice(hint);
         self.0.write_all(&msg)?;
         let mut ack = [0u8; 1];
         self.0.read_exact(&mut ack)
@@ -270,7 +272,7 @@ mod tests {
     fn hints_round_trip_and_malformed_ones_are_named() {
         let chan = Loop::default();
         HintClient(&chan)
-            .hint("l1-block-header 0xabcd")
+            .hint(b"l1-block-header 0xabcd")
             .unwrap_err(); // no ack available
         let sent = chan.outbox.borrow().clone();
         assert_eq!(&sent[..4], &22u32.to_be_bytes());

@@ -26,19 +26,89 @@ mod pipe {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
     use std::os::unix::process::CommandExt;
     use std::process::{Child, Command};
+    use std::time::Duration;
 
-    /// A channel over two files: one to read, one to write (pipe ends or inherited fds).
+    /// A channel over two files: one to read, one to write (pipe ends or inherited fds). With a
+    /// timeout, a read that gets no byte and a write that makes no progress for that long fail
+    /// instead of blocking forever (a host that stops reading a large hint cannot hang the VM).
     pub struct FileChannel {
-        /// The end read from.
-        pub reader: File,
-        /// The end written to.
-        pub writer: File,
+        reader: File,
+        writer: File,
+        timeout: Option<Duration>,
+    }
+
+    impl FileChannel {
+        /// A channel reading `reader` and writing `writer`, blocking without limit.
+        pub fn new(reader: File, writer: File) -> Self {
+            FileChannel {
+                reader,
+                writer,
+                timeout: None,
+            }
+        }
+
+        /// The same channel with reads and writes bounded by `timeout` (the write end is made
+        /// non-blocking).
+        pub fn with_timeout(self, timeout: Duration) -> std::io::Result<Self> {
+            set_nonblocking(&self.writer)?;
+            Ok(FileChannel {
+                timeout: Some(timeout),
+                ..self
+            })
+        }
+
+        /// Waits until `file` is ready for `events` or the timeout passes.
+        fn wait(&self, file: &File, events: i16) -> Result<(), PreimageError> {
+            let waiting_for = if events == libc::POLLIN {
+                "no answer"
+            } else {
+                "the other side read nothing"
+            };
+            let Some(timeout) = self.timeout else {
+                return Ok(());
+            };
+            let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+            loop {
+                let mut pfd = libc::pollfd {
+                    fd: file.as_raw_fd(),
+                    events,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd.
+                let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+                if r > 0 {
+                    return Ok(());
+                }
+                if r == 0 {
+                    return Err(PreimageError::Io(format!(
+                        "{waiting_for} within {} s",
+                        timeout.as_secs_f64()
+                    )));
+                }
+                let e = std::io::Error::last_os_error();
+                if e.kind() != ErrorKind::Interrupted {
+                    return Err(PreimageError::Io(e.to_string()));
+                }
+            }
+        }
+    }
+
+    fn set_nonblocking(file: &File) -> std::io::Result<()> {
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on an fd we hold.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        // SAFETY: as above.
+        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
     }
 
     impl Channel for FileChannel {
         fn read_exact(&self, buf: &mut [u8]) -> Result<(), PreimageError> {
             let mut done = 0;
             while done < buf.len() {
+                self.wait(&self.reader, libc::POLLIN)?;
                 match (&self.reader).read(&mut buf[done..]) {
                     Ok(0) if done == 0 => return Err(PreimageError::Closed),
                     Ok(0) => {
@@ -55,9 +125,22 @@ mod pipe {
         }
 
         fn write_all(&self, buf: &[u8]) -> Result<(), PreimageError> {
-            (&self.writer)
-                .write_all(buf)
-                .map_err(|e| PreimageError::Io(e.to_string()))
+            let mut done = 0;
+            while done < buf.len() {
+                match (&self.writer).write(&buf[done..]) {
+                    Ok(0) => return Err(PreimageError::Io("write returned 0".into())),
+                    Ok(n) => done += n,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        self.wait(&self.writer, libc::POLLOUT)?
+                    }
+                    Err(e) if e.kind() == ErrorKind::BrokenPipe => {
+                        return Err(PreimageError::Closed)
+                    }
+                    Err(e) => return Err(PreimageError::Io(e.to_string())),
+                }
+            }
+            Ok(())
         }
     }
 
@@ -66,14 +149,14 @@ mod pipe {
         let (a_read, a_write) = std::io::pipe()?;
         let (b_read, b_write) = std::io::pipe()?;
         Ok((
-            FileChannel {
-                reader: File::from(std::os::fd::OwnedFd::from(a_read)),
-                writer: File::from(std::os::fd::OwnedFd::from(b_write)),
-            },
-            FileChannel {
-                reader: File::from(std::os::fd::OwnedFd::from(b_read)),
-                writer: File::from(std::os::fd::OwnedFd::from(a_write)),
-            },
+            FileChannel::new(
+                File::from(OwnedFd::from(a_read)),
+                File::from(OwnedFd::from(b_write)),
+            ),
+            FileChannel::new(
+                File::from(OwnedFd::from(b_read)),
+                File::from(OwnedFd::from(a_write)),
+            ),
         ))
     }
 
@@ -117,24 +200,24 @@ mod pipe {
         cmd.spawn()
     }
 
-    /// The host's channels on the inherited fds 3..6: (hints, preimages).
+    /// The channels on the inherited fds 3..6, (hints, preimages): read 3 and write 4, read 5
+    /// and write 6. Both sides see this layout: a host started by the VM (it reads hints and
+    /// keys, writes acknowledgements and values) and a program started by `verdict host -- ...`
+    /// (it reads acknowledgements and values, writes hints and keys).
     ///
     /// # Safety
     /// Fds 3..6 must be open and owned by nobody else in this process.
-    pub unsafe fn host_channels_from_fds() -> (FileChannel, FileChannel) {
+    pub unsafe fn channels_from_fds() -> (FileChannel, FileChannel) {
         use super::fd::*;
         use std::os::fd::FromRawFd;
         // SAFETY: guaranteed by the caller.
         unsafe {
             (
-                FileChannel {
-                    reader: File::from_raw_fd(HINT_READ),
-                    writer: File::from_raw_fd(HINT_WRITE),
-                },
-                FileChannel {
-                    reader: File::from_raw_fd(PREIMAGE_READ),
-                    writer: File::from_raw_fd(PREIMAGE_WRITE),
-                },
+                FileChannel::new(File::from_raw_fd(HINT_READ), File::from_raw_fd(HINT_WRITE)),
+                FileChannel::new(
+                    File::from_raw_fd(PREIMAGE_READ),
+                    File::from_raw_fd(PREIMAGE_WRITE),
+                ),
             )
         }
     }

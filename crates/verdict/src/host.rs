@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use verdict_host::{import, serve, DiskStore, Host, LocalInputs, MemoryStore, Store};
-use verdict_preimage::transport::{host_channels_from_fds, pipe, spawn_with_fds, FileChannel};
+use verdict_preimage::transport::{channels_from_fds, pipe, spawn_with_fds, FileChannel};
 use verdict_preimage::{LocalKey, PreimageKey};
 
 /// Arguments of `host`.
@@ -209,7 +209,7 @@ fn serve_with(args: ServeArgs, store: Arc<dyn Store>, locals: LocalInputs) -> an
             bail!("--server serves the program that started this host; do not also name a program");
         }
         // SAFETY: in server mode our parent (the VM) opened fds 3..6 for us and nothing else uses them.
-        let (hints, preimages) = unsafe { host_channels_from_fds() };
+        let (hints, preimages) = unsafe { channels_from_fds() };
         serve(host.clone(), hints, preimages).context("serving the program")?;
         report(&host);
         return Ok(());
@@ -228,14 +228,8 @@ fn serve_with(args: ServeArgs, store: Arc<dyn Store>, locals: LocalInputs) -> an
     )
     .with_context(|| format!("starting {program:?}"))?;
     drop((ack_r, hint_w, val_r, key_w));
-    let hints = FileChannel {
-        reader: hint_r.into(),
-        writer: ack_w.into(),
-    };
-    let preimages = FileChannel {
-        reader: key_r.into(),
-        writer: val_w.into(),
-    };
+    let hints = FileChannel::new(hint_r.into(), ack_w.into());
+    let preimages = FileChannel::new(key_r.into(), val_w.into());
     let served = serve(host.clone(), hints, preimages);
     let status = child.wait()?;
     served.context("serving the program")?;

@@ -246,7 +246,7 @@ fn bad_input_is_named() {
 #[test]
 fn a_malformed_hint_is_named() {
     // A guest that sends the hint "Bad Hint!" (u32 length 9) and waits for the ack.
-    use verdict_vm::asm::{self, reg::*};
+    use verdict_riscv::asm::{self, reg::*};
     let mut p = asm::li(A0, 4);
     p.extend(asm::li(A1, 0x30000));
     p.extend(asm::li(A2, 13));

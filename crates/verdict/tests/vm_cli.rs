@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use verdict_vm::asm::{self, reg::*};
+use verdict_riscv::asm::{self, reg::*};
 
 fn li(r: u32, v: u64) -> Vec<u32> {
     asm::li(r, v)
@@ -131,7 +131,7 @@ fn load_run_witness_and_formats_agree() {
     ));
     let w: [u8; 362] = std::fs::read(d.join("w.bin")).unwrap().try_into().unwrap();
     assert_eq!(
-        format!("0x{}", hex::encode(verdict_vm_verifier::state_hash(&w))),
+        format!("0x{}", hex::encode(verdict_riscv_verifier::state_hash(&w))),
         final_hash
     );
     // Re-serializing a state file reproduces it byte for byte.
@@ -203,11 +203,11 @@ fn proofs_and_snapshots_at_requested_steps() {
         assert_eq!(proof["step"], step);
         let state = hex::decode(&proof["state-data"].as_str().unwrap()[2..]).unwrap();
         let data = hex::decode(&proof["proof-data"].as_str().unwrap()[2..]).unwrap();
-        let post = verdict_vm_verifier::step(
+        let post = verdict_riscv_verifier::step(
             &state,
             &data,
             &Default::default(),
-            &verdict_vm_verifier::NoPreimages,
+            &verdict_riscv_verifier::NoPreimages,
         )
         .unwrap();
         assert_eq!(
@@ -269,7 +269,7 @@ read(5, 32)
 
 fn preimage_setup(d: &Path) -> (String, String) {
     let value = b"Zebra crossing".to_vec();
-    let mut key = verdict_vm::hash::keccak256(&value);
+    let mut key = verdict_riscv::hash::keccak256(&value);
     key[0] = 2;
     write(d, "pre.elf", &preimage_program(&key));
     write(d, "server.py", SERVER.as_bytes());
@@ -390,7 +390,7 @@ fn a_preimage_server_on_fds_3_to_6_serves_the_run() {
             );
         }
     }
-    let mut store = verdict_vm_verifier::PreimageStore::new();
+    let mut store = verdict_riscv_verifier::PreimageStore::new();
     store
         .insert_global(
             hex::decode(&key).unwrap().try_into().unwrap(),
@@ -399,7 +399,7 @@ fn a_preimage_server_on_fds_3_to_6_serves_the_run() {
         .unwrap();
     let state = hex::decode(&proof["state-data"].as_str().unwrap()[2..]).unwrap();
     let data = hex::decode(&proof["proof-data"].as_str().unwrap()[2..]).unwrap();
-    let post = verdict_vm_verifier::step(&state, &data, &Default::default(), &store).unwrap();
+    let post = verdict_riscv_verifier::step(&state, &data, &Default::default(), &store).unwrap();
     assert_eq!(
         format!("0x{}", hex::encode(post)),
         proof["post"].as_str().unwrap()

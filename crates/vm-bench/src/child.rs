@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use verdict_vm::Vm;
+use verdict_riscv::Vm;
 
 /// What a child process measures.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum, Serialize, Deserialize)]
@@ -80,7 +80,7 @@ pub struct RootSample {
 }
 
 /// A hash of every page's content, by page number.
-fn page_hashes(memory: &verdict_vm::Memory) -> std::collections::HashMap<u64, u64> {
+fn page_hashes(memory: &verdict_riscv::Memory) -> std::collections::HashMap<u64, u64> {
     use std::hash::{Hash, Hasher};
     memory
         .pages_sorted()
@@ -135,7 +135,7 @@ pub fn peak_rss_kib() -> u64 {
 fn verdict(job: &Job) -> Result<Sample> {
     let bytes = std::fs::read(&job.program)
         .with_context(|| format!("reading {}", job.program.display()))?;
-    let state = verdict_vm::load_elf(&bytes).context("loading the ELF")?;
+    let state = verdict_riscv::load_elf(&bytes).context("loading the ELF")?;
     let mut vm = Vm::new(state);
     vm.set_jit(job.mode != Mode::VerdictInterp);
     vm.capture_output();
@@ -175,7 +175,7 @@ fn verdict(job: &Job) -> Result<Sample> {
                 }
                 let path = job.tmp.join(format!("snap-{}.bin.gz", vm.state.step));
                 let t = Instant::now();
-                verdict_vm::files::write_state(&path, &mut vm.state)?;
+                verdict_riscv::state_file::write_state(&path, &mut vm.state)?;
                 s.snapshot_seconds += t.elapsed().as_secs_f64();
                 s.snapshots += 1;
                 s.snapshot_file_bytes = std::fs::metadata(&path)?.len();

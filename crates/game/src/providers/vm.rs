@@ -10,8 +10,8 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 
-use verdict_vm::{State, Vm};
-use verdict_vm_verifier::{NoPreimages, StepContext};
+use verdict_riscv::{State, Vm};
+use verdict_riscv_verifier::{NoPreimages, StepContext};
 
 use super::{ExecTraceFactory, StepData, TraceError, TraceProvider};
 use crate::{Claim, LocalContext, StepVm};
@@ -122,7 +122,7 @@ impl StepVm for VmStepper {
             local_context: ctx.uuid,
             caller: [0; 20],
         };
-        verdict_vm_verifier::step(state_data, proof, &sc, &NoPreimages)
+        verdict_riscv_verifier::step(state_data, proof, &sc, &NoPreimages)
             .map(Claim)
             .map_err(|e| format!("{e:?}"))
     }

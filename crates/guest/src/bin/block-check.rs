@@ -30,23 +30,10 @@ mod guest {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    use std::fs::File;
-    use std::os::fd::FromRawFd;
-    use verdict_preimage::transport::FileChannel;
+    use verdict_preimage::transport::channels_from_fds;
     use verdict_preimage::{HintClient, OracleClient};
     // SAFETY: started by `verdict host -- block-check` with fds 3..6 open for us.
-    let (hints, preimages) = unsafe {
-        (
-            FileChannel {
-                reader: File::from_raw_fd(3),
-                writer: File::from_raw_fd(4),
-            },
-            FileChannel {
-                reader: File::from_raw_fd(5),
-                writer: File::from_raw_fd(6),
-            },
-        )
-    };
+    let (hints, preimages) = unsafe { channels_from_fds() };
     match verdict_guest::block_check::run(&OracleClient(preimages), &HintClient(hints)) {
         Ok(report) => {
             println!("block-check: {report}");

@@ -31,33 +31,15 @@ mod guest {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    use verdict_preimage::transport::FileChannel;
+    use verdict_preimage::transport::channels_from_fds;
     use verdict_preimage::{HintClient, OracleClient};
     // SAFETY: started by `verdict host -- oracle-check` with fds 3..6 open for us.
-    let (hints, preimages) = unsafe { client_channels() };
+    let (hints, preimages) = unsafe { channels_from_fds() };
     match verdict_guest::oracle_check::run(&OracleClient(preimages), &HintClient(hints)) {
         Ok(report) => println!("oracle-check: ok {report:?}"),
         Err(e) => {
             eprintln!("oracle-check: {e}");
             std::process::exit(2);
-        }
-    }
-
-    unsafe fn client_channels() -> (FileChannel, FileChannel) {
-        use std::fs::File;
-        use std::os::fd::FromRawFd;
-        // SAFETY: guaranteed by the caller.
-        unsafe {
-            (
-                FileChannel {
-                    reader: File::from_raw_fd(3),
-                    writer: File::from_raw_fd(4),
-                },
-                FileChannel {
-                    reader: File::from_raw_fd(5),
-                    writer: File::from_raw_fd(6),
-                },
-            )
         }
     }
 }

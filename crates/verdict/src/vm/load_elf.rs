@@ -3,8 +3,9 @@
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
-use verdict_vm::elf::{Elf, Symbol};
-use verdict_vm::files;
+use verdict_fpvm::meta::{Metadata, Symbol};
+use verdict_riscv::elf::Elf;
+use verdict_riscv::state_file;
 
 /// Arguments of `load-elf`.
 #[derive(Args)]
@@ -20,13 +21,6 @@ pub struct LoadElfArgs {
     meta: String,
 }
 
-/// Symbol metadata, as the reference writes it.
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct Metadata {
-    /// Symbols sorted by address.
-    pub symbols: Vec<Symbol>,
-}
-
 pub fn run(args: LoadElfArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&args.path)
         .with_context(|| format!("reading ELF {}", args.path.display()))?;
@@ -34,14 +28,12 @@ pub fn run(args: LoadElfArgs) -> anyhow::Result<()> {
     let mut state = elf
         .load()
         .with_context(|| format!("loading ELF {}", args.path.display()))?;
-    verdict_vm::elf::patch(&elf, &mut state);
+    verdict_riscv::elf::patch(&elf, &mut state);
     if !args.meta.is_empty() {
-        let mut symbols = elf.symbols.clone();
-        symbols.sort_by_key(|s| s.start);
-        let json = serde_json::to_vec(&Metadata { symbols })?;
-        files::write_atomic(std::path::Path::new(&args.meta), &json)?;
+        let symbols: Vec<Symbol> = elf.symbols.clone();
+        Metadata::new(symbols).write(std::path::Path::new(&args.meta))?;
     }
-    files::write_state(&args.out, &mut state)?;
+    state_file::write_state(&args.out, &mut state)?;
     eprintln!(
         "loaded {} into {} (state hash 0x{})",
         args.path.display(),

@@ -2,7 +2,6 @@
 
 mod load_elf;
 mod run;
-mod step_matcher;
 mod verify;
 mod witness;
 
@@ -14,7 +13,7 @@ pub enum VmCommand {
     /// Load an ELF file into an initial VM state.
     LoadElf(load_elf::LoadElfArgs),
     /// Run the VM from a state, writing proofs, snapshots and the final state.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Print the witness and state hash of a state.
     Witness(witness::WitnessArgs),
     /// Check a step proof file with the stateless verifier (the onchain step, off chain).
@@ -26,7 +25,7 @@ impl VmCommand {
     pub fn run(self) -> anyhow::Result<()> {
         match self {
             VmCommand::LoadElf(args) => load_elf::run(args),
-            VmCommand::Run(args) => run::run(args),
+            VmCommand::Run(args) => run::run(*args),
             VmCommand::Witness(args) => witness::run(args),
             VmCommand::Verify(args) => verify::run(args),
         }

@@ -4,8 +4,8 @@
 use anyhow::{bail, Context};
 use clap::Args;
 use std::path::PathBuf;
-use verdict_vm::files::ProofFile;
-use verdict_vm_verifier::{self as verifier, PreimageStore, StepContext};
+use verdict_fpvm::ProofFile;
+use verdict_riscv_verifier::{self as verifier, PreimageStore, StepContext};
 
 /// Arguments of `verify`.
 #[derive(Args)]

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
-use verdict_vm::files;
+use verdict_riscv::state_file;
 
 /// Arguments of `witness`.
 #[derive(Args)]
@@ -17,14 +17,14 @@ pub struct WitnessArgs {
 }
 
 pub fn run(args: WitnessArgs) -> anyhow::Result<()> {
-    let mut state = files::read_state(&args.input).context("reading the input state")?;
+    let mut state = state_file::read_state(&args.input).context("reading the input state")?;
     let witness = state.witness();
     if let Some(out) = &args.output {
-        files::write_atomic(out, &witness)?;
+        verdict_fpvm::files::write_atomic(out, &witness)?;
     }
     let output = serde_json::json!({
         "witness": format!("0x{}", hex::encode(witness)),
-        "stateHash": format!("0x{}", hex::encode(verdict_vm::state::state_hash(&witness))),
+        "stateHash": format!("0x{}", hex::encode(verdict_riscv::state::state_hash(&witness))),
         "step": state.step,
         "exited": state.exited,
         "exitCode": state.exit_code,

@@ -1,0 +1,385 @@
+//! Loading a static 64-bit little-endian RISC-V ELF into an initial VM state, as the reference does:
+//! segments into memory, the Go runtime patches, and the initial stack with its auxiliary vector.
+
+use crate::state::{State, STACK_POINTER};
+
+/// Why an ELF file cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ElfError {
+    /// Not an ELF file at all.
+    #[error("not an ELF file (bad magic bytes)")]
+    BadMagic,
+    /// The file ends before a structure it declares.
+    #[error("truncated ELF: {0} extends past the end of the file")]
+    Truncated(&'static str),
+    /// Not a 64-bit ELF.
+    #[error("not a 64-bit ELF (class {0})")]
+    Not64Bit(u8),
+    /// Not little-endian.
+    #[error("not a little-endian ELF (data encoding {0})")]
+    NotLittleEndian(u8),
+    /// Another machine than RISC-V.
+    #[error("ELF is not RISC-V but machine {0} ({1})")]
+    NotRiscV(u16, &'static str),
+    /// A segment that cannot be loaded.
+    #[error("invalid program segment {index}: {reason}")]
+    BadSegment { index: usize, reason: String },
+    /// A malformed section or symbol table.
+    #[error("invalid section table: {0}")]
+    BadSections(String),
+}
+
+const EM_RISCV: u16 = 243;
+const PT_LOAD: u32 = 1;
+/// RISC-V attributes segment: not loaded.
+const PT_RISCV_ATTRIBUTES: u32 = 0x7000_0003;
+const SHT_SYMTAB: u32 = 2;
+
+/// A symbol of the ELF's symbol table.
+pub use verdict_fpvm::meta::Symbol;
+
+/// A parsed ELF: entry point, loadable segments and symbols.
+pub struct Elf<'a> {
+    bytes: &'a [u8],
+    /// Entry point.
+    pub entry: u64,
+    segments: Vec<Segment>,
+    /// Symbols (empty for a stripped ELF).
+    pub symbols: Vec<Symbol>,
+}
+
+struct Segment {
+    kind: u32,
+    offset: u64,
+    vaddr: u64,
+    file_size: u64,
+    mem_size: u64,
+}
+
+fn slice<'a>(
+    bytes: &'a [u8],
+    offset: u64,
+    len: u64,
+    what: &'static str,
+) -> Result<&'a [u8], ElfError> {
+    let end = offset.checked_add(len).ok_or(ElfError::Truncated(what))?;
+    if end > bytes.len() as u64 {
+        return Err(ElfError::Truncated(what));
+    }
+    Ok(&bytes[offset as usize..end as usize])
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+fn machine_name(machine: u16) -> &'static str {
+    match machine {
+        3 => "x86",
+        8 => "MIPS",
+        40 => "ARM",
+        62 => "x86-64",
+        183 => "AArch64",
+        243 => "RISC-V",
+        _ => "unknown",
+    }
+}
+
+impl<'a> Elf<'a> {
+    /// Parses the headers of an ELF file.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, ElfError> {
+        if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
+            return Err(ElfError::BadMagic);
+        }
+        let header = slice(bytes, 0, 64, "the ELF header")?;
+        if header[4] != 2 {
+            return Err(ElfError::Not64Bit(header[4]));
+        }
+        if header[5] != 1 {
+            return Err(ElfError::NotLittleEndian(header[5]));
+        }
+        let machine = u16_at(header, 18);
+        if machine != EM_RISCV {
+            return Err(ElfError::NotRiscV(machine, machine_name(machine)));
+        }
+        let entry = u64_at(header, 24);
+        let (phoff, shoff) = (u64_at(header, 32), u64_at(header, 40));
+        let (phentsize, phnum) = (u16_at(header, 54) as u64, u16_at(header, 56) as u64);
+        let (shentsize, shnum) = (u16_at(header, 58) as u64, u16_at(header, 60) as u64);
+        if phnum > 0 && phentsize < 56 {
+            return Err(ElfError::BadSegment {
+                index: 0,
+                reason: format!("program header size {phentsize}"),
+            });
+        }
+        let mut segments = Vec::with_capacity(phnum as usize);
+        for i in 0..phnum {
+            let ph = slice(
+                bytes,
+                phoff.saturating_add(i * phentsize),
+                56,
+                "a program header",
+            )?;
+            segments.push(Segment {
+                kind: u32_at(ph, 0),
+                offset: u64_at(ph, 8),
+                vaddr: u64_at(ph, 16),
+                file_size: u64_at(ph, 32),
+                mem_size: u64_at(ph, 40),
+            });
+        }
+        let symbols = if shnum > 0 && shoff != 0 {
+            parse_symbols(bytes, shoff, shentsize, shnum)?
+        } else {
+            vec![]
+        };
+        Ok(Elf {
+            bytes,
+            entry,
+            segments,
+            symbols,
+        })
+    }
+
+    /// Loads the segments into a fresh state whose pc is the entry point.
+    pub fn load(&self) -> Result<State, ElfError> {
+        let mut state = State {
+            pc: self.entry,
+            ..State::default()
+        };
+        for (index, seg) in self.segments.iter().enumerate() {
+            if seg.kind == PT_RISCV_ATTRIBUTES {
+                continue;
+            }
+            if seg.file_size != seg.mem_size {
+                if seg.kind != PT_LOAD {
+                    return Err(ElfError::BadSegment {
+                        index,
+                        reason: format!(
+                            "file size {} differs from memory size {} in a non-loadable segment",
+                            seg.file_size, seg.mem_size
+                        ),
+                    });
+                }
+                if seg.file_size > seg.mem_size {
+                    return Err(ElfError::BadSegment {
+                        index,
+                        reason: format!(
+                            "file size {} exceeds memory size {}",
+                            seg.file_size, seg.mem_size
+                        ),
+                    });
+                }
+            }
+            if seg.vaddr.checked_add(seg.mem_size).is_none() {
+                return Err(ElfError::BadSegment {
+                    index,
+                    reason: "segment wraps around the address space".into(),
+                });
+            }
+            if seg.mem_size > 1 << 40 {
+                return Err(ElfError::BadSegment {
+                    index,
+                    reason: format!("memory size {} too large", seg.mem_size),
+                });
+            }
+            let data = slice(self.bytes, seg.offset, seg.file_size, "a program segment")?;
+            state.memory.write(seg.vaddr, data);
+            // The reference writes the zero fill too, and allocates every page the segment touches,
+            // including the page at its end address.
+            let mut page = seg.vaddr.saturating_add(seg.file_size) & !0xfff;
+            let end = seg.vaddr + seg.mem_size;
+            while page <= end {
+                state.memory.ensure_page(page);
+                page += 0x1000;
+            }
+            state.memory.ensure_page(seg.vaddr);
+        }
+        Ok(state)
+    }
+}
+
+fn parse_symbols(
+    bytes: &[u8],
+    shoff: u64,
+    shentsize: u64,
+    shnum: u64,
+) -> Result<Vec<Symbol>, ElfError> {
+    if shentsize < 64 {
+        return Err(ElfError::BadSections(format!(
+            "section header size {shentsize}"
+        )));
+    }
+    let header = |i: u64| {
+        slice(
+            bytes,
+            shoff.saturating_add(i.saturating_mul(shentsize)),
+            64,
+            "a section header",
+        )
+    };
+    for i in 0..shnum {
+        let sh = header(i)?;
+        if u32_at(sh, 4) != SHT_SYMTAB {
+            continue;
+        }
+        let (offset, size, link, entsize) = (
+            u64_at(sh, 24),
+            u64_at(sh, 32),
+            u32_at(sh, 40) as u64,
+            u64_at(sh, 56),
+        );
+        if entsize < 24 {
+            return Err(ElfError::BadSections(format!(
+                "symbol entry size {entsize}"
+            )));
+        }
+        if link >= shnum {
+            return Err(ElfError::BadSections(format!(
+                "symbol table links to missing section {link}"
+            )));
+        }
+        let strtab_header = header(link)?;
+        let strtab = slice(
+            bytes,
+            u64_at(strtab_header, 24),
+            u64_at(strtab_header, 32),
+            "the string table",
+        )?;
+        let table = slice(bytes, offset, size, "the symbol table")?;
+        let mut symbols = Vec::new();
+        // Entry 0 is the null symbol.
+        for entry in table.chunks_exact(entsize as usize).skip(1) {
+            let name_at = u32_at(entry, 0) as usize;
+            let name = strtab
+                .get(name_at..)
+                .and_then(|s| s.split(|&c| c == 0).next())
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .unwrap_or_default();
+            symbols.push(Symbol {
+                name,
+                start: u64_at(entry, 8),
+                size: u64_at(entry, 16),
+            });
+        }
+        return Ok(symbols);
+    }
+    Ok(vec![])
+}
+
+/// Go runtime functions the reference patches to `ret`, so a Go guest runs without GC threads.
+const GO_PATCHED_FUNCTIONS: [&str; 6] = [
+    "runtime.gcenable",
+    "runtime.init.5",
+    "runtime.main.func1",
+    "runtime.deductSweepCredit",
+    "runtime.(*gcControllerState).commit",
+    "runtime.check",
+];
+
+/// `jalr zero, 0(ra)`.
+const RET: [u8; 4] = [0x67, 0x80, 0x00, 0x00];
+
+/// Applies the reference's Go runtime patches and sets up the initial stack.
+pub fn patch(elf: &Elf, state: &mut State) {
+    for sym in &elf.symbols {
+        if GO_PATCHED_FUNCTIONS.contains(&sym.name.as_str()) {
+            state.memory.write(sym.start, &RET);
+        } else if sym.name == "runtime.MemProfileRate" {
+            state.memory.write(sym.start, &[0; 8]);
+        }
+    }
+    let sp = STACK_POINTER;
+    state.regs[2] = sp;
+    // The reference's initial stack, word by word from sp + 8: two marker words, an empty
+    // environment, then the auxiliary vector AT_PAGESZ = 4096, AT_RANDOM -> 16 bytes, AT_NULL.
+    let words: [u64; 10] = [
+        0x42,
+        0x35,
+        0,
+        6,
+        4096,
+        25,
+        sp + 8 * 9,
+        0,
+        0x6f72_7020_646e_6172,
+        0x6164_626d_616c_6f74,
+    ];
+    for (i, w) in words.iter().enumerate() {
+        state.memory.write_le(sp + 8 * (i as u64 + 1), 8, *w);
+    }
+}
+
+/// Loads an ELF into the initial state exactly as the reference's `load-elf` does.
+pub fn load_elf(bytes: &[u8]) -> Result<State, ElfError> {
+    let elf = Elf::parse(bytes)?;
+    let mut state = elf.load()?;
+    patch(&elf, &mut state);
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal RISC-V ELF with one PT_LOAD segment holding `code` at 0x10000.
+    pub(crate) fn tiny_elf(code: &[u8]) -> Vec<u8> {
+        let mut b = vec![0u8; 64 + 56];
+        b[..4].copy_from_slice(b"\x7fELF");
+        b[4] = 2;
+        b[5] = 1;
+        b[6] = 1;
+        b[16] = 2; // ET_EXEC
+        b[18..20].copy_from_slice(&EM_RISCV.to_le_bytes());
+        b[24..32].copy_from_slice(&0x10000u64.to_le_bytes());
+        b[32..40].copy_from_slice(&64u64.to_le_bytes());
+        b[54..56].copy_from_slice(&56u16.to_le_bytes());
+        b[56..58].copy_from_slice(&1u16.to_le_bytes());
+        let ph = &mut b[64..120];
+        ph[0..4].copy_from_slice(&PT_LOAD.to_le_bytes());
+        ph[8..16].copy_from_slice(&120u64.to_le_bytes());
+        ph[16..24].copy_from_slice(&0x10000u64.to_le_bytes());
+        ph[32..40].copy_from_slice(&(code.len() as u64).to_le_bytes());
+        ph[40..48].copy_from_slice(&(code.len() as u64 + 100).to_le_bytes());
+        b.extend_from_slice(code);
+        b
+    }
+
+    #[test]
+    fn loads_segments_and_stack() {
+        let elf = tiny_elf(&[0x13, 0, 0, 0]);
+        let mut s = load_elf(&elf).unwrap();
+        assert_eq!(s.pc, 0x10000);
+        assert_eq!(s.regs[2], STACK_POINTER);
+        assert_eq!(s.memory.read_le(0x10000, 4), 0x13);
+        assert_eq!(s.memory.read_le(STACK_POINTER + 8, 8), 0x42);
+        assert_eq!(s.memory.read_le(STACK_POINTER + 56, 8), STACK_POINTER + 72);
+        assert_eq!(s.heap, crate::state::HEAP_START);
+        assert_ne!(s.memory.merkle_root(), crate::hash::zero_hashes()[59]);
+    }
+
+    #[test]
+    fn rejects_bad_input_with_clear_errors() {
+        assert!(matches!(load_elf(b"hello"), Err(ElfError::BadMagic)));
+        let elf = tiny_elf(&[0x13, 0, 0, 0]);
+        assert!(matches!(load_elf(&elf[..40]), Err(ElfError::Truncated(_))));
+        assert!(matches!(load_elf(&elf[..100]), Err(ElfError::Truncated(_))));
+        assert!(matches!(load_elf(&elf[..121]), Err(ElfError::Truncated(_))));
+        let mut x86 = elf.clone();
+        x86[18..20].copy_from_slice(&62u16.to_le_bytes());
+        let err = load_elf(&x86).unwrap_err();
+        assert_eq!(err.to_string(), "ELF is not RISC-V but machine 62 (x86-64)");
+        let mut bits32 = elf.clone();
+        bits32[4] = 1;
+        assert!(matches!(load_elf(&bits32), Err(ElfError::Not64Bit(1))));
+        let mut big = elf;
+        big[64 + 40..64 + 48].copy_from_slice(&1u64.to_le_bytes()); // mem size < file size
+        assert!(matches!(load_elf(&big), Err(ElfError::BadSegment { .. })));
+    }
+}

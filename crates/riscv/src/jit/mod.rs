@@ -1,0 +1,311 @@
+//! The JIT (x86-64 only): code pages translated into machine code, run by a dispatcher that hands
+//! everything rare (syscalls, atomics, CSRs, the last steps of a budget, unaligned targets) to the
+//! interpreter, so the reference's semantics still live in the generic step.
+//!
+//! Translated code reads and writes guest memory through two small TLBs of page addresses in the
+//! [`Ctx`]: a read entry for any allocated page, a write entry only for a page already on the
+//! memory's dirty list and holding no decoded code (the code sets the chunk's dirty byte itself).
+//! Misses go to helpers that use the ordinary memory API and refill the TLBs. A write that reaches
+//! a code page ends the translated run, and the dispatcher drops that page's code.
+
+mod translate;
+
+use crate::decode::decode_page;
+use crate::memory::Memory;
+use crate::vm::Vm;
+use crate::VmError;
+use std::collections::HashMap;
+use translate::{translate, Helpers, Translation};
+use verdict_preimage::Oracle;
+
+/// Entries of each TLB.
+const TLB_ENTRIES: usize = 64;
+/// Instructions per page.
+const OPS: usize = crate::memory::PAGE_SIZE / 4;
+/// Steps the interpreter runs at a time on a page left to the generic step.
+const INTERPRETED_RUN: u64 = 256;
+/// Entries of the dispatcher's cache of recently entered pages.
+const RECENT: usize = 256;
+
+/// Why translated code returned to the dispatcher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub(crate) enum Exit {
+    /// Continue at `pc`.
+    Jump = 0,
+    /// The instruction at `pc` needs the generic step.
+    Slow = 1,
+    /// Fewer steps remain than the block at `pc` holds: interpret them.
+    Budget = 2,
+}
+
+/// A TLB entry: a page number and the address of its page.
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub(crate) struct TlbEntry {
+    tag: u64,
+    page: *mut u8,
+}
+
+const EMPTY: TlbEntry = TlbEntry {
+    tag: u64::MAX,
+    page: std::ptr::null_mut(),
+};
+
+/// What translated code and its helpers share with the dispatcher.
+#[repr(C)]
+pub(crate) struct Ctx {
+    remaining: u64,
+    pc: u64,
+    exit: u64,
+    memory: *mut Memory,
+    /// Dirty pages at which a store ends the translated run so the dispatcher can start hashing in
+    /// the background (0: never).
+    background_pages: u64,
+    /// The memory's pointer epoch when the TLBs were last known valid.
+    seen_epoch: u64,
+    rtlb: [TlbEntry; TLB_ENTRIES],
+    wtlb: [TlbEntry; TLB_ENTRIES],
+}
+
+impl Ctx {
+    /// Empties both TLBs.
+    fn forget_pages(&mut self) {
+        self.rtlb = [EMPTY; TLB_ENTRIES];
+        self.wtlb = [EMPTY; TLB_ENTRIES];
+    }
+
+    /// Empties both TLBs if the memory's page addresses may have gone stale since they were
+    /// filled (a copy on write, a page becoming code, pages leaving the dirty list).
+    fn check_epoch(&mut self, memory: &Memory) {
+        if memory.pointer_epoch() != self.seen_epoch {
+            self.seen_epoch = memory.pointer_epoch();
+            self.forget_pages();
+        }
+    }
+}
+
+/// Reads for translated code when its TLB misses; refills the read TLB, and the write TLB too if
+/// the page may be written directly.
+unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
+    let ctx = &mut *ctx;
+    let memory = &*ctx.memory;
+    let value = memory.read_le(addr, size as usize);
+    let page = addr >> 12;
+    let slot = page as usize % TLB_ENTRIES;
+    // Reads are often followed by writes to the same page (read-modify-write): a page the
+    // translated code may write goes into both TLBs.
+    if let Some((p, writable)) = memory.page_for_jit(page) {
+        ctx.rtlb[slot] = TlbEntry { tag: page, page: p };
+        if writable {
+            ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
+        }
+    }
+    value
+}
+
+/// Writes for translated code when its TLB misses; refills both TLBs. Returns 1 to end the
+/// translated run after this store: the write reached a page holding decoded code, or enough pages
+/// are dirty for the dispatcher to hand them to the background hasher.
+unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64) -> u64 {
+    let ctx = &mut *ctx;
+    let memory = &mut *ctx.memory;
+    memory.write_le(addr, size as usize, value);
+    ctx.check_epoch(memory);
+    if memory.code_was_written()
+        || (ctx.background_pages != 0
+            && memory.dirty_page_count() as u64 >= ctx.background_pages
+            && memory.background_idle())
+    {
+        return 1;
+    }
+    let page = addr >> 12;
+    let slot = page as usize % TLB_ENTRIES;
+    if let Some((p, true)) = memory.page_for_jit(page) {
+        ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
+        ctx.rtlb[slot] = TlbEntry { tag: page, page: p };
+    }
+    0
+}
+
+/// Translated pages of one memory, and the state the translated code runs with.
+pub(crate) struct Jit {
+    enabled: bool,
+    translations: HashMap<u64, Box<Translation>>,
+    /// Recently entered pages, direct-mapped by page number.
+    recent: Box<[(u64, *const Translation); RECENT]>,
+    ctx: Box<Ctx>,
+    helpers: Helpers,
+}
+
+// SAFETY: the raw pointers (into the translations, the memory and its pages) are only followed
+// inside `Vm::run_jit`, which holds the VM mutably; they are refreshed on every run.
+unsafe impl Send for Jit {}
+
+impl Default for Jit {
+    fn default() -> Self {
+        Jit {
+            enabled: std::env::var("VERDICT_JIT").as_deref() != Ok("0"),
+            translations: HashMap::new(),
+            recent: Box::new([(u64::MAX, std::ptr::null()); RECENT]),
+            ctx: Box::new(Ctx {
+                remaining: 0,
+                pc: 0,
+                exit: 0,
+                memory: std::ptr::null_mut(),
+                background_pages: 0,
+                seen_epoch: 0,
+                rtlb: [EMPTY; TLB_ENTRIES],
+                wtlb: [EMPTY; TLB_ENTRIES],
+            }),
+            helpers: Helpers {
+                load: load as *const () as usize,
+                store: store as *const () as usize,
+            },
+        }
+    }
+}
+
+impl Jit {
+    /// Whether `run` uses translated code.
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Turns translation on or off.
+    pub(crate) fn set_enabled(&mut self, on: bool) {
+        self.enabled = on;
+    }
+
+    /// Drops the code of `page` (it was written).
+    pub(crate) fn forget(&mut self, page: u64) {
+        self.translations.remove(&page);
+        let slot = &mut self.recent[page as usize % RECENT];
+        if slot.0 == page {
+            *slot = (u64::MAX, std::ptr::null());
+        }
+    }
+
+    /// Drops every translation (the code belongs to another memory now).
+    pub(crate) fn clear(&mut self) {
+        self.translations.clear();
+        self.recent.fill((u64::MAX, std::ptr::null()));
+    }
+}
+
+impl<O: Oracle> Vm<O> {
+    /// Runs up to `n` steps on translated code (the interpreter takes what it cannot).
+    pub(crate) fn run_jit(&mut self, n: u64) -> Result<(), VmError> {
+        // Page addresses are only valid for this run (a clone in between shares the pages).
+        self.jit.ctx.forget_pages();
+        self.jit.ctx.seen_epoch = self.state.memory.pointer_epoch();
+        let mut remaining = n;
+        while remaining > 0 && !self.state.exited && !self.halted {
+            if !self.jit.enabled {
+                remaining -= self.interpret(remaining)?;
+                continue;
+            }
+            self.maybe_rehash_in_background();
+            let pc = self.state.pc;
+            let entry = if pc & 3 == 0 {
+                self.jit_entry(pc)
+            } else {
+                None
+            };
+            // Anything but translated code (the interpreter, translating, handing pages to the
+            // hasher) may have made page addresses stale.
+            self.jit.ctx.check_epoch(&self.state.memory);
+            let Some((translation, target)) = entry else {
+                // Not translated code: one step, or a stretch on a page rewritten so often that it
+                // is left to the generic step.
+                let steps = if self.code.unstable(pc >> 12) {
+                    INTERPRETED_RUN
+                } else {
+                    1
+                };
+                remaining -= self.interpret(remaining.min(steps))?;
+                continue;
+            };
+            let ctx: *mut Ctx = &mut *self.jit.ctx;
+            // SAFETY: the translation is alive (only `forget`, below, drops one); the memory and
+            // registers are not touched by anything else while the translated code runs.
+            unsafe {
+                (*ctx).remaining = remaining;
+                (*ctx).memory = &mut self.state.memory;
+                (*ctx).background_pages = self.background_pages as u64;
+                (*translation).run(ctx, self.state.regs.as_mut_ptr(), target);
+            }
+            let ctx = &*self.jit.ctx;
+            self.state.step += remaining - ctx.remaining;
+            remaining = ctx.remaining;
+            self.state.pc = ctx.pc;
+            let exit = ctx.exit;
+            if self.state.memory.code_was_written() {
+                self.forget_written_code();
+            }
+            if exit == Exit::Slow as u64 && remaining > 0 {
+                remaining -= self.interpret(1)?;
+            } else if exit == Exit::Budget as u64 {
+                remaining -= self.interpret(remaining)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs up to `n` steps on the interpreter; returns the steps run.
+    fn interpret(&mut self, n: u64) -> Result<u64, VmError> {
+        let before = self.state.step;
+        self.run_decoded(n)?;
+        Ok(self.state.step - before)
+    }
+
+    /// The translation holding `pc` and the code address to enter it at. A page is translated on
+    /// first entry, and again when entered in the middle of one of its blocks (a jump from another
+    /// page), with a block beginning there. None if the interpreter must run the instruction.
+    fn jit_entry(&mut self, pc: u64) -> Option<(*const Translation, usize)> {
+        let page = pc >> 12;
+        let slot = page as usize % RECENT;
+        let (tag, cached) = self.jit.recent[slot];
+        let translation = if tag == page {
+            cached
+        } else {
+            let t = match self.jit.translations.get(&page) {
+                Some(t) => &**t as *const Translation,
+                None if self.code.unstable(page) => return None,
+                None => self.translate(page, &[false; OPS])?,
+            };
+            self.jit.recent[slot] = (page, t);
+            t
+        };
+        // SAFETY: `recent` holds only live translations (`forget` and `clear` remove them).
+        if let Some(target) = unsafe { (*translation).entry(pc) } {
+            return Some((translation, target));
+        }
+        let idx = ((pc >> 2) as usize) % OPS;
+        // SAFETY: as above.
+        let mut entries: [bool; OPS] = unsafe { *(*translation).leaders };
+        if entries[idx] {
+            return None; // a slow instruction
+        }
+        entries[idx] = true;
+        let translation = self.translate(page, &entries)?;
+        self.jit.recent[slot] = (page, translation);
+        // SAFETY: just made.
+        unsafe { (*translation).entry(pc) }.map(|target| (translation, target))
+    }
+
+    /// Translates `page` (replacing any earlier translation) with blocks beginning at `entries`.
+    fn translate(&mut self, page: u64, entries: &[bool; OPS]) -> Option<*const Translation> {
+        let data = self.state.memory.page_data(page)?;
+        let ops = decode_page(Some(data));
+        let Some(t) = translate(page, &ops, entries, &self.jit.helpers) else {
+            self.jit.enabled = false; // no executable memory: interpret from now on
+            return None;
+        };
+        self.state.memory.mark_code(page);
+        let t = Box::new(t);
+        let ptr = &*t as *const Translation;
+        self.jit.translations.insert(page, t);
+        Some(ptr)
+    }
+}

@@ -1,0 +1,666 @@
+//! Translation of one decoded code page into x86-64 machine code.
+//!
+//! The page is cut into blocks: straight runs of instructions that start at a *leader* (the page's
+//! first instruction, a branch target in the page, or the instruction after a jump, branch or slow
+//! instruction) and end at a jump or branch. A block's first instruction checks that the step
+//! budget covers the whole block and takes it at once; every other way out of the block gives
+//! back the steps it did not run. Direct jumps inside the page go straight to their target's
+//! code; anything else returns to the dispatcher with the next pc.
+//!
+//! Registers while translated code runs: `rbx` the guest registers (`[u64; 32]`, x0 stays zero
+//! because writes to it are never emitted), `r12` the [`Ctx`], `r15` the remaining step budget.
+
+use super::{Ctx, Exit, TlbEntry, TLB_ENTRIES};
+use crate::decode::{DecodedPage, Kind, Op, SINK};
+use crate::memory::{Memory, CHUNK_BYTES, PAGE_SIZE};
+use dynasmrt::x64::Assembler;
+use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi, ExecutableBuffer};
+use std::mem::offset_of;
+
+/// Instructions per page.
+const OPS: usize = PAGE_SIZE / 4;
+
+/// Translated code's entry point: runs from `target` (an address inside the translation).
+type EnterFn = unsafe extern "sysv64" fn(ctx: *mut Ctx, regs: *mut u64, target: usize);
+
+/// The machine code of one page.
+pub(crate) struct Translation {
+    buf: ExecutableBuffer,
+    enter: AssemblyOffset,
+    /// Code address of each instruction that begins a block, or 0 (the dispatcher interprets it).
+    entries: Box<[usize; OPS]>,
+    /// The instructions that begin blocks.
+    pub(crate) leaders: Box<[bool; OPS]>,
+    /// Where an indirect jump into this page goes: a block's code, or the exit that hands the
+    /// target to the dispatcher. Read by the translated code itself.
+    _jump_table: Box<[usize; OPS]>,
+}
+
+impl Translation {
+    /// The code address for the instruction at `pc` (in this page), if it begins a block.
+    pub(crate) fn entry(&self, pc: u64) -> Option<usize> {
+        let target = self.entries[((pc >> 2) as usize) & (OPS - 1)];
+        (target != 0).then_some(target)
+    }
+
+    /// Runs translated code from `target` (from [`Translation::entry`]) until it exits.
+    ///
+    /// # Safety
+    /// `ctx` must point to a valid context whose memory pointer is valid and not otherwise
+    /// borrowed for the duration; `regs` to the guest's 32 registers with x0 zero.
+    pub(crate) unsafe fn run(&self, ctx: *mut Ctx, regs: *mut u64, target: usize) {
+        let enter: EnterFn = std::mem::transmute(self.buf.ptr(self.enter));
+        enter(ctx, regs, target)
+    }
+}
+
+/// Offsets into [`Ctx`] used by the generated code.
+const REMAINING: i32 = offset_of!(Ctx, remaining) as i32;
+const PC: i32 = offset_of!(Ctx, pc) as i32;
+const EXIT: i32 = offset_of!(Ctx, exit) as i32;
+const RTLB: i32 = offset_of!(Ctx, rtlb) as i32;
+const WTLB: i32 = offset_of!(Ctx, wtlb) as i32;
+const TLB_PAGE: i32 = offset_of!(TlbEntry, page) as i32;
+const DIRTY: i32 = Memory::DIRTY_OFFSET as i32;
+const _: () = assert!(std::mem::size_of::<TlbEntry>() == 16 && TLB_ENTRIES == 64);
+
+/// Code emitted after the page's body, reached only on rare paths.
+enum Stub {
+    /// Leaves with `pc` and `exit`, first giving back `refund` steps.
+    Exit {
+        label: DynamicLabel,
+        pc: u64,
+        exit: Exit,
+        refund: u64,
+    },
+    /// A load the TLB could not serve: the helper reads it (address in rax).
+    Load {
+        label: DynamicLabel,
+        back: DynamicLabel,
+        kind: Kind,
+        rd: u8,
+    },
+    /// A store the TLB could not serve: the helper writes it (address in rax); if it wrote code,
+    /// leave through `code_written`.
+    Store {
+        label: DynamicLabel,
+        back: DynamicLabel,
+        size: u8,
+        rs2: u8,
+        code_written: DynamicLabel,
+    },
+}
+
+/// Whether the instruction ends a block by transferring control.
+fn is_transfer(kind: Kind) -> bool {
+    use Kind::*;
+    matches!(kind, Jal | Jalr | Beq | Bne | Blt | Bge | Bltu | Bgeu)
+}
+
+/// The in-page direct target of a jump or branch, if it has one.
+fn direct_target(op: &Op, here: u64) -> Option<u64> {
+    use Kind::*;
+    matches!(op.kind, Jal | Beq | Bne | Blt | Bge | Bltu | Bgeu)
+        .then(|| here.wrapping_add(op.imm as i64 as u64))
+}
+
+/// Translates the decoded page `page` (page number), with blocks beginning at least at `entries`
+/// (instruction indexes) besides those the page's own code shows.
+pub(crate) fn translate(
+    page: u64,
+    ops: &DecodedPage,
+    entries: &[bool; OPS],
+    helpers: &Helpers,
+) -> Option<Translation> {
+    let base = page << 12;
+    let in_page = |target: u64| target >> 12 == page && target & 3 == 0;
+    let mut leader = Box::new(*entries);
+    leader[0] = true;
+    for (i, op) in ops.iter().enumerate() {
+        if (is_transfer(op.kind) || op.kind == Kind::Slow) && i + 1 < OPS {
+            leader[i + 1] = true;
+        }
+        if let Some(t) = direct_target(op, base + 4 * i as u64) {
+            if in_page(t) {
+                leader[((t >> 2) as usize) & (OPS - 1)] = true;
+            }
+        }
+    }
+    let block_len = |i: usize| -> u64 {
+        let mut len = 0;
+        let mut j = i;
+        while ops[j].kind != Kind::Slow {
+            len += 1;
+            if is_transfer(ops[j].kind) || j + 1 == OPS || leader[j + 1] {
+                break;
+            }
+            j += 1;
+        }
+        len
+    };
+
+    let mut a = Assembler::new().ok()?;
+    let labels: Vec<DynamicLabel> = (0..OPS).map(|_| a.new_dynamic_label()).collect();
+    let mut jump_table: Box<[usize; OPS]> = Box::new([0; OPS]);
+    let table_addr = jump_table.as_ptr() as i64;
+    let mut stubs: Vec<Stub> = Vec::new();
+
+    let exit = a.new_dynamic_label();
+    let exit_indirect = a.new_dynamic_label();
+    let enter = a.offset();
+    dynasm!(a
+        ; .arch x64
+        ; push rbx
+        ; push rbp
+        ; push r12
+        ; push r13
+        ; push r14
+        ; push r15
+        ; sub rsp, 8
+        ; mov r12, rdi
+        ; mov rbx, rsi
+        ; mov r15, QWORD [r12 + REMAINING]
+        ; jmp rdx
+        ; =>exit
+        ; mov QWORD [r12 + REMAINING], r15
+        ; add rsp, 8
+        ; pop r15
+        ; pop r14
+        ; pop r13
+        ; pop r12
+        ; pop rbp
+        ; pop rbx
+        ; ret
+        ; =>exit_indirect
+        ; mov QWORD [r12 + PC], rax
+        ; mov QWORD [r12 + EXIT], Exit::Jump as i32
+        ; jmp =>exit
+    );
+
+    // Steps of the current block still to come after the instruction being emitted.
+    let mut left_in_block = 0u64;
+    for i in 0..OPS {
+        let op = ops[i];
+        let here = base + 4 * i as u64;
+        if leader[i] {
+            dynasm!(a ; =>labels[i]);
+            left_in_block = block_len(i);
+            if left_in_block > 0 {
+                let out = exit_stub(&mut a, &mut stubs, here, Exit::Budget, 0);
+                let len = left_in_block as i32;
+                dynasm!(a
+                    ; cmp r15, len
+                    ; jb =>out
+                    ; sub r15, len
+                );
+            }
+        }
+        if op.kind == Kind::Slow {
+            let out = exit_stub(&mut a, &mut stubs, here, Exit::Slow, 0);
+            dynasm!(a ; jmp =>out);
+            continue;
+        }
+        left_in_block -= 1;
+        let k = left_in_block;
+        let (rd, rs1, rs2) = (reg(op.rd), reg(op.rs1), reg(op.rs2));
+        let imm = op.imm;
+        let writes = op.rd != SINK;
+        // Where a taken jump to `t` goes.
+        let target_label = |a: &mut Assembler, stubs: &mut Vec<Stub>, t: u64| {
+            if in_page(t) {
+                labels[((t >> 2) as usize) & (OPS - 1)]
+            } else {
+                exit_stub(a, stubs, t, Exit::Jump, 0)
+            }
+        };
+        use Kind::*;
+        match op.kind {
+            Slow | Ecall | Atomic | Illegal => unreachable!("the fast form makes these Slow"),
+            Nop | BranchNever => {}
+            Zero | Lui if writes => dynasm!(a ; mov QWORD [rbx + rd], imm),
+            Auipc if writes => {
+                let v = here.wrapping_add(imm as i64 as u64) as i64;
+                dynasm!(a ; mov rax, QWORD v ; mov QWORD [rbx + rd], rax);
+            }
+            Zero | Lui | Auipc => {}
+            Jal => {
+                if writes {
+                    let link = (here + 4) as i64;
+                    dynasm!(a ; mov rax, QWORD link ; mov QWORD [rbx + rd], rax);
+                }
+                let t = target_label(&mut a, &mut stubs, here.wrapping_add(imm as i64 as u64));
+                dynasm!(a ; jmp =>t);
+            }
+            Jalr => {
+                // An unaligned target is reported by the generic step: give this step back.
+                let slow = exit_stub(&mut a, &mut stubs, here, Exit::Slow, k + 1);
+                dynasm!(a
+                    ; mov rax, QWORD [rbx + rs1]
+                    ; add rax, imm
+                    ; and rax, -2
+                    ; test al, 3
+                    ; jnz =>slow
+                );
+                if writes {
+                    let link = (here + 4) as i64;
+                    dynasm!(a ; mov rcx, QWORD link ; mov QWORD [rbx + rd], rcx);
+                }
+                dynasm!(a
+                    ; mov rcx, rax
+                    ; shr rcx, 12
+                    ; mov rdx, QWORD page as i64
+                    ; cmp rcx, rdx
+                    ; jne =>exit_indirect
+                    ; mov ecx, eax
+                    ; and ecx, 0xffc
+                    ; mov rdx, QWORD table_addr
+                    ; jmp QWORD [rdx + rcx * 2]
+                );
+            }
+            Beq | Bne | Blt | Bge | Bltu | Bgeu => {
+                let t = target_label(&mut a, &mut stubs, here.wrapping_add(imm as i64 as u64));
+                dynasm!(a
+                    ; mov rax, QWORD [rbx + rs1]
+                    ; cmp rax, QWORD [rbx + rs2]
+                );
+                match op.kind {
+                    Beq => dynasm!(a ; je =>t),
+                    Bne => dynasm!(a ; jne =>t),
+                    Blt => dynasm!(a ; jl =>t),
+                    Bge => dynasm!(a ; jge =>t),
+                    Bltu => dynasm!(a ; jb =>t),
+                    _ => dynasm!(a ; jae =>t),
+                }
+            }
+            Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu if writes => {
+                let size = load_size(op.kind);
+                let slow = a.new_dynamic_label();
+                let back = a.new_dynamic_label();
+                address(&mut a, rs1, imm);
+                tlb_lookup(&mut a, RTLB, slow);
+                if size > 1 {
+                    let last = (PAGE_SIZE as i32) - size;
+                    dynasm!(a ; cmp ecx, last ; ja =>slow);
+                }
+                match op.kind {
+                    Lb => dynasm!(a ; movsx rax, BYTE [rdx + rcx]),
+                    Lh => dynasm!(a ; movsx rax, WORD [rdx + rcx]),
+                    Lw => dynasm!(a ; movsxd rax, DWORD [rdx + rcx]),
+                    Ld => dynasm!(a ; mov rax, QWORD [rdx + rcx]),
+                    Lbu => dynasm!(a ; movzx eax, BYTE [rdx + rcx]),
+                    Lhu => dynasm!(a ; movzx eax, WORD [rdx + rcx]),
+                    _ => dynasm!(a ; mov eax, DWORD [rdx + rcx]),
+                }
+                dynasm!(a ; mov QWORD [rbx + rd], rax ; =>back);
+                stubs.push(Stub::Load {
+                    label: slow,
+                    back,
+                    kind: op.kind,
+                    rd: op.rd,
+                });
+            }
+            // A load into x0 has no effect: reads never allocate or fail.
+            Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {}
+            Sb | Sh | Sw | Sd => {
+                let size = match op.kind {
+                    Sb => 1,
+                    Sh => 2,
+                    Sw => 4,
+                    _ => 8,
+                };
+                let slow = a.new_dynamic_label();
+                let back = a.new_dynamic_label();
+                let code_written = exit_stub(&mut a, &mut stubs, here + 4, Exit::Jump, k);
+                address(&mut a, rs1, imm);
+                tlb_lookup(&mut a, WTLB, slow);
+                if size > 1 {
+                    // Inside one chunk (so inside the page, and one dirty byte to set).
+                    let last = CHUNK_BYTES as i32 - size;
+                    let mask = CHUNK_BYTES as i32 - 1;
+                    dynasm!(a
+                        ; and ecx, mask
+                        ; cmp ecx, last
+                        ; ja =>slow
+                        ; mov ecx, eax
+                        ; and ecx, 0xfff
+                    );
+                }
+                dynasm!(a ; mov rsi, QWORD [rbx + rs2]);
+                match size {
+                    1 => dynasm!(a ; mov BYTE [rdx + rcx], sil),
+                    2 => dynasm!(a ; mov WORD [rdx + rcx], si),
+                    4 => dynasm!(a ; mov DWORD [rdx + rcx], esi),
+                    _ => dynasm!(a ; mov QWORD [rdx + rcx], rsi),
+                }
+                let shift = CHUNK_BYTES.trailing_zeros() as i8;
+                dynasm!(a
+                    ; shr ecx, shift
+                    ; mov BYTE [rdx + rcx + DIRTY], 1
+                    ; =>back
+                );
+                stubs.push(Stub::Store {
+                    label: slow,
+                    back,
+                    size: size as u8,
+                    rs2: op.rs2,
+                    code_written,
+                });
+            }
+            _ if !writes => {}
+            Addi => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; add rax, imm ; mov QWORD [rbx + rd], rax)
+            }
+            Xori => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; xor rax, imm ; mov QWORD [rbx + rd], rax)
+            }
+            Ori => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; or rax, imm ; mov QWORD [rbx + rd], rax)
+            }
+            Andi => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; and rax, imm ; mov QWORD [rbx + rd], rax)
+            }
+            Slti | Sltiu | Slt | Sltu => {
+                dynasm!(a ; xor ecx, ecx ; mov rax, QWORD [rbx + rs1]);
+                if matches!(op.kind, Slti | Sltiu) {
+                    dynasm!(a ; cmp rax, imm);
+                } else {
+                    dynasm!(a ; cmp rax, QWORD [rbx + rs2]);
+                }
+                if matches!(op.kind, Slti | Slt) {
+                    dynasm!(a ; setl cl);
+                } else {
+                    dynasm!(a ; setb cl);
+                }
+                dynasm!(a ; mov QWORD [rbx + rd], rcx);
+            }
+            Slli | Srli | Srai => {
+                let sh = imm as i8;
+                dynasm!(a ; mov rax, QWORD [rbx + rs1]);
+                match op.kind {
+                    Slli => dynasm!(a ; shl rax, sh),
+                    Srli => dynasm!(a ; shr rax, sh),
+                    _ => dynasm!(a ; sar rax, sh),
+                }
+                dynasm!(a ; mov QWORD [rbx + rd], rax);
+            }
+            Add => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; add rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
+            }
+            Sub => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; sub rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
+            }
+            Xor => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; xor rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
+            }
+            Or => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; or rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
+            }
+            And => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; and rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
+            }
+            Mul => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; imul rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
+            }
+            // x86 masks 64-bit shift counts to 6 bits and 32-bit ones to 5, as RISC-V does.
+            Sll | Srl | Sra => {
+                dynasm!(a ; mov rcx, QWORD [rbx + rs2] ; mov rax, QWORD [rbx + rs1]);
+                match op.kind {
+                    Sll => dynasm!(a ; shl rax, cl),
+                    Srl => dynasm!(a ; shr rax, cl),
+                    _ => dynasm!(a ; sar rax, cl),
+                }
+                dynasm!(a ; mov QWORD [rbx + rd], rax);
+            }
+            Addiw => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; add eax, imm ; movsxd rax, eax ; mov QWORD [rbx + rd], rax)
+            }
+            Slliw | Srliw | Sraiw => {
+                let sh = imm as i8;
+                dynasm!(a ; mov eax, DWORD [rbx + rs1]);
+                match op.kind {
+                    Slliw => dynasm!(a ; shl eax, sh),
+                    Srliw => dynasm!(a ; shr eax, sh),
+                    _ => dynasm!(a ; sar eax, sh),
+                }
+                dynasm!(a ; movsxd rax, eax ; mov QWORD [rbx + rd], rax);
+            }
+            Addw => {
+                dynasm!(a ; mov eax, DWORD [rbx + rs1] ; add eax, DWORD [rbx + rs2] ; movsxd rax, eax ; mov QWORD [rbx + rd], rax)
+            }
+            Subw => {
+                dynasm!(a ; mov eax, DWORD [rbx + rs1] ; sub eax, DWORD [rbx + rs2] ; movsxd rax, eax ; mov QWORD [rbx + rd], rax)
+            }
+            Mulw => {
+                dynasm!(a ; mov eax, DWORD [rbx + rs1] ; imul eax, DWORD [rbx + rs2] ; movsxd rax, eax ; mov QWORD [rbx + rd], rax)
+            }
+            Sllw | Srlw | Sraw => {
+                dynasm!(a ; mov ecx, DWORD [rbx + rs2] ; mov eax, DWORD [rbx + rs1]);
+                match op.kind {
+                    Sllw => dynasm!(a ; shl eax, cl),
+                    Srlw => dynasm!(a ; shr eax, cl),
+                    _ => dynasm!(a ; sar eax, cl),
+                }
+                dynasm!(a ; movsxd rax, eax ; mov QWORD [rbx + rd], rax);
+            }
+            Mulh => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; imul QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rdx)
+            }
+            Mulhu => {
+                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; mul QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rdx)
+            }
+            // The unsigned high product, less rs2 when rs1 is negative.
+            Mulhsu => dynasm!(a
+                ; mov rax, QWORD [rbx + rs1]
+                ; mov rcx, rax
+                ; mul QWORD [rbx + rs2]
+                ; sar rcx, 63
+                ; and rcx, QWORD [rbx + rs2]
+                ; sub rdx, rcx
+                ; mov QWORD [rbx + rd], rdx
+            ),
+            Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw => {
+                let f = helpers.mul_div(op.kind) as i64;
+                dynasm!(a
+                    ; mov rdi, QWORD [rbx + rs1]
+                    ; mov rsi, QWORD [rbx + rs2]
+                    ; mov rax, QWORD f
+                    ; call rax
+                    ; mov QWORD [rbx + rd], rax
+                );
+            }
+        }
+        // Falling off the page's end (a conditional branch not taken, too) continues in the next.
+        if i + 1 == OPS && !matches!(op.kind, Jal | Jalr) {
+            let out = exit_stub(&mut a, &mut stubs, base + PAGE_SIZE as u64, Exit::Jump, 0);
+            dynasm!(a ; jmp =>out);
+        }
+    }
+
+    emit_stubs(&mut a, stubs, helpers, exit);
+    let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?;
+    let mut offsets = Vec::with_capacity(OPS);
+    for label in &labels {
+        offsets.push(a.labels().resolve_dynamic(*label).ok());
+    }
+    let buf = a.finalize().ok()?;
+    let mut entries: Box<[usize; OPS]> = Box::new([0; OPS]);
+    let indirect = buf.ptr(exit_indirect) as usize;
+    for i in 0..OPS {
+        jump_table[i] = match offsets[i] {
+            Some(off) if leader[i] => buf.ptr(off) as usize,
+            _ => indirect,
+        };
+        if leader[i] && ops[i].kind != Kind::Slow {
+            entries[i] = jump_table[i];
+        }
+    }
+    Some(Translation {
+        buf,
+        enter,
+        entries,
+        leaders: leader,
+        _jump_table: jump_table,
+    })
+}
+
+/// The byte offset of a guest register in the register file.
+fn reg(r: u8) -> i32 {
+    8 * r as i32
+}
+
+fn load_size(kind: Kind) -> i32 {
+    match kind {
+        Kind::Lb | Kind::Lbu => 1,
+        Kind::Lh | Kind::Lhu => 2,
+        Kind::Lw | Kind::Lwu => 4,
+        _ => 8,
+    }
+}
+
+/// rax = rs1 + imm.
+fn address(a: &mut Assembler, rs1: i32, imm: i32) {
+    dynasm!(a ; mov rax, QWORD [rbx + rs1]);
+    if imm != 0 {
+        dynasm!(a ; add rax, imm);
+    }
+}
+
+/// Looks up the page of rax in the TLB at `tlb`: on a hit rdx = the page, ecx = the offset in it;
+/// on a miss, jumps to `miss` with rax intact.
+fn tlb_lookup(a: &mut Assembler, tlb: i32, miss: DynamicLabel) {
+    let tag_mask = (TLB_ENTRIES - 1) as i32;
+    dynasm!(a
+        ; mov rcx, rax
+        ; shr rcx, 12
+        ; mov edx, ecx
+        ; and edx, tag_mask
+        ; shl edx, 4
+        ; cmp rcx, QWORD [r12 + rdx + tlb]
+        ; jne =>miss
+        ; mov rdx, QWORD [r12 + rdx + tlb + TLB_PAGE]
+        ; mov ecx, eax
+        ; and ecx, 0xfff
+    );
+}
+
+/// A new exit stub's label.
+fn exit_stub(
+    a: &mut Assembler,
+    stubs: &mut Vec<Stub>,
+    pc: u64,
+    exit: Exit,
+    refund: u64,
+) -> DynamicLabel {
+    let label = a.new_dynamic_label();
+    stubs.push(Stub::Exit {
+        label,
+        pc,
+        exit,
+        refund,
+    });
+    label
+}
+
+fn emit_stubs(a: &mut Assembler, stubs: Vec<Stub>, helpers: &Helpers, exit: DynamicLabel) {
+    let load = helpers.load as i64;
+    let store = helpers.store as i64;
+    for stub in stubs {
+        match stub {
+            Stub::Exit {
+                label,
+                pc,
+                exit: reason,
+                refund,
+            } => {
+                dynasm!(a ; =>label);
+                if refund > 0 {
+                    dynasm!(a ; add r15, refund as i32);
+                }
+                dynasm!(a
+                    ; mov rax, QWORD pc as i64
+                    ; mov QWORD [r12 + PC], rax
+                    ; mov QWORD [r12 + EXIT], reason as i32
+                    ; jmp =>exit
+                );
+            }
+            Stub::Load {
+                label,
+                back,
+                kind,
+                rd,
+            } => {
+                let size = load_size(kind);
+                dynasm!(a
+                    ; =>label
+                    ; mov rdi, r12
+                    ; mov rsi, rax
+                    ; mov edx, size
+                    ; mov rax, QWORD load
+                    ; call rax
+                );
+                match kind {
+                    Kind::Lb => dynasm!(a ; movsx rax, al),
+                    Kind::Lh => dynasm!(a ; movsx rax, ax),
+                    Kind::Lw => dynasm!(a ; movsxd rax, eax),
+                    _ => {}
+                }
+                let rd = reg(rd);
+                dynasm!(a ; mov QWORD [rbx + rd], rax ; jmp =>back);
+            }
+            Stub::Store {
+                label,
+                back,
+                size,
+                rs2,
+                code_written,
+            } => {
+                let rs2 = reg(rs2);
+                dynasm!(a
+                    ; =>label
+                    ; mov rdi, r12
+                    ; mov rsi, rax
+                    ; mov edx, size as i32
+                    ; mov rcx, QWORD [rbx + rs2]
+                    ; mov rax, QWORD store
+                    ; call rax
+                    ; test rax, rax
+                    ; jz =>back
+                    ; jmp =>code_written
+                );
+            }
+        }
+    }
+}
+
+/// Addresses of the functions translated code calls.
+pub(crate) struct Helpers {
+    /// `(ctx, addr, size) -> value`, zero-extended.
+    pub load: usize,
+    /// `(ctx, addr, size, value) -> 1 if a code page was written, else 0`.
+    pub store: usize,
+}
+
+impl Helpers {
+    /// The helper computing a division or remainder `kind`: `(a, b) -> result`.
+    fn mul_div(&self, kind: Kind) -> usize {
+        use crate::alu::{mul_div, mul_div_w};
+        extern "sysv64" fn op<const F: u32, const W: bool>(a: u64, b: u64) -> u64 {
+            if W {
+                mul_div_w(F, a, b)
+            } else {
+                mul_div(F, a, b)
+            }
+        }
+        let f: extern "sysv64" fn(u64, u64) -> u64 = match kind {
+            Kind::Div => op::<4, false>,
+            Kind::Divu => op::<5, false>,
+            Kind::Rem => op::<6, false>,
+            Kind::Remu => op::<7, false>,
+            Kind::Divw => op::<4, true>,
+            Kind::Divuw => op::<5, true>,
+            Kind::Remw => op::<6, true>,
+            _ => op::<7, true>,
+        };
+        f as usize
+    }
+}

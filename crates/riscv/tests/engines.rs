@@ -1,0 +1,397 @@
+//! The three ways to run a program agree: the generic step (one instruction at a time, as the
+//! onchain step does), the fast interpreter and the JIT. Random programs of every RV64IM
+//! computational, load, store, branch and jump instruction (with page- and chunk-crossing
+//! accesses, jumps across pages, into the middle of blocks and to unaligned targets, and stores
+//! into the code itself) are run for a fixed number of steps, in one go and in random slices; the
+//! state hash (registers, pc, memory root), the step count and any error must be the same.
+
+mod common;
+
+use common::{BASE, DATA};
+use verdict_riscv::asm;
+use verdict_riscv::{State, Vm};
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// Instructions in each generated program (a little over three pages).
+const LEN: usize = 3200;
+/// Registers holding fixed addresses, never written by the random instructions.
+const DATA_REG: u32 = 8;
+const CODE_REG: u32 = 9;
+/// The syscall number register, also fixed (to a syscall without effects but its results).
+const A7: u32 = 17;
+
+/// A destination register: any but the fixed ones (x0 included).
+fn rd(rng: &mut Rng) -> u32 {
+    loop {
+        let r = rng.below(32) as u32;
+        if r != DATA_REG && r != CODE_REG && r != A7 {
+            return r;
+        }
+    }
+}
+
+fn src(rng: &mut Rng) -> u32 {
+    rng.below(32) as u32
+}
+
+/// One random instruction at index `at` of the program.
+fn instruction(rng: &mut Rng, at: usize) -> u32 {
+    let branch_offset = |rng: &mut Rng| {
+        // Mostly a short way forward, sometimes anywhere (across pages; backwards makes loops,
+        // long enough not to trap the program in a few instructions).
+        let words = match rng.below(50) {
+            0 => (rng.below(LEN as u64) as i64 - at as i64) | 1,
+            _ => rng.below(120) as i64 + 1,
+        };
+        (words * 4).clamp(-(at as i64) * 4, (LEN - 1 - at) as i64 * 4) as i32
+    };
+    match rng.below(100) {
+        0..=29 => {
+            // register-register ALU and M extension, 64- and 32-bit
+            let (f3, f7) = rng.pick(&[
+                (0, 0),
+                (0, 0x20),
+                (1, 0),
+                (2, 0),
+                (3, 0),
+                (4, 0),
+                (5, 0),
+                (5, 0x20),
+                (6, 0),
+                (7, 0),
+                (0, 1),
+                (1, 1),
+                (2, 1),
+                (3, 1),
+                (4, 1),
+                (5, 1),
+                (6, 1),
+                (7, 1),
+            ]);
+            let opcode = if rng.below(3) == 0 { 0x3b } else { 0x33 };
+            let (f3, f7) = if opcode == 0x3b {
+                rng.pick(&[
+                    (0, 0),
+                    (0, 0x20),
+                    (1, 0),
+                    (5, 0),
+                    (5, 0x20),
+                    (0, 1),
+                    (4, 1),
+                    (5, 1),
+                    (6, 1),
+                    (7, 1),
+                ])
+            } else {
+                (f3, f7)
+            };
+            asm::r(opcode, rd(rng), f3, src(rng), src(rng), f7)
+        }
+        30..=49 => {
+            // immediate ALU, 64- and 32-bit, and LUI / AUIPC
+            let imm = rng.below(4096) as i32 - 2048;
+            match rng.below(12) {
+                0 => asm::lui(rd(rng), rng.below(1 << 20) as u32),
+                1 => (rng.below(1 << 20) as u32) << 12 | rd(rng) << 7 | 0x17,
+                2 => asm::i(0x13, rd(rng), 1, src(rng), imm & 0x3f),
+                3 => asm::i(
+                    0x13,
+                    rd(rng),
+                    5,
+                    src(rng),
+                    (imm & 0x3f) | rng.pick(&[0, 0x400]),
+                ),
+                4 => asm::i(0x1b, rd(rng), 0, src(rng), imm),
+                5 => asm::i(0x1b, rd(rng), 1, src(rng), imm & 0x1f),
+                6 => asm::i(
+                    0x1b,
+                    rd(rng),
+                    5,
+                    src(rng),
+                    (imm & 0x1f) | rng.pick(&[0, 0x400]),
+                ),
+                _ => asm::i(0x13, rd(rng), rng.pick(&[0, 2, 3, 4, 6, 7]), src(rng), imm),
+            }
+        }
+        50..=64 => {
+            // loads around the data base (two pages meet there; unaligned offsets cross chunks)
+            let imm = rng.below(4096) as i32 - 2048;
+            asm::i(
+                0x03,
+                rd(rng),
+                rng.pick(&[0, 1, 2, 3, 4, 5, 6]),
+                DATA_REG,
+                imm,
+            )
+        }
+        65..=79 => {
+            let imm = rng.below(4096) as i32 - 2048;
+            asm::s(rng.below(4) as u32, DATA_REG, src(rng), imm)
+        }
+        80 if rng.below(2) == 0 => asm::ECALL,
+        80 if rng.below(2) == 0 => {
+            // an atomic (AMOSWAP/ADD/XOR/AND/OR/MIN/MAX/MINU/MAXU, word or double) on the data
+            let funct5 = rng.pick(&[1, 0, 4, 0xc, 8, 0x10, 0x14, 0x18, 0x1c]);
+            asm::r(
+                0x2f,
+                rd(rng),
+                rng.pick(&[2, 3]),
+                DATA_REG,
+                src(rng),
+                funct5 << 2,
+            )
+        }
+        80 if rng.below(4) == 0 => {
+            // a store into the code (self-modifying)
+            let imm = (rng.below(2048) as i32) & !3;
+            asm::s(2, CODE_REG, src(rng), imm)
+        }
+        81..=92 => asm::b(
+            rng.pick(&[0, 1, 4, 5, 6, 7]),
+            src(rng),
+            src(rng),
+            branch_offset(rng),
+        ),
+        93..=98 => asm::jal(rd(rng), branch_offset(rng)),
+        _ => {
+            // an indirect jump into the first two pages: usually aligned, sometimes not
+            let imm = (rng.below(2048) as i32) & !if rng.below(64) == 0 { 1 } else { 3 };
+            asm::i(0x67, rd(rng), 0, CODE_REG, imm)
+        }
+    }
+}
+
+fn program(seed: u64) -> State {
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut prog = Vec::new();
+    prog.extend(asm::li(DATA_REG, DATA + 0x1000));
+    prog.extend(asm::li(CODE_REG, BASE));
+    prog.extend(asm::li(A7, rng.pick(&[124, 214, 220, 172, 0])));
+    for r in 1..32 {
+        if r != DATA_REG && r != CODE_REG && r != A7 {
+            prog.extend(asm::li(r, rng.next() >> rng.below(64)));
+        }
+    }
+    while prog.len() < LEN - 1 {
+        let at = prog.len();
+        prog.push(instruction(&mut rng, at));
+    }
+    prog.push(asm::jal(0, -4 * (LEN as i32 - 1) + 4 * 40)); // round again, past the setup
+    load(&prog)
+}
+
+/// What a run ended with: the state hash, the step, and the error if any.
+fn outcome<O: verdict_riscv::Oracle>(
+    vm: &mut Vm<O>,
+    result: Result<(), verdict_riscv::VmError>,
+) -> String {
+    let hash = hex::encode(vm.state.state_hash());
+    let error = result.err().map(|e| e.to_string());
+    format!("step {} hash {hash} error {error:?}", vm.state.step)
+}
+
+/// Steps between two comparisons of the engines' states.
+const CHECKPOINT: u64 = 100;
+/// Checkpoints per program.
+const CHECKPOINTS: u64 = 100;
+
+/// Runs a program to each checkpoint with `advance` (which runs up to the given number of steps)
+/// and records the outcome at each, stopping at the first error or the exit.
+fn outcomes<O: verdict_riscv::Oracle>(
+    vm: &mut Vm<O>,
+    mut advance: impl FnMut(&mut Vm<O>, u64) -> Result<(), verdict_riscv::VmError>,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    for _ in 0..CHECKPOINTS {
+        let result = advance(vm, CHECKPOINT);
+        let failed = result.is_err();
+        seen.push(outcome(vm, result));
+        if failed || vm.state.exited {
+            break;
+        }
+    }
+    seen
+}
+
+#[test]
+fn step_interpreter_and_jit_agree_on_random_programs() {
+    const PROGRAMS: u64 = 200;
+    let mut errors = 0u64;
+    let mut steps = 0;
+    for seed in 0..PROGRAMS {
+        let state = program(seed);
+        let expected = outcomes(&mut Vm::new(state.clone()), |vm, n| {
+            for _ in 0..n {
+                vm.step()?;
+            }
+            Ok(())
+        });
+        errors += expected.last().unwrap().contains("error Some") as u64;
+        steps += expected.len() as u64;
+        for jit in [false, true] {
+            let mut whole = Vm::new(state.clone());
+            whole.set_jit(jit);
+            let seen = outcomes(&mut whole, |vm, n| vm.run(n).map(|_| ()));
+            assert_eq!(seen, expected, "seed {seed}, jit {jit}, whole checkpoints");
+
+            let mut sliced = Vm::new(state.clone());
+            sliced.set_jit(jit);
+            // Hashing in the background from the first dirty page on: roots taken while batches
+            // are in flight, and translated code ending its run to start them.
+            sliced.set_background_hashing_pages(1);
+            let mut rng = Rng(seed + 7);
+            // Snapshots (clones, sharing pages until written) taken along the way and kept.
+            let mut snapshots = Vec::new();
+            let seen = outcomes(&mut sliced, |vm, n| {
+                let end = vm.state.step + n;
+                while vm.state.step < end && !vm.state.exited {
+                    vm.run((rng.below(40) + 1).min(end - vm.state.step))?;
+                    if rng.below(8) == 0 {
+                        snapshots.push(vm.state.clone());
+                    }
+                }
+                Ok(())
+            });
+            assert_eq!(seen, expected, "seed {seed}, jit {jit}, random slices");
+            // A snapshot resumed to the next checkpoint is where the step got to.
+            for snapshot in snapshots.into_iter().step_by(5) {
+                let checkpoint = snapshot.step / CHECKPOINT + 1;
+                let Some(want) = expected.get(checkpoint as usize - 1) else {
+                    continue;
+                };
+                let mut resumed = Vm::new(snapshot);
+                resumed.set_jit(jit);
+                let result = resumed
+                    .run(checkpoint * CHECKPOINT - resumed.state.step)
+                    .map(|_| ());
+                if !want.contains("error Some") && !resumed.state.exited {
+                    assert_eq!(
+                        &outcome(&mut resumed, result),
+                        want,
+                        "seed {seed}, snapshot"
+                    );
+                }
+            }
+        }
+    }
+    // Most programs run their whole budget; some reach the error paths (unaligned jumps, illegal
+    // code written over themselves).
+    assert!(
+        errors > 0 && errors < PROGRAMS / 2,
+        "{errors} of {PROGRAMS} programs failed"
+    );
+    assert!(
+        steps > PROGRAMS * CHECKPOINTS / 2,
+        "only {steps} checkpoints reached"
+    );
+}
+
+/// The program `prog` loaded at BASE.
+fn load(prog: &[u32]) -> State {
+    verdict_riscv::load_elf(&asm::elf(BASE, &asm::code(prog))).unwrap()
+}
+
+/// Runs `vm` (`every` steps per `run`) beside the step from the same state for `rounds` rounds,
+/// asserting the same state hash after each, and calls `after_round` with the VM after each.
+fn run_beside_step(vm: &mut Vm, rounds: u64, every: u64, mut after_round: impl FnMut(&Vm)) {
+    let mut stepped = Vm::new(vm.state.clone());
+    for round in 0..rounds {
+        for _ in 0..every {
+            stepped.step().unwrap();
+        }
+        vm.run(every).unwrap();
+        assert_eq!(
+            vm.state.state_hash(),
+            stepped.state.state_hash(),
+            "round {round}"
+        );
+        after_round(vm);
+    }
+}
+
+/// A loop storing aligned words into two pages (the translated code's direct-write path) and
+/// making a syscall, with background hashing started from the first dirty page: the roots at every checkpoint match the
+/// step's, so no write is lost while pages are handed to the hashing thread.
+#[test]
+fn background_hashing_loses_no_write() {
+    use verdict_riscv::asm::reg::*;
+    let mut prog = asm::li(S0, DATA);
+    prog.extend(asm::li(A7, 124)); // sched_yield: a syscall without effects but its results
+    prog.extend([
+        asm::ECALL, // back to the dispatcher every round, where background batches start
+        asm::addi(T0, T0, 1),
+        asm::i(0x13, T1, 7, T0, 63), // andi t1, t0, 63
+        asm::i(0x13, T1, 1, T1, 3),  // slli t1, t1, 3
+        asm::r(0x33, T2, 0, S0, T1, 0),
+        asm::s(3, T2, T0, 0),     // sd t0, 0(t2)
+        asm::s(3, T2, T0, 2048),  // sd t0, 2048(t2): another chunk
+        asm::s(3, T2, T0, -2048), // sd t0, -2048(t2): another page
+        asm::jal(ZERO, -32),
+    ]);
+    let mut vm = Vm::new(load(&prog));
+    vm.set_background_hashing_pages(1);
+    // Long enough runs for several batches to start and finish within each.
+    run_beside_step(&mut vm, 10, 100_000, |_| {});
+}
+
+/// Snapshots share pages with the running state until either writes: a page read by translated
+/// code, then written by the interpreter (an atomic) after a snapshot, is read again afresh.
+#[test]
+fn snapshots_share_pages_until_written() {
+    use verdict_riscv::asm::reg::*;
+    let mut prog = asm::li(S0, DATA);
+    prog.extend(asm::li(T1, 1));
+    prog.extend([
+        asm::s(3, S0, T1, 0),           // sd t1, 0(s0): the page exists
+        asm::i(0x03, T0, 3, S0, 0),     // ld t0, 0(s0)
+        asm::r(0x2f, T2, 3, S0, T1, 0), // amoadd.d t2, t1, (s0)
+        asm::i(0x03, A1, 3, S0, 0),     // ld a1, 0(s0): the value the atomic wrote
+        asm::r(0x33, A0, 0, A0, A1, 0), // add a0, a0, a1
+        asm::jal(ZERO, -16),
+    ]);
+    let mut vm = Vm::new(load(&prog));
+    let mut snapshots = Vec::new();
+    run_beside_step(&mut vm, 50, 997, |vm| snapshots.push(vm.state.clone()));
+    // The snapshots kept their own contents: the first resumes to where the step got after it.
+    let mut resumed = Vm::new(snapshots.swap_remove(0));
+    let mut check = Vm::new(load(&prog));
+    resumed.run(997).unwrap();
+    for _ in 0..2 * 997 {
+        check.step().unwrap();
+    }
+    assert_eq!(resumed.state.state_hash(), check.state.state_hash());
+}
+
+/// A loop that keeps rewriting its own code page (with the same word): each write drops the
+/// page's translation, and after a few the page is left to the interpreter. The states still
+/// match the step's at every checkpoint.
+#[test]
+fn a_page_rewritten_again_and_again_runs_correctly() {
+    use verdict_riscv::asm::reg::*;
+    let mut prog = asm::li(S0, BASE);
+    prog.extend([
+        asm::i(0x03, T0, 2, S0, 0),     // lw t0, 0(s0): the program's first word
+        asm::s(2, S0, T0, 0),           // sw t0, 0(s0): written back, unchanged
+        asm::addi(A0, A0, 1),           // addi a0, a0, 1
+        asm::r(0x33, A1, 4, A1, A0, 0), // xor a1, a1, a0
+        asm::jal(ZERO, -12),
+    ]);
+    run_beside_step(&mut Vm::new(load(&prog)), 40, 1_000, |_| {});
+}
