@@ -1,9 +1,15 @@
 //! The three ways to run a program agree: the generic step (one instruction at a time, as the
 //! onchain step does), the fast interpreter and the JIT. Random programs of every RV64IM
 //! computational, load, store, branch and jump instruction (with page- and chunk-crossing
-//! accesses, jumps across pages, into the middle of blocks and to unaligned targets, and stores
-//! into the code itself) are run for a fixed number of steps, in one go and in random slices; the
+//! accesses, jumps across pages, into the middle of blocks and to unaligned targets, CSR
+//! instructions with any operands, W-divisions by values whose low half is zero, and stores into
+//! the code itself) are run for a fixed number of steps, in one go and in random slices; the
 //! state hash (registers, pc, memory root), the step count and any error must be the same.
+//!
+//! Programs with the encodings the onchain step reverts on mixed in (reserved funct3/funct7/
+//! immediates, `.d` atomics at addresses only 4-byte aligned, branches to odd targets) are also
+//! proven step by step: the independent verifier must reach the VM's post-state on every step,
+//! and refuse, with the same revert code, the step the VM refuses.
 
 mod common;
 
@@ -36,12 +42,28 @@ const DATA_REG: u32 = 8;
 const CODE_REG: u32 = 9;
 /// The syscall number register, also fixed (to a syscall without effects but its results).
 const A7: u32 = 17;
+/// A register holding an address 4- but not 8-byte aligned, for misaligned `.d` atomics.
+const ODD_REG: u32 = 18;
+
+/// Which instructions a program is made of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mix {
+    /// Instructions the onchain step executes (and a few ways to fail).
+    Ordinary,
+    /// The same with the encodings the onchain step reverts on mixed in.
+    Edges,
+}
+
+/// Whether `r` is one of the registers the programs keep fixed.
+fn fixed(r: u32) -> bool {
+    [DATA_REG, CODE_REG, A7, ODD_REG].contains(&r)
+}
 
 /// A destination register: any but the fixed ones (x0 included).
 fn rd(rng: &mut Rng) -> u32 {
     loop {
         let r = rng.below(32) as u32;
-        if r != DATA_REG && r != CODE_REG && r != A7 {
+        if !fixed(r) {
             return r;
         }
     }
@@ -51,8 +73,57 @@ fn src(rng: &mut Rng) -> u32 {
     rng.below(32) as u32
 }
 
+/// One instruction the onchain step reverts on (or, for a branch, may revert on).
+fn edge_instruction(rng: &mut Rng) -> u32 {
+    match rng.below(8) {
+        // OP / OP-32 with funct7 0x10 where funct7 selects the operation
+        0 => asm::r(
+            rng.pick(&[0x33, 0x3b]),
+            rd(rng),
+            rng.pick(&[0, 5]),
+            src(rng),
+            src(rng),
+            0x10,
+        ),
+        // OP-32's M extension with funct3 1..3, and OP-32 funct3 2, 3, 4, 6, 7
+        1 => asm::r(0x3b, rd(rng), rng.pick(&[1, 2, 3]), src(rng), src(rng), 1),
+        2 => asm::r(
+            0x3b,
+            rd(rng),
+            rng.pick(&[2, 3, 4, 6, 7]),
+            src(rng),
+            src(rng),
+            0,
+        ),
+        // OP-IMM-32 with funct3 3 (or 2, 4, 6, 7), or a shift with imm[5] set
+        3 => asm::i(0x1b, rd(rng), rng.pick(&[2, 3, 4, 6, 7]), src(rng), 5),
+        4 => asm::i(0x1b, rd(rng), rng.pick(&[1, 5]), src(rng), 0x20 | 3),
+        // OP-IMM right shifts of an unknown kind
+        5 => asm::i(0x13, rd(rng), 5, src(rng), 0x200 | 3),
+        // a `.d` atomic (AMO, LR or SC) at an address only 4-byte aligned
+        6 => asm::r(
+            0x2f,
+            rd(rng),
+            3,
+            ODD_REG,
+            src(rng),
+            rng.pick(&[0u32, 1, 2, 3, 4, 0x1c]) << 2,
+        ),
+        // a branch to a target 2 bytes off alignment (reverts only if taken)
+        _ => asm::b(
+            rng.pick(&[0, 1, 4, 5, 6, 7]),
+            src(rng),
+            src(rng),
+            rng.pick(&[6, 10, 18, -6]),
+        ),
+    }
+}
+
 /// One random instruction at index `at` of the program.
-fn instruction(rng: &mut Rng, at: usize) -> u32 {
+fn instruction(rng: &mut Rng, at: usize, mix: Mix) -> u32 {
+    if mix == Mix::Edges && rng.below(40) == 0 {
+        return edge_instruction(rng);
+    }
     let branch_offset = |rng: &mut Rng| {
         // Mostly a short way forward, sometimes anywhere (across pages; backwards makes loops,
         // long enough not to trap the program in a few instructions).
@@ -163,6 +234,16 @@ fn instruction(rng: &mut Rng, at: usize) -> u32 {
             let imm = (rng.below(2048) as i32) & !3;
             asm::s(2, CODE_REG, src(rng), imm)
         }
+        80 => {
+            // a CSR instruction with any operands: rd := 0
+            asm::i(
+                0x73,
+                rd(rng),
+                rng.pick(&[1, 2, 3, 5, 6, 7]),
+                src(rng),
+                0x305,
+            )
+        }
         81..=92 => asm::b(
             rng.pick(&[0, 1, 4, 5, 6, 7]),
             src(rng),
@@ -178,20 +259,27 @@ fn instruction(rng: &mut Rng, at: usize) -> u32 {
     }
 }
 
-fn program(seed: u64) -> State {
+fn program(seed: u64, mix: Mix) -> State {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut prog = Vec::new();
     prog.extend(asm::li(DATA_REG, DATA + 0x1000));
     prog.extend(asm::li(CODE_REG, BASE));
     prog.extend(asm::li(A7, rng.pick(&[124, 214, 220, 172, 0])));
+    prog.extend(asm::li(ODD_REG, DATA + 0x1004));
     for r in 1..32 {
-        if r != DATA_REG && r != CODE_REG && r != A7 {
-            prog.extend(asm::li(r, rng.next() >> rng.below(64)));
+        if !fixed(r) {
+            // Some values have a zero low half, so that W-divisions by them divide by zero.
+            let value = match rng.below(8) {
+                0 => rng.next() << 32,
+                1 => 1 << 63,
+                _ => rng.next() >> rng.below(64),
+            };
+            prog.extend(asm::li(r, value));
         }
     }
     while prog.len() < LEN - 1 {
         let at = prog.len();
-        prog.push(instruction(&mut rng, at));
+        prog.push(instruction(&mut rng, at, mix));
     }
     prog.push(asm::jal(0, -4 * (LEN as i32 - 1) + 4 * 40)); // round again, past the setup
     load(&prog)
@@ -236,7 +324,7 @@ fn step_interpreter_and_jit_agree_on_random_programs() {
     let mut errors = 0u64;
     let mut steps = 0;
     for seed in 0..PROGRAMS {
-        let state = program(seed);
+        let state = program(seed, Mix::Ordinary);
         let expected = outcomes(&mut Vm::new(state.clone()), |vm, n| {
             for _ in 0..n {
                 vm.step()?;
@@ -301,6 +389,69 @@ fn step_interpreter_and_jit_agree_on_random_programs() {
         steps > PROGRAMS * CHECKPOINTS / 2,
         "only {steps} checkpoints reached"
     );
+}
+
+/// The memory proofs a reverting step may read before it reverts: the fetch, and the data leaves
+/// an atomic's address (rs1) touches. Extra slots are never read.
+fn proof_for_refused_step(state: &mut State) -> Vec<u8> {
+    let instr = state.memory.read_le(state.pc, 4) as u32;
+    let addr = state.regs[((instr >> 15) & 31) as usize];
+    [state.pc & !31, addr & !31, addr.wrapping_add(7) & !31]
+        .iter()
+        .flat_map(|&a| state.memory.merkle_proof(a))
+        .collect()
+}
+
+#[test]
+fn the_verifier_agrees_with_the_step_on_random_programs_with_edge_encodings() {
+    use verdict_riscv_verifier::{self as verifier, NoPreimages, StepContext};
+    const PROGRAMS: u64 = 40;
+    const MAX_STEPS: u64 = 3_000;
+    let ctx = StepContext::default();
+    let (mut refused, mut proven) = (0, 0);
+    for seed in 0..PROGRAMS {
+        let state = program(1_000 + seed, Mix::Edges);
+        let mut vm = Vm::new(state.clone());
+        while !vm.state.exited && vm.state.step < MAX_STEPS {
+            let pre = vm.state.clone();
+            match vm.step_with_proof() {
+                Ok(w) => {
+                    let post = verifier::step(&w.state, &w.proof, &ctx, &NoPreimages)
+                        .unwrap_or_else(|e| panic!("seed {seed} step {}: {e}", pre.step));
+                    assert_eq!(post, vm.state.state_hash(), "seed {seed} step {}", pre.step);
+                    proven += 1;
+                }
+                Err(e) => {
+                    let mut pre = pre;
+                    let witness = pre.witness();
+                    let proof = proof_for_refused_step(&mut pre);
+                    let refusal = verifier::step(&witness, &proof, &ctx, &NoPreimages)
+                        .expect_err("the verifier must refuse the step the VM refuses");
+                    assert_eq!(
+                        refusal.revert_code(),
+                        e.revert_code(),
+                        "seed {seed} step {}: the VM says {e}, the verifier {refusal}",
+                        pre.step
+                    );
+                    refused += 1;
+                    // The fast engines stop at the same step with the same error.
+                    for jit in [false, true] {
+                        let mut fast = Vm::new(state.clone());
+                        fast.set_jit(jit);
+                        let err = fast.run(MAX_STEPS).unwrap_err();
+                        assert_eq!(fast.state.step, pre.step, "seed {seed} jit {jit}");
+                        assert_eq!(err.to_string(), e.to_string(), "seed {seed} jit {jit}");
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    assert!(
+        refused > PROGRAMS / 2,
+        "only {refused} of {PROGRAMS} programs reverted"
+    );
+    assert!(proven > PROGRAMS * 100, "only {proven} steps proven");
 }
 
 /// The program `prog` loaded at BASE.

@@ -338,8 +338,17 @@ fn a_preimage_server_on_fds_3_to_6_serves_the_run() {
             .unwrap();
     assert_eq!(w["exited"], false);
     let last = w["step"].as_u64().unwrap() - 1;
-    let proof: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.join(format!("p-{last}.json"))).unwrap()).unwrap();
+    let state_text = std::fs::read_to_string(d.join("s.json")).unwrap();
+    assert!(
+        state_text.starts_with("{\n  \"memory\": ["),
+        "states are indented JSON too"
+    );
+    let proof_text = std::fs::read_to_string(d.join(format!("p-{last}.json"))).unwrap();
+    assert!(
+        proof_text.starts_with("{\n  \"step\": ") && proof_text.ends_with("}\n"),
+        "proofs are indented JSON, as the reference writes them: {proof_text}"
+    );
+    let proof: serde_json::Value = serde_json::from_str(&proof_text).unwrap();
     assert_eq!(proof["oracle-key"].as_str().unwrap(), format!("0x{key}"));
     assert_eq!(
         proof["oracle-value"].as_str().unwrap(),
@@ -371,6 +380,36 @@ fn a_preimage_server_on_fds_3_to_6_serves_the_run() {
                 "--stop-at-preimage-larger-than".to_string(),
                 "100".to_string(),
             ],
+            false,
+        ),
+        // The reference's forms: a key prefix, KEY@OFFSET (the only read is at offset 0), and
+        // the type names (a type matches a read of that key type at offset 0).
+        (
+            vec!["--stop-at-preimage".to_string(), "0x02".to_string()],
+            true,
+        ),
+        (
+            vec!["--stop-at-preimage".to_string(), format!("0x{key}@0")],
+            true,
+        ),
+        (
+            vec!["--stop-at-preimage".to_string(), format!("0x{key}@8")],
+            false,
+        ),
+        (
+            vec!["--stop-at-preimage-type".to_string(), "keccak".to_string()],
+            true,
+        ),
+        (
+            vec!["--stop-at-preimage-type".to_string(), "any".to_string()],
+            true,
+        ),
+        (
+            vec!["--stop-at-preimage-type".to_string(), "sha256".to_string()],
+            false,
+        ),
+        (
+            vec!["--stop-at-preimage-type".to_string(), "local".to_string()],
             false,
         ),
     ] {
