@@ -2,19 +2,19 @@
 //! the claimed block on top of its parent from preimages served by the host, and compares the
 //! block hash with the claim.
 //!
-//! Local inputs (type 1 keys, by ident; served by `verdict host --fixture DIR`):
+//! Everything it reads can be proven onchain: local inputs are only the dispute game's idents 1-5,
+//! each at most 32 bytes (served by `verdict host --fixture DIR`):
 //!
 //! | ident | value |
 //! |---|---|
-//! | 2 ([`LocalKey::AgreedOutputRoot`]) | the parent (agreed) L2 block hash, 32 bytes; its header is read as the keccak256 preimage of this hash |
-//! | 3 ([`LocalKey::ClaimedOutputRoot`]) | the claimed L2 block hash, 32 bytes (in place of an output root for now) |
+//! | 1 ([`LocalKey::L1Head`]) | keccak256 of the payload attributes of the claimed block (JSON, the fixtures' `executing_payload`), which are read as its keccak256 preimage: the commitment to the data the block is built from, until derivation from L1 takes its place |
+//! | 2 ([`LocalKey::AgreedOutputRoot`]) | the parent (agreed) L2 block hash; its header is read as the keccak256 preimage of this hash |
+//! | 3 ([`LocalKey::ClaimedOutputRoot`]) | the claimed L2 block hash (in place of an output root for now) |
 //! | 4 ([`LocalKey::ClaimedBlockNumber`]) | the claimed block number, u64 big-endian: must be the parent's + 1 |
-//! | 5 ([`LocalKey::ChainId`]) | the L2 chain id, u64 big-endian: must be the rollup config's |
-//! | 7 ([`LocalKey::RollupConfig`]) | the rollup config, JSON (op-node's format) |
-//! | 256 ([`PAYLOAD_ATTRIBUTES_IDENT`]) | the payload attributes of the claimed block, JSON (the fixtures' `executing_payload`; later derived from L1) |
+//! | 5 ([`LocalKey::ChainId`]) | the L2 chain id, u64 big-endian: one of the chains compiled into the program ([`verdict_chains`]) |
 //!
-//! Everything else (the parent header, trie nodes, code, older headers) is a keccak256 preimage,
-//! checked against its key before use.
+//! Everything else (the attributes, the parent header, trie nodes, code, older headers) is a
+//! keccak256 preimage, checked against its key before use.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -24,9 +24,6 @@ use alloy_primitives::B256;
 use alloy_rlp::Decodable;
 use verdict_preimage::{HintWriter, LocalKey, PreimageKey, PreimageOracle};
 use verdict_program::{execute_block, json, PreimageKind, Preimages};
-
-/// The local ident of the payload attributes (JSON). Above the OP Stack's idents (1..9).
-pub const PAYLOAD_ATTRIBUTES_IDENT: u64 = 256;
 
 /// The boot inputs, read from local keys.
 #[derive(Clone, Debug)]
@@ -39,10 +36,8 @@ pub struct BootInputs {
     pub block_number: u64,
     /// The L2 chain id.
     pub chain_id: u64,
-    /// The rollup config JSON.
-    pub rollup_config: Vec<u8>,
-    /// The payload attributes JSON.
-    pub attributes: Vec<u8>,
+    /// keccak256 of the payload attributes JSON.
+    pub attributes_hash: B256,
 }
 
 /// What the check found.
@@ -85,17 +80,13 @@ impl core::fmt::Display for Report {
     }
 }
 
-fn local(oracle: &impl PreimageOracle, ident: u64) -> Result<Vec<u8>, String> {
-    oracle
-        .get(PreimageKey::local_index(ident))
-        .map_err(|e| format!("local input {ident}: {e}"))
-}
-
 fn local_fixed<const N: usize>(
     oracle: &impl PreimageOracle,
     key: LocalKey,
 ) -> Result<[u8; N], String> {
-    local(oracle, key as u64)?
+    oracle
+        .get(PreimageKey::local(key))
+        .map_err(|e| format!("local input {key:?}: {e}"))?
         .try_into()
         .map_err(|v: Vec<u8>| format!("local input {key:?} has {} bytes, expected {N}", v.len()))
 }
@@ -104,12 +95,11 @@ impl BootInputs {
     /// Reads the boot inputs from their local keys.
     pub fn read(oracle: &impl PreimageOracle) -> Result<BootInputs, String> {
         Ok(BootInputs {
+            attributes_hash: local_fixed(oracle, LocalKey::L1Head)?.into(),
             parent_hash: local_fixed(oracle, LocalKey::AgreedOutputRoot)?.into(),
             claimed_hash: local_fixed(oracle, LocalKey::ClaimedOutputRoot)?.into(),
             block_number: u64::from_be_bytes(local_fixed(oracle, LocalKey::ClaimedBlockNumber)?),
             chain_id: u64::from_be_bytes(local_fixed(oracle, LocalKey::ChainId)?),
-            rollup_config: local(oracle, LocalKey::RollupConfig as u64)?,
-            attributes: local(oracle, PAYLOAD_ATTRIBUTES_IDENT)?,
         })
     }
 }
@@ -118,18 +108,27 @@ impl BootInputs {
 /// block): the program then exits with a code other than 0 and 1.
 pub fn run(oracle: &impl PreimageOracle, hints: &impl HintWriter) -> Result<Report, String> {
     let boot = BootInputs::read(oracle)?;
-    let config = json::rollup_config_from_slice(&boot.rollup_config).map_err(|e| e.to_string())?;
-    let attributes = json::attributes_from_slice(&boot.attributes).map_err(|e| e.to_string())?;
-    if config.l2_chain_id != boot.chain_id {
-        return Err(format!(
-            "the rollup config is for chain {}, the boot inputs name chain {}",
-            config.l2_chain_id, boot.chain_id
-        ));
-    }
+    let chain = verdict_chains::chain(boot.chain_id).ok_or_else(|| {
+        format!(
+            "unknown chain id {}: this program knows {}",
+            boot.chain_id,
+            verdict_chains::CHAINS
+                .iter()
+                .map(|c| format!("{} ({})", c.name, c.chain_id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let config = json::rollup_config_from_slice(chain.rollup_config.as_bytes())
+        .map_err(|e| e.to_string())?;
     hints
         .hint(format!("l2-block-header {}", boot.parent_hash).as_bytes())
         .map_err(|e| e.to_string())?;
     let preimages = Preimages::new(oracle);
+    let attributes_json = preimages
+        .fetch(PreimageKind::PayloadAttributes, boot.attributes_hash)
+        .map_err(|e| e.to_string())?;
+    let attributes = json::attributes_from_slice(&attributes_json).map_err(|e| e.to_string())?;
     let parent_rlp = preimages
         .fetch(PreimageKind::Header, boot.parent_hash)
         .map_err(|e| e.to_string())?;

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use verdict_guest::block_check::{self, PAYLOAD_ATTRIBUTES_IDENT};
-use verdict_preimage::{HintWriter, LocalKey, PreimageError, PreimageKey};
+use verdict_guest::block_check;
+use verdict_preimage::{keccak256, HintWriter, LocalKey, PreimageError, PreimageKey};
 use verdict_program::fixture::{fixtures_dir, header_preimage, parse_header, parse_preimages};
 
 struct NoHints;
@@ -45,14 +45,11 @@ fn oracle() -> Option<HashMap<PreimageKey, Vec<u8>>> {
         (parent.number + 1).to_be_bytes().to_vec(),
     );
     local(LocalKey::ChainId as u64, 11155420u64.to_be_bytes().to_vec());
-    local(
-        LocalKey::RollupConfig as u64,
-        serde_json::to_vec(&f["rollup_config"]).unwrap(),
-    );
-    local(
-        PAYLOAD_ATTRIBUTES_IDENT,
-        serde_json::to_vec(&f["executing_payload"]).unwrap(),
-    );
+    // The payload attributes: a keccak256 preimage, committed to by local input 1.
+    let attributes = serde_json::to_vec(&f["executing_payload"]).unwrap();
+    let hash = keccak256(&attributes);
+    local(LocalKey::L1Head as u64, hash.to_vec());
+    map.insert(PreimageKey::from_keccak_hash(hash), attributes);
     Some(map)
 }
 
@@ -82,8 +79,12 @@ fn inconsistent_inputs_and_lies_are_errors() {
     let err = |map: &HashMap<PreimageKey, Vec<u8>>| block_check::run(map, &NoHints).unwrap_err();
 
     let mut map = good.clone();
-    set_local(&mut map, LocalKey::ChainId, 10u64.to_be_bytes().to_vec());
-    assert!(err(&map).contains("chain 10"), "{}", err(&map));
+    set_local(&mut map, LocalKey::ChainId, 12345u64.to_be_bytes().to_vec());
+    assert!(
+        err(&map).contains("unknown chain id 12345"),
+        "{}",
+        err(&map)
+    );
 
     let mut map = good.clone();
     set_local(
@@ -97,13 +98,23 @@ fn inconsistent_inputs_and_lies_are_errors() {
     set_local(&mut map, LocalKey::ClaimedOutputRoot, vec![1; 31]);
     assert!(err(&map).contains("31 bytes"), "{}", err(&map));
 
+    // Attributes committed to but not served, or not attributes at all.
     let mut map = good.clone();
-    map.remove(&PreimageKey::local_index(PAYLOAD_ATTRIBUTES_IDENT));
-    assert!(err(&map).contains("local input 256"), "{}", err(&map));
+    set_local(&mut map, LocalKey::L1Head, vec![0x22; 32]);
+    assert!(err(&map).contains("payload attributes"), "{}", err(&map));
+    let mut map = good.clone();
+    let bogus = b"{}".to_vec();
+    set_local(&mut map, LocalKey::L1Head, keccak256(&bogus).to_vec());
+    map.insert(PreimageKey::keccak256(&bogus), bogus);
+    assert!(err(&map).contains("executing_payload"), "{}", err(&map));
 
-    let mut map = good.clone();
-    set_local(&mut map, LocalKey::RollupConfig, b"{}".to_vec());
-    assert!(err(&map).contains("rollup_config"), "{}", err(&map));
+    // Nothing but idents 1-5, each at most 32 bytes, is read from local inputs (all the onchain
+    // PreimageOracle and the dispute game can load).
+    let locals: Vec<_> = good.keys().filter(|k| k.0[0] == 1).collect();
+    assert_eq!(locals.len(), 5);
+    assert!(locals.iter().all(|k| (1..=5)
+        .contains(&u64::from_be_bytes(k.0[24..].try_into().unwrap()))
+        && good[k].len() <= 32));
 
     // A lying oracle: the parent header replaced by something else.
     let mut map = good;

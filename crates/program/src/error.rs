@@ -14,6 +14,8 @@ pub enum PreimageKind {
     Code,
     /// An RLP block header, by block hash.
     Header,
+    /// Payload attributes (JSON), by the hash a boot input commits to.
+    PayloadAttributes,
 }
 
 impl fmt::Display for PreimageKind {
@@ -22,6 +24,7 @@ impl fmt::Display for PreimageKind {
             PreimageKind::TrieNode => "trie node",
             PreimageKind::Code => "contract code",
             PreimageKind::Header => "block header",
+            PreimageKind::PayloadAttributes => "payload attributes",
         })
     }
 }

@@ -6,9 +6,9 @@
 //! `shared/fixtures/README.md`) to the block check program: the preimages (each checked against its
 //! key), plus the parent header's RLP as the keccak256 preimage of the parent hash, and the local
 //! inputs of `verdict_guest::block_check` (flags given explicitly override them):
+//! 1 = keccak256 of `executing_payload` (JSON, also served as that hash's preimage),
 //! 2 = the parent block hash, 3 = the claimed block hash (the fixture's expected hash),
-//! 4 = the block number, 5 = the chain id, 7 = `rollup_config` (JSON),
-//! 256 = `executing_payload` (JSON).
+//! 4 = the block number, 5 = the chain id.
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -18,7 +18,7 @@ use std::process::Command;
 use std::sync::Arc;
 use verdict_host::{import, serve, DiskStore, Host, LocalInputs, MemoryStore, Store};
 use verdict_preimage::transport::{channels_from_fds, pipe, spawn_with_fds, FileChannel};
-use verdict_preimage::{LocalKey, PreimageKey};
+use verdict_preimage::{keccak256, PreimageKey};
 
 /// Arguments of `host`.
 #[derive(Args)]
@@ -71,8 +71,8 @@ struct ServeArgs {
     /// Local input 5: the L2 chain id.
     #[arg(long)]
     l2_chain_id: Option<u64>,
-    /// Serve a block fixture directory (its preimages, its parent header, and its JSON parts as
-    /// local inputs 2, 3, 4, 5, 7 and 256; explicit flags override them).
+    /// Serve a block fixture directory (its preimages, its parent header, its payload attributes
+    /// as a keccak256 preimage, and local inputs 1-5; explicit flags override them).
     #[arg(long)]
     fixture: Option<PathBuf>,
     /// Without --server: the program to run natively, with its channels on fds 3..6.
@@ -107,17 +107,14 @@ pub fn run(args: HostArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The local ident of the block check's payload attributes (`verdict_guest::block_check`).
-const PAYLOAD_ATTRIBUTES_IDENT: u64 = 256;
-
 /// What `--fixture DIR` serves: preimages and local inputs.
 struct FixtureInputs {
     preimages: Vec<(PreimageKey, Vec<u8>)>,
+    attributes_hash: [u8; 32],
     parent_hash: [u8; 32],
     claimed_hash: [u8; 32],
     block_number: u64,
     chain_id: u64,
-    other: BTreeMap<u64, Vec<u8>>,
 }
 
 fn load_fixture(dir: &Path) -> anyhow::Result<FixtureInputs> {
@@ -138,22 +135,19 @@ fn load_fixture(dir: &Path) -> anyhow::Result<FixtureInputs> {
     let mut preimages = import::read_preimage_map(&dir.join("preimages.json"))?;
     let (parent_hash, parent_rlp) = verdict_program::fixture::header_preimage(&parent);
     preimages.push((PreimageKey::from_keccak_hash(parent_hash.0), parent_rlp));
-    let mut other = BTreeMap::new();
-    other.insert(
-        LocalKey::RollupConfig as u64,
-        serde_json::to_vec(part("rollup_config")?)?,
-    );
-    other.insert(
-        PAYLOAD_ATTRIBUTES_IDENT,
-        serde_json::to_vec(part("executing_payload")?)?,
-    );
+    let attributes = serde_json::to_vec(part("executing_payload")?)?;
+    let attributes_hash = keccak256(&attributes);
+    preimages.push((PreimageKey::from_keccak_hash(attributes_hash), attributes));
     Ok(FixtureInputs {
         preimages,
+        attributes_hash,
         parent_hash: parent_hash.0,
         claimed_hash,
-        block_number: parent.number + 1,
+        block_number: parent
+            .number
+            .checked_add(1)
+            .context("the parent is the last block")?,
         chain_id: config.l2_chain_id,
-        other,
     })
 }
 
@@ -193,11 +187,11 @@ fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
         other: BTreeMap::new(),
     };
     if let Some(f) = fixture {
+        locals.l1_head.get_or_insert(f.attributes_hash);
         locals.agreed_output_root.get_or_insert(f.parent_hash);
         locals.claimed_output_root.get_or_insert(f.claimed_hash);
         locals.claimed_block_number.get_or_insert(f.block_number);
         locals.chain_id.get_or_insert(f.chain_id);
-        locals.other = f.other;
     }
     serve_with(args, store, locals)
 }
