@@ -61,7 +61,7 @@ impl ClaimData {
 
 /// What a step is bound to: the local context hash and the local inputs the contract would
 /// load into the preimage oracle under it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct LocalContext {
     /// `keccak256(abi.encode(starting, startingPos, disputed, disputedPos))`, or of
     /// `(disputed, disputedPos)` when the start is the anchor.

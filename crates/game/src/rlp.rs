@@ -1,29 +1,14 @@
-//! The little RLP decoding `challengeRootL2Block` needs: the number field of a block header.
+//! The little RLP decoding `challengeRootL2Block` needs: the number field of a block header
+//! (alloy-rlp's item headers, canonical encodings only, as the contract's RLP reader).
 
-/// An item: its payload and whether it is a list.
-fn item(data: &[u8]) -> Option<(bool, &[u8], usize)> {
-    let &prefix = data.first()?;
-    let be_len = |bytes: &[u8]| -> Option<usize> {
-        if bytes.is_empty() || bytes.len() > 8 || bytes[0] == 0 {
-            return None;
-        }
-        Some(bytes.iter().fold(0usize, |a, &b| (a << 8) | b as usize))
-    };
-    let (is_list, offset, len) = match prefix {
-        0x00..=0x7f => return Some((false, &data[..1], 1)),
-        0x80..=0xb7 => (false, 1, (prefix - 0x80) as usize),
-        0xb8..=0xbf => {
-            let n = (prefix - 0xb7) as usize;
-            (false, 1 + n, be_len(data.get(1..1 + n)?)?)
-        }
-        0xc0..=0xf7 => (true, 1, (prefix - 0xc0) as usize),
-        0xf8..=0xff => {
-            let n = (prefix - 0xf7) as usize;
-            (true, 1 + n, be_len(data.get(1..1 + n)?)?)
-        }
-    };
-    let end = offset.checked_add(len)?;
-    Some((is_list, data.get(offset..end)?, end))
+use alloy_rlp::Header;
+
+/// The next item of `data`: whether it is a list, its payload, and the rest of `data`.
+fn item(data: &[u8]) -> Option<(bool, &[u8], &[u8])> {
+    let mut rest = data;
+    let header = Header::decode(&mut rest).ok()?;
+    let payload = rest.get(..header.payload_length)?;
+    Some((header.list, payload, &rest[header.payload_length..]))
 }
 
 /// The number (list item 8) of an RLP-encoded block header, as a big-endian value of at
@@ -34,7 +19,7 @@ pub fn header_number(header: &[u8]) -> Option<u128> {
         return None;
     }
     for i in 0..=8 {
-        let (is_list, bytes, used) = item(payload)?;
+        let (is_list, bytes, rest) = item(payload)?;
         if i == 8 {
             if is_list || bytes.len() > 32 {
                 return None;
@@ -44,7 +29,7 @@ pub fn header_number(header: &[u8]) -> Option<u128> {
                 a.checked_mul(256).map_or(u128::MAX, |v| v | b as u128)
             }));
         }
-        payload = &payload[used..];
+        payload = rest;
     }
     None
 }
@@ -53,32 +38,16 @@ pub fn header_number(header: &[u8]) -> Option<u128> {
 pub fn encode_list(items: &[&[u8]]) -> alloc::vec::Vec<u8> {
     let mut body = alloc::vec::Vec::new();
     for it in items {
-        encode_bytes(it, &mut body);
+        alloy_rlp::Encodable::encode(it, &mut body);
     }
     let mut out = alloc::vec::Vec::new();
-    encode_len(body.len(), 0xc0, &mut out);
+    Header {
+        list: true,
+        payload_length: body.len(),
+    }
+    .encode(&mut out);
     out.extend_from_slice(&body);
     out
-}
-
-fn encode_bytes(b: &[u8], out: &mut alloc::vec::Vec<u8>) {
-    if b.len() == 1 && b[0] < 0x80 {
-        out.push(b[0]);
-    } else {
-        encode_len(b.len(), 0x80, out);
-        out.extend_from_slice(b);
-    }
-}
-
-fn encode_len(len: usize, base: u8, out: &mut alloc::vec::Vec<u8>) {
-    if len < 56 {
-        out.push(base + len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(base + 55 + (8 - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
 }
 
 #[cfg(test)]

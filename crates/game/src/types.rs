@@ -67,36 +67,8 @@ impl fmt::Display for Claim {
     }
 }
 
-/// A 20-byte account address.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Address(pub [u8; 20]);
-
-impl Address {
-    /// The zero address (nobody; "not countered").
-    pub const ZERO: Address = Address([0; 20]);
-
-    /// An address whose low 8 bytes hold `v` (for simulations and tests).
-    pub fn from_u64(v: u64) -> Address {
-        let mut a = [0u8; 20];
-        a[12..].copy_from_slice(&v.to_be_bytes());
-        Address(a)
-    }
-
-    /// Whether this is the zero address.
-    pub fn is_zero(&self) -> bool {
-        *self == Address::ZERO
-    }
-}
-
-impl fmt::Debug for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0x")?;
-        for b in &self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
-    }
-}
+/// A 20-byte account address (alloy's).
+pub use alloy_primitives::Address;
 
 /// A chess clock: the time accumulated on a team's clock and when it was last set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -1,8 +1,8 @@
 //! Every rule of the game against values worked out from the spec and the contract.
 
+use verdict_game::alphabet::{self, AlphabetVm, SyntheticChain, ABSOLUTE_PRESTATE_DATA};
 use verdict_game::bond::{required_bond_at_depth, BondTable};
 use verdict_game::game::local_key;
-use verdict_game::providers::alphabet::{self, AlphabetVm, SyntheticChain, ABSOLUTE_PRESTATE_DATA};
 use verdict_game::rlp::encode_list;
 use verdict_game::{
     keccak256, Address, BondDistributionMode, Claim, Game, GameConfig, GameError, GameStatus,
@@ -10,8 +10,8 @@ use verdict_game::{
 };
 
 const T0: u64 = 1_700_000_000;
-const A: Address = Address([0xaa; 20]);
-const B: Address = Address([0xbb; 20]);
+const A: Address = Address::repeat_byte(0xaa);
+const B: Address = Address::repeat_byte(0xbb);
 
 /// max depth 6, split 2: output leaves at depth 2, execution roots at 3, leaves at 6.
 fn small_config() -> GameConfig {
@@ -484,7 +484,7 @@ fn resolution_order_and_bonds() {
     // B attacks the root; A counters B twice: a defense (position 6) then an attack (4).
     let c1 = mv(&mut g, 0, true, 2, B, T0 + 10).unwrap();
     let def = mv(&mut g, c1, false, 3, A, T0 + 20).unwrap();
-    let att = mv(&mut g, c1, true, 4, Address([0xcc; 20]), T0 + 30).unwrap();
+    let att = mv(&mut g, c1, true, 4, Address::repeat_byte(0xcc), T0 + 30).unwrap();
     let end = T0 + 100_000;
     assert_eq!(
         g.resolve_claim(0, 0, T0 + 40),
@@ -511,7 +511,7 @@ fn resolution_order_and_bonds() {
     g.resolve_claim(c1, 1, end).unwrap();
     assert!(g.is_resolved(c1));
     // The leftmost uncountered child (position 4, made later) countered c1.
-    assert_eq!(g.claims()[c1].countered_by, Address([0xcc; 20]));
+    assert_eq!(g.claims()[c1].countered_by, Address::repeat_byte(0xcc));
     g.resolve_claim(0, 0, end).unwrap();
     assert_eq!(g.resolve(end), Ok(GameStatus::DefenderWins));
     assert_eq!(g.resolve(end), Err(GameError::GameNotInProgress));
@@ -521,7 +521,7 @@ fn resolution_order_and_bonds() {
     );
     let b1 = g.claims()[c1].bond;
     let b2 = g.required_bond(Position(4)).unwrap();
-    assert_eq!(g.credit(&Address([0xcc; 20])), b1 + b2);
+    assert_eq!(g.credit(&Address::repeat_byte(0xcc)), b1 + b2);
     assert_eq!(g.credit(&A), root.bond + b2);
     assert_eq!(g.credit(&B), 0);
     // Refund mode pays back what each posted instead.

@@ -22,7 +22,7 @@ pub mod vm;
 pub use elf::{load_elf, ElfError};
 pub use error::{HostError, Trap, VmError};
 pub use state::{State, Status, WITNESS_SIZE};
-pub use verdict_fpvm::{hash, memory, Hash, Memory, PreimageWitness, StepWitness};
+pub use verdict_fpvm::{hash, memory, FaultVm, Hash, Memory, PreimageWitness, StepWitness};
 pub use verdict_preimage::{HintWriter, MapOracle, NoOracle, Oracle, PreimageOracle};
 pub use vm::{Output, Vm};
 

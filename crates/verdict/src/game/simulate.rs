@@ -3,8 +3,8 @@
 
 use anyhow::{bail, Context};
 use clap::Args;
-use verdict_game::actors::parse_adversaries;
-use verdict_game::sim::{alphabet_game, SimConfig, HONEST};
+use verdict_challenger::actors::parse_adversaries;
+use verdict_challenger::sim::{alphabet_game, SimConfig, HONEST};
 
 /// Arguments of `verdict game simulate`.
 #[derive(Args)]

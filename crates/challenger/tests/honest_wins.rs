@@ -2,7 +2,7 @@
 //! honest challenger always wins, gets back every bond it posted plus the bonds of the
 //! claims it countered, never counters itself, and every game resolves.
 
-use verdict_game::sim::{alphabet_game, SimConfig, HONEST};
+use verdict_challenger::sim::{alphabet_game, SimConfig, HONEST};
 use verdict_game::GameStatus;
 
 const LINEUPS: &[&[&str]] = &[

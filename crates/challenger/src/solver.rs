@@ -9,20 +9,19 @@
 //! right one) unless the claim is countered already. A planned move that already exists in
 //! the game is not made again.
 
-use alloc::collections::{BTreeMap, BTreeSet};
-use alloc::vec::Vec;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::actors::{Action, Actor};
 use crate::providers::{ExecTraceFactory, OutputSource, SplitTrace, TraceError};
 use crate::sim::Rng;
-use crate::{Address, Claim, Game, Position, Timestamp};
+use verdict_game::{Address, Claim, Game, Position, Timestamp};
 
 type ClaimId = (Claim, Position, u32);
 
 /// A solver playing by a [`SplitTrace`]: the honest challenger when the trace is the truth,
 /// a dishonest but consistent player otherwise.
 pub struct Solver<S, F> {
-    name: alloc::string::String,
+    name: String,
     address: Address,
     trace: SplitTrace<S, F>,
     // Per claim index (claims never change once made): agreement and our counter's value.

@@ -2,18 +2,16 @@
 //! advances the clock, resolves the game, pays out the bonds, and checks the honest
 //! challenger's invariants.
 
-use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
-use alloc::format;
-use alloc::string::String;
-use alloc::vec::Vec;
 use core::fmt::Write;
+use std::collections::BTreeMap;
 
 use crate::actors::{Action, Actor, CounterHonest, LateMover, RandomMover};
-use crate::providers::alphabet::{self, AlphabetFactory, AlphabetVm, SyntheticChain};
+use crate::oracle::{load_for_step, SharedOracle};
+use crate::providers::alphabet::AlphabetFactory;
 use crate::providers::{OutputTrace, SplitTrace};
 use crate::solver::Solver;
-use crate::{
+use verdict_game::alphabet::{self, AlphabetVm, SyntheticChain};
+use verdict_game::{
     Address, Claim, Game, GameConfig, GameError, GameStatus, OutputRoot, StepVm, Timestamp, Wei,
 };
 
@@ -47,9 +45,7 @@ impl Rng {
 }
 
 /// The honest account in simulations.
-pub const HONEST: Address = Address([
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
-]);
+pub const HONEST: Address = Address::with_last_byte(1);
 
 /// A step that succeeded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +88,8 @@ pub struct Table<'a> {
     pub adversaries: Vec<Box<dyn Actor + 'a>>,
     /// The onchain VM.
     pub vm: &'a dyn StepVm,
+    /// The PreimageOracle the VM reads, which actors load before a step.
+    pub oracle: SharedOracle,
     /// The current time.
     pub now: Timestamp,
     /// Rounds are 2 to `2 + max_gap` seconds apart.
@@ -104,9 +102,13 @@ pub struct Table<'a> {
     pub max_rounds: u64,
 }
 
+/// The game's address in simulations (the caller local preimage keys are bound to).
+pub const GAME_ADDRESS: Address = Address::repeat_byte(0x6a);
+
 fn apply(
     game: &mut Game,
     vm: &dyn StepVm,
+    oracle: &SharedOracle,
     by: Address,
     action: &Action,
     now: Timestamp,
@@ -128,6 +130,8 @@ fn apply(
             is_attack,
             data,
         } => {
+            load_for_step(oracle, game, GAME_ADDRESS, *parent, data)
+                .map_err(GameError::VmReverted)?;
             game.step(*parent, *is_attack, &data.state_data, &data.proof, by, vm)?;
             steps.push(StepRecord {
                 by,
@@ -180,7 +184,15 @@ impl Table<'_> {
                 let a = &mut self.adversaries[i];
                 let by = a.address();
                 for action in a.actions(&self.game, self.now, rng).unwrap_or_default() {
-                    match apply(&mut self.game, self.vm, by, &action, self.now, &mut steps) {
+                    match apply(
+                        &mut self.game,
+                        self.vm,
+                        &self.oracle,
+                        by,
+                        &action,
+                        self.now,
+                        &mut steps,
+                    ) {
                         Ok(()) => acted = true,
                         Err(e) => rejected.push((by, e)),
                     }
@@ -191,7 +203,15 @@ impl Table<'_> {
             match self.honest.actions(&self.game, t, rng) {
                 Ok(actions) => {
                     for action in actions {
-                        match apply(&mut self.game, self.vm, by, &action, t, &mut steps) {
+                        match apply(
+                            &mut self.game,
+                            self.vm,
+                            &self.oracle,
+                            by,
+                            &action,
+                            t,
+                            &mut steps,
+                        ) {
                             Ok(()) => acted = true,
                             Err(e) => honest_errors.push(format!("{action:?}: {e}")),
                         }
@@ -468,12 +488,12 @@ pub fn alphabet_game(sim: &SimConfig) -> Result<Report, String> {
     let fork_block = start + 1 + rng.below(l2_block - start);
     let lying_chain = chain.forked(fork_block, rng.next_u64());
     let (root, creator) = if has("wrong-proposer") {
-        (lying_chain.output_at(l2_block), Address::from_u64(2))
+        (lying_chain.output_at(l2_block), Address::with_last_byte(2))
     } else {
         (chain.output_at(l2_block), HONEST)
     };
     let now = 1_700_000_000;
-    let bond0 = crate::bond::required_bond_at_depth(0, cfg.max_game_depth)
+    let bond0 = verdict_game::bond::required_bond_at_depth(0, cfg.max_game_depth)
         .map_err(|e| format!("bond: {e}"))?;
     let game = Game::new(
         cfg.clone(),
@@ -514,22 +534,22 @@ pub fn alphabet_game(sim: &SimConfig) -> Result<Report, String> {
                 );
                 adversaries.push(Box::new(Solver::new(
                     "wrong-proposer",
-                    Address::from_u64(2),
+                    Address::with_last_byte(2),
                     trace,
                 )));
             }
             "counter-honest" => adversaries.push(Box::new(CounterHonest::new(
-                Address::from_u64(3),
+                Address::with_last_byte(3),
                 HONEST,
                 sim.budget,
             ))),
             "random" => adversaries.push(Box::new(RandomMover {
-                address: Address::from_u64(4),
+                address: Address::with_last_byte(4),
                 budget: sim.budget,
                 percent: 30,
             })),
             "late" => adversaries.push(Box::new(LateMover::new(
-                Address::from_u64(5),
+                Address::with_last_byte(5),
                 HONEST,
                 sim.budget,
                 cfg.clock_extension / 4,
@@ -543,6 +563,7 @@ pub fn alphabet_game(sim: &SimConfig) -> Result<Report, String> {
         honest,
         adversaries,
         vm: &vm,
+        oracle: SharedOracle::default(),
         now,
         max_gap: sim.max_gap,
         late_margin: cfg.clock_extension / 8,

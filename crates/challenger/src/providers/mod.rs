@@ -7,15 +7,13 @@
 //! a game.
 
 pub mod alphabet;
-#[cfg(feature = "vm")]
+#[cfg(feature = "riscv")]
+pub mod riscv;
 pub mod vm;
 
-use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
-use alloc::string::String;
-use alloc::vec::Vec;
-
-use crate::{Claim, Game, LocalContext, Position};
+use std::collections::BTreeMap;
+use verdict_fpvm::PreimageWitness;
+use verdict_game::{Claim, Game, LocalContext, Position};
 
 /// Why a provider cannot answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,19 +25,25 @@ impl core::fmt::Display for TraceError {
     }
 }
 
-impl From<crate::GameError> for TraceError {
-    fn from(e: crate::GameError) -> Self {
-        TraceError(alloc::format!("game: {e}"))
+impl From<verdict_game::GameError> for TraceError {
+    fn from(e: verdict_game::GameError) -> Self {
+        TraceError(format!("game: {e}"))
     }
 }
 
-/// What a step needs: the pre-state preimage and the proof of the step from it.
+/// What a step needs: the pre-state preimage, the proof of the step from it, the preimage the
+/// step reads (loaded into the PreimageOracle before the step) and the local context it is
+/// read under.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct StepData {
     /// The pre-state (its hash, status byte aside, is the pre-state claim).
     pub state_data: Vec<u8>,
     /// The VM's proof for the step.
     pub proof: Vec<u8>,
+    /// The preimage part the step reads, if it reads one.
+    pub preimage: Option<PreimageWitness>,
+    /// The local context of the step's subgame (set by [`SplitTrace::step_data`]).
+    pub local_context: [u8; 32],
 }
 
 /// One trace of claims, over trace indices `0..2^depth`.
@@ -211,8 +215,11 @@ impl<S: OutputSource, F: ExecTraceFactory> SplitTrace<S, F> {
         let rel = pos.relative_to_ancestor_at(split + 1);
         let depth = game.config().exec_depth();
         let i = rel.trace_index(depth) + u128::from(!is_attack);
+        let ctx = self.context_of(game, leaf_index, pos)?;
         let t = self.bottom_trace(game, leaf_index, pos)?;
-        t.step_data(i)
+        let mut data = t.step_data(i)?;
+        data.local_context = ctx.uuid;
+        Ok(data)
     }
 
     /// The top (output-root) trace.
@@ -227,7 +234,7 @@ pub struct LyingTrace {
     inner: Box<dyn TraceProvider>,
     from: u128,
     salt: u64,
-    final_status: crate::VmStatus,
+    final_status: verdict_game::VmStatus,
 }
 
 impl TraceProvider for LyingTrace {
@@ -243,9 +250,9 @@ impl TraceProvider for LyingTrace {
         let status = if i == last {
             self.final_status
         } else {
-            crate::VmStatus::Unfinished
+            verdict_game::VmStatus::Unfinished
         };
-        let h = crate::keccak256(&[b"lie", &self.salt.to_be_bytes(), &i.to_be_bytes()]);
+        let h = verdict_game::keccak256(&[b"lie", &self.salt.to_be_bytes(), &i.to_be_bytes()]);
         Ok(Claim(h).with_status(status))
     }
 
@@ -263,7 +270,7 @@ pub struct LyingFactory<F> {
     /// Salt of the made-up claims.
     pub salt: u64,
     /// The status the liar gives its final state.
-    pub final_status: crate::VmStatus,
+    pub final_status: verdict_game::VmStatus,
 }
 
 impl<F: ExecTraceFactory> ExecTraceFactory for LyingFactory<F> {

@@ -8,15 +8,22 @@
 //! honest actor only ever attacks output claims, and each execution subgame it opens
 //! disputes a wrong output, which is what an exit code of 1 says. The liar's team holds the
 //! even depths, the execution leaves (depth 18) included, so the game ends in a step.
-#![cfg(feature = "vm")]
+#![cfg(feature = "riscv")]
 
-use verdict_game::providers::alphabet::SyntheticChain;
-use verdict_game::providers::vm::{VmFactory, VmStepper, VmTrace};
-use verdict_game::providers::{LyingFactory, OutputTrace, SplitTrace, TraceProvider};
-use verdict_game::sim::{Rng, Table, HONEST};
-use verdict_game::solver::Solver;
-use verdict_game::{Address, Claim, Game, GameConfig, GameStatus, OutputRoot, StepVm, VmStatus};
+use std::rc::Rc;
+use verdict_challenger::oracle::SharedOracle;
+use verdict_challenger::providers::riscv::{RiscvFactory, RiscvStepper};
+use verdict_challenger::providers::vm::VmTraceFactory;
+use verdict_challenger::providers::{LyingFactory, OutputTrace, SplitTrace, TraceProvider};
+use verdict_challenger::sim::{Rng, Table, GAME_ADDRESS, HONEST};
+use verdict_challenger::solver::Solver;
+use verdict_game::alphabet::SyntheticChain;
+use verdict_game::{
+    Address, Claim, Game, GameConfig, GameStatus, LocalContext, OutputRoot, StepVm, VmStatus,
+};
+use verdict_preimage::NoOracle;
 use verdict_riscv::asm::{self, reg::*};
+use verdict_riscv::FaultVm;
 
 /// Counts `n` down in a loop (2 steps per turn), then exits with code 1: the program
 /// judges the disputed output invalid.
@@ -33,18 +40,23 @@ fn looping_program(n: u64) -> verdict_riscv::State {
 #[test]
 fn vm_bottom_half_game_ends_in_a_verified_step() {
     let initial = looping_program(1000);
+    let factory = VmTraceFactory {
+        factory: Rc::new(RiscvFactory::new(|_: &LocalContext| NoOracle)),
+        initial: initial.clone(),
+        snapshot_every: 256,
+    };
     // The run takes about 2000 steps: the execution game (depth 13) covers 8192.
-    let mut probe = VmTrace::new(initial.clone(), 13, 512);
-    let last = probe.state_at(1 << 13).unwrap();
+    let mut probe = factory.trace(&LocalContext::default(), 13);
+    let last = probe.vm_at(1 << 13).unwrap();
     assert!(
-        last.exited && last.exit_code == 1 && last.step < 8192,
+        last.exit() == Some(1) && last.step_count() < 8192,
         "{}",
-        last.step
+        last.step_count()
     );
 
     let cfg = GameConfig {
         game_type: 2,
-        absolute_prestate: VmTrace::absolute_prestate(&initial),
+        absolute_prestate: factory.absolute_prestate(),
         max_game_depth: 4 + 1 + 13,
         split_depth: 4,
         max_clock_duration: 20_000,
@@ -55,7 +67,7 @@ fn vm_bottom_half_game_ends_in_a_verified_step() {
     let chain = SyntheticChain::new(42);
     let (start, l2_block) = (500u64, 510u64);
     let lying = chain.forked(start + 1, 7);
-    let proposer = Address::from_u64(2);
+    let proposer = Address::with_last_byte(2);
     let now = 1_700_000_000;
     let game = Game::new(
         cfg.clone(),
@@ -72,10 +84,6 @@ fn vm_bottom_half_game_ends_in_a_verified_step() {
     )
     .unwrap();
 
-    let factory = VmFactory {
-        initial: initial.clone(),
-        snapshot_every: 256,
-    };
     let honest = Solver::new(
         "honest",
         HONEST,
@@ -108,11 +116,17 @@ fn vm_bottom_half_game_ends_in_a_verified_step() {
             },
         ),
     );
+    let oracle = SharedOracle::default();
+    let stepper = RiscvStepper {
+        oracle: oracle.clone(),
+        game_address: GAME_ADDRESS,
+    };
     let table = Table {
         game,
         honest: Box::new(honest),
         adversaries: vec![Box::new(liar)],
-        vm: &VmStepper,
+        vm: &stepper,
+        oracle,
         now,
         max_gap: 600,
         late_margin: 100,
@@ -141,10 +155,10 @@ fn vm_bottom_half_game_ends_in_a_verified_step() {
     assert_eq!(rel, 1234);
     // Its proof, re-checked by the stateless verifier: it computes the real state 1235,
     // not the liar's claim.
-    let mut trace = VmTrace::new(initial, cfg.exec_depth(), 256);
-    let data = trace.step_data(rel).unwrap();
     let ctx = g.local_context(step.leaf).unwrap();
-    let post = VmStepper.step(&data.state_data, &data.proof, &ctx).unwrap();
+    let mut trace = factory.trace(&ctx, cfg.exec_depth());
+    let data = trace.step_data(rel).unwrap();
+    let post = stepper.step(&data.state_data, &data.proof, &ctx).unwrap();
     assert_eq!(post, trace.get(rel).unwrap());
     assert_ne!(post, leaf.claim);
     assert_eq!(leaf.countered_by, HONEST);

@@ -1,12 +1,10 @@
 //! Players: the action type, the actor interface, and adversaries to the honest solver.
 
-use alloc::collections::BTreeSet;
-use alloc::string::String;
-use alloc::vec::Vec;
+use std::collections::BTreeSet;
 
 use crate::providers::{StepData, TraceError};
 use crate::sim::Rng;
-use crate::{Address, Claim, Game, Timestamp, VmStatus};
+use verdict_game::{Address, Claim, Game, Timestamp, VmStatus};
 
 /// Something an actor does to a game.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,14 +184,14 @@ impl Actor for RandomMover {
         let parent = rng.below(n) as usize;
         let c = game.claims()[parent];
         if c.position.depth() == game.config().max_game_depth {
-            let mut state_data = alloc::vec![0u8; 96];
+            let mut state_data = vec![0u8; 96];
             state_data[95] = rng.below(3) as u8;
-            return Ok(alloc::vec![Action::Step {
+            return Ok(vec![Action::Step {
                 parent,
                 is_attack: rng.below(2) == 0,
                 data: StepData {
                     state_data,
-                    proof: Vec::new(),
+                    ..StepData::default()
                 },
             }]);
         }
@@ -204,7 +202,7 @@ impl Actor for RandomMover {
         } else {
             forged_claim(game, parent, is_attack, rng)
         };
-        Ok(alloc::vec![Action::Move {
+        Ok(vec![Action::Move {
             parent,
             disputed: c.claim,
             claim,
@@ -300,7 +298,7 @@ pub fn parse_adversaries(list: &str) -> Result<Vec<String>, String> {
             if ADVERSARIES.contains(&s) {
                 Ok(s.into())
             } else {
-                Err(alloc::format!(
+                Err(format!(
                     "unknown adversary {s:?} (known: {})",
                     ADVERSARIES.join(", ")
                 ))
