@@ -148,15 +148,17 @@ rust_guest() {
 }
 
 if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
-    rust_guest rust-compute "$RDIR" "$OUT/rust-target" rust-compute -- "$RDIR"
+    RT="$ROOT/crates/guest-rt"
+    rust_guest rust-compute "$RDIR" "$OUT/rust-target" rust-compute -- "$RDIR" "$RT"
     # Guests that are crates of the main workspace (built without their std feature).
     rust_guest oracle-check "$ROOT" "$OUT/ws-target" oracle-check \
         -p verdict-guest --no-default-features --bin oracle-check \
-        -- "$ROOT/crates/guest" "$ROOT/crates/preimage"
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$RT"
     # The block check: the block executor (crates/program, op-revm) in the VM.
     rust_guest block-check "$ROOT" "$OUT/ws-target" block-check \
         -p verdict-guest --no-default-features --bin block-check \
-        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program"
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program" \
+        "$ROOT/crates/chains" "$RT"
 fi
 
 # ---------------------------------------------------------------- benchmark workloads
@@ -189,10 +191,10 @@ fi
 if [[ "${SKIP_BENCH_GUESTS:-0}" != 1 && "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
     for bin in keccak ecdsa; do
         rust_guest "bench/$bin" "$BDIR/rust" "$OUT/bench-rust-target" "$bin" --bin "$bin" \
-            -- "$BDIR/rust" "$RDIR/src"
+            -- "$BDIR/rust" "$RDIR/src" "$ROOT/crates/guest-rt"
     done
     # The same bins for the host, built by the rustup toolchain.
-    mapfile -t bench_rust_sources < <(find "$BDIR/rust" "$RDIR/src" -path "$BDIR/rust/target" -prune \
+    mapfile -t bench_rust_sources < <(find "$BDIR/rust" "$RDIR/src" "$ROOT/crates/guest-rt" -path "$BDIR/rust/target" -prune \
         -o -type f \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print)
     if newer_than "$BOUT/native/keccak" "${bench_rust_sources[@]}" "$SCRIPT" \
         || newer_than "$BOUT/native/ecdsa" "${bench_rust_sources[@]}" "$SCRIPT"; then

@@ -229,16 +229,8 @@ pub mod vm {
     use crate::oracle::PreimageError;
     use crate::protocol::Channel;
 
-    /// Makes a Linux-style syscall into the VM with three arguments; returns a0. (The VM also
-    /// sets a1, the errno, so the asm marks it clobbered.)
-    pub fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
-        let ret;
-        // SAFETY: a Linux-style syscall into the VM; it only reads/writes the given buffer.
-        unsafe {
-            core::arch::asm!("ecall", in("a7") nr, inlateout("a0") a0 => ret, inlateout("a1") a1 => _, in("a2") a2, options(nostack));
-        }
-        ret
-    }
+    /// The syscall wrapper of the guest runtime (the one `ecall` of Rust programs).
+    pub use verdict_guest_rt::syscall3;
 
     /// A channel on a pair of VM file descriptors.
     pub struct FdChannel {

@@ -7,16 +7,14 @@
 
 extern crate alloc;
 
-mod heap;
 mod keccak;
-mod rt;
 
 use alloc::vec::Vec;
 
 const DATA_LEN: usize = 2 * 1024 * 1024;
 
 fn print(s: &str) {
-    rt::write(1, s.as_bytes());
+    verdict_guest_rt::write(1, s.as_bytes());
 }
 
 fn hex(bytes: &[u8]) -> alloc::string::String {
@@ -28,6 +26,8 @@ fn hex(bytes: &[u8]) -> alloc::string::String {
     }
     s
 }
+
+verdict_guest_rt::entry!(guest_main);
 
 fn guest_main() -> u8 {
     print("rust-compute\n");

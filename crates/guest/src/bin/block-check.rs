@@ -7,12 +7,14 @@
 
 #[cfg(target_os = "none")]
 mod guest {
-    use verdict_guest::{block_check, rt};
+    use verdict_guest::block_check;
+    use verdict_guest_rt as rt;
     use verdict_preimage::transport::vm::{HINTS, PREIMAGES};
     use verdict_preimage::{HintClient, OracleClient};
 
-    #[no_mangle]
-    extern "C" fn __verdict_main() -> usize {
+    verdict_guest_rt::entry!(main);
+
+    fn main() -> usize {
         match block_check::run(&OracleClient(PREIMAGES), &HintClient(HINTS)) {
             Ok(report) => {
                 rt::write(1, alloc::format!("block-check: {report}\n").as_bytes());

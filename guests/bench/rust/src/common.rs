@@ -2,7 +2,7 @@
 
 #[cfg(target_os = "none")]
 pub fn print(s: &str) {
-    crate::rt::write(1, s.as_bytes());
+    verdict_guest_rt::write(1, s.as_bytes());
 }
 
 #[cfg(not(target_os = "none"))]

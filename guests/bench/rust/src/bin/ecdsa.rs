@@ -4,8 +4,7 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
-#[path = "../../../../rust/src/rt.rs"]
-mod rt;
+verdict_guest_rt::entry!(guest_main);
 
 #[path = "../common.rs"]
 mod common;

@@ -1,0 +1,22 @@
+//! The runtime of every Rust program run inside Verdict's RISC-V VM (`riscv64imac-unknown-none-elf`
+//! built without the C extension): `_start`, the syscalls, a heap, and panics as exit code 2
+//! (status PANIC). A program names its entry with [`entry!`]; on any other target this crate is
+//! empty, so programs that also build natively can depend on it unconditionally.
+#![no_std]
+
+#[cfg(all(target_arch = "riscv64", target_os = "none"))]
+mod vm;
+#[cfg(all(target_arch = "riscv64", target_os = "none"))]
+pub use vm::*;
+
+/// Names the program's entry: a function returning its exit code (anything convertible to
+/// `usize`: the VM keeps the low byte). `_start` calls it and exits with the result.
+#[macro_export]
+macro_rules! entry {
+    ($main:path) => {
+        #[no_mangle]
+        extern "C" fn __verdict_main() -> usize {
+            $main() as usize
+        }
+    };
+}
