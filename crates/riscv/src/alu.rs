@@ -1,6 +1,6 @@
-//! The arithmetic of every register-writing computation, as the onchain step computes it, written
-//! once: the reference step evaluates it through [`eval`], the interpreter calls [`eval`] with a
-//! constant kind per arm (folded to one operation), and the JIT's helpers call [`mul_div`] and
+//! The arithmetic of every register-writing instruction, as the onchain step computes it, written
+//! once: one small function per instruction, which the interpreter calls from its arm of the
+//! dispatch and the reference step through [`eval`]; the JIT's helpers call [`mul_div`] and
 //! [`mul_div_w`] for division.
 
 use crate::decode::Kind;
@@ -11,59 +11,76 @@ pub(crate) fn sext32(v: u64) -> u64 {
     v as u32 as i32 as i64 as u64
 }
 
-/// The value an ALU instruction of `kind` writes to rd, from rs1 `a`, rs2 `b`, the immediate
-/// `imm` (sign-extended; the shift amount for immediate shifts) at `pc`. `None` for kinds that
-/// are not ALU instructions.
-#[inline(always)]
-pub(crate) fn eval(kind: Kind, a: u64, b: u64, imm: u64, pc: u64) -> Option<u64> {
-    use Kind::*;
-    Some(match kind {
-        Zero => 0,
-        Lui => imm,
-        Auipc => pc.wrapping_add(imm),
-        Addi => a.wrapping_add(imm),
-        Slti => ((a as i64) < (imm as i64)) as u64,
-        Sltiu => (a < imm) as u64,
-        Xori => a ^ imm,
-        Ori => a | imm,
-        Andi => a & imm,
-        Slli => a << (imm & 0x3f),
-        Srli => a >> (imm & 0x3f),
-        Srai => ((a as i64) >> (imm & 0x3f)) as u64,
-        Add => a.wrapping_add(b),
-        Sub => a.wrapping_sub(b),
-        Sll => a << (b & 0x3f),
-        Slt => ((a as i64) < (b as i64)) as u64,
-        Sltu => (a < b) as u64,
-        Xor => a ^ b,
-        Srl => a >> (b & 0x3f),
-        Sra => ((a as i64) >> (b & 0x3f)) as u64,
-        Or => a | b,
-        And => a & b,
-        Addiw => sext32(a.wrapping_add(imm)),
-        Slliw => sext32(a << (imm & 0x1f)),
-        Srliw => sext32(((a as u32) >> (imm & 0x1f)) as u64),
-        Sraiw => ((a as u32 as i32) >> (imm & 0x1f)) as i64 as u64,
-        Addw => sext32(a.wrapping_add(b)),
-        Subw => sext32(a.wrapping_sub(b)),
-        Sllw => sext32(a << (b & 0x1f)),
-        Srlw => sext32(((a as u32) >> (b & 0x1f)) as u64),
-        Sraw => ((a as u32 as i32) >> (b & 0x1f)) as i64 as u64,
-        Mul => mul_div(0, a, b),
-        Mulh => mul_div(1, a, b),
-        Mulhsu => mul_div(2, a, b),
-        Mulhu => mul_div(3, a, b),
-        Div => mul_div(4, a, b),
-        Divu => mul_div(5, a, b),
-        Rem => mul_div(6, a, b),
-        Remu => mul_div(7, a, b),
-        Mulw => mul_div_w(0, a, b),
-        Divw => mul_div_w(4, a, b),
-        Divuw => mul_div_w(5, a, b),
-        Remw => mul_div_w(6, a, b),
-        Remuw => mul_div_w(7, a, b),
-        _ => return None,
-    })
+/// Defines one function per ALU instruction, `fn(a, b, imm, pc) -> u64` (rs1, rs2, the
+/// sign-extended immediate or shift amount, the pc), and [`eval`] dispatching on the kind.
+macro_rules! alu_ops {
+    ($($kind:ident => $name:ident: |$a:ident, $b:ident, $imm:ident, $pc:ident| $body:expr;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($kind), "`.")]
+            #[inline(always)]
+            #[allow(unused_variables)]
+            pub(crate) fn $name($a: u64, $b: u64, $imm: u64, $pc: u64) -> u64 {
+                $body
+            }
+        )*
+
+        /// The value an ALU instruction of `kind` writes to rd, from rs1 `a`, rs2 `b`, the
+        /// immediate `imm` at `pc`; `None` for kinds that are not ALU instructions.
+        #[inline]
+        pub(crate) fn eval(kind: Kind, a: u64, b: u64, imm: u64, pc: u64) -> Option<u64> {
+            Some(match kind {
+                $(Kind::$kind => $name(a, b, imm, pc),)*
+                _ => return None,
+            })
+        }
+    };
+}
+
+alu_ops! {
+    Zero => zero: |a, b, imm, pc| 0;
+    Lui => lui: |a, b, imm, pc| imm;
+    Auipc => auipc: |a, b, imm, pc| pc.wrapping_add(imm);
+    Addi => addi: |a, b, imm, pc| a.wrapping_add(imm);
+    Slti => slti: |a, b, imm, pc| ((a as i64) < (imm as i64)) as u64;
+    Sltiu => sltiu: |a, b, imm, pc| (a < imm) as u64;
+    Xori => xori: |a, b, imm, pc| a ^ imm;
+    Ori => ori: |a, b, imm, pc| a | imm;
+    Andi => andi: |a, b, imm, pc| a & imm;
+    Slli => slli: |a, b, imm, pc| a << (imm & 0x3f);
+    Srli => srli: |a, b, imm, pc| a >> (imm & 0x3f);
+    Srai => srai: |a, b, imm, pc| ((a as i64) >> (imm & 0x3f)) as u64;
+    Add => add: |a, b, imm, pc| a.wrapping_add(b);
+    Sub => sub: |a, b, imm, pc| a.wrapping_sub(b);
+    Sll => sll: |a, b, imm, pc| a << (b & 0x3f);
+    Slt => slt: |a, b, imm, pc| ((a as i64) < (b as i64)) as u64;
+    Sltu => sltu: |a, b, imm, pc| (a < b) as u64;
+    Xor => xor: |a, b, imm, pc| a ^ b;
+    Srl => srl: |a, b, imm, pc| a >> (b & 0x3f);
+    Sra => sra: |a, b, imm, pc| ((a as i64) >> (b & 0x3f)) as u64;
+    Or => or: |a, b, imm, pc| a | b;
+    And => and: |a, b, imm, pc| a & b;
+    Addiw => addiw: |a, b, imm, pc| sext32(a.wrapping_add(imm));
+    Slliw => slliw: |a, b, imm, pc| sext32(a << (imm & 0x1f));
+    Srliw => srliw: |a, b, imm, pc| sext32(((a as u32) >> (imm & 0x1f)) as u64);
+    Sraiw => sraiw: |a, b, imm, pc| ((a as u32 as i32) >> (imm & 0x1f)) as i64 as u64;
+    Addw => addw: |a, b, imm, pc| sext32(a.wrapping_add(b));
+    Subw => subw: |a, b, imm, pc| sext32(a.wrapping_sub(b));
+    Sllw => sllw: |a, b, imm, pc| sext32(a << (b & 0x1f));
+    Srlw => srlw: |a, b, imm, pc| sext32(((a as u32) >> (b & 0x1f)) as u64);
+    Sraw => sraw: |a, b, imm, pc| ((a as u32 as i32) >> (b & 0x1f)) as i64 as u64;
+    Mul => mul: |a, b, imm, pc| mul_div(0, a, b);
+    Mulh => mulh: |a, b, imm, pc| mul_div(1, a, b);
+    Mulhsu => mulhsu: |a, b, imm, pc| mul_div(2, a, b);
+    Mulhu => mulhu: |a, b, imm, pc| mul_div(3, a, b);
+    Div => div: |a, b, imm, pc| mul_div(4, a, b);
+    Divu => divu: |a, b, imm, pc| mul_div(5, a, b);
+    Rem => rem: |a, b, imm, pc| mul_div(6, a, b);
+    Remu => remu: |a, b, imm, pc| mul_div(7, a, b);
+    Mulw => mulw: |a, b, imm, pc| mul_div_w(0, a, b);
+    Divw => divw: |a, b, imm, pc| mul_div_w(4, a, b);
+    Divuw => divuw: |a, b, imm, pc| mul_div_w(5, a, b);
+    Remw => remw: |a, b, imm, pc| mul_div_w(6, a, b);
+    Remuw => remuw: |a, b, imm, pc| mul_div_w(7, a, b);
 }
 
 /// MUL, MULH, MULHSU, MULHU, DIV, DIVU, REM, REMU by `funct3`: RISC-V's results for division by

@@ -1,8 +1,8 @@
 //! The interpreter: runs decoded code pages in a tight loop, and hands every instruction the
 //! decoder marked [`Kind::Slow`] (syscalls, atomics, reverts, unaligned targets) to the reference
-//! step. Register results come from [`alu::eval`](crate::alu::eval) with a constant kind per arm.
+//! step. Register results come from [`alu`](crate::alu)'s function of each instruction.
 
-use crate::alu::eval;
+use crate::alu;
 use crate::decode::{decode_page, DecodedPage, Kind};
 use crate::error::VmError;
 use crate::vm::Vm;
@@ -33,6 +33,13 @@ impl<O: Oracle> Vm<O> {
         }
     }
 
+    /// The reference step, kept out of the interpreter's loop so that its code does not crowd the
+    /// loop's registers (the loop's counters stay in registers).
+    #[inline(never)]
+    fn step_out_of_line(&mut self) -> Result<(), VmError> {
+        self.step()
+    }
+
     /// Runs up to `n` steps on decoded code, stopping early at exit or when a read halts the run.
     pub(crate) fn run_decoded(&mut self, n: u64) -> Result<(), VmError> {
         let mut remaining = n;
@@ -50,7 +57,7 @@ impl<O: Oracle> Vm<O> {
                 self.state.regs.copy_from_slice(&r[..32]);
                 self.state.pc = pc;
                 self.state.step += flushed - remaining;
-                let result = self.step();
+                let result = self.step_out_of_line();
                 r[..32].copy_from_slice(&self.state.regs);
                 pc = self.state.pc;
                 if self.state.memory.code_was_written() {
@@ -117,11 +124,8 @@ impl<O: Oracle> Vm<O> {
                     }};
                 }
                 macro_rules! alu {
-                    ($kind:ident) => {
-                        r[rd] = match eval(Kind::$kind, a, b, imm, here) {
-                            Some(v) => v,
-                            None => unreachable!(),
-                        }
+                    ($op:ident) => {
+                        r[rd] = alu::$op(a, b, imm, here)
                     };
                 }
                 match o.kind {
@@ -163,50 +167,50 @@ impl<O: Oracle> Vm<O> {
                     Kind::Sh => store!(2),
                     Kind::Sw => store!(4),
                     Kind::Sd => store!(8),
-                    Kind::Zero => alu!(Zero),
-                    Kind::Lui => alu!(Lui),
-                    Kind::Auipc => alu!(Auipc),
-                    Kind::Addi => alu!(Addi),
-                    Kind::Slti => alu!(Slti),
-                    Kind::Sltiu => alu!(Sltiu),
-                    Kind::Xori => alu!(Xori),
-                    Kind::Ori => alu!(Ori),
-                    Kind::Andi => alu!(Andi),
-                    Kind::Slli => alu!(Slli),
-                    Kind::Srli => alu!(Srli),
-                    Kind::Srai => alu!(Srai),
-                    Kind::Add => alu!(Add),
-                    Kind::Sub => alu!(Sub),
-                    Kind::Sll => alu!(Sll),
-                    Kind::Slt => alu!(Slt),
-                    Kind::Sltu => alu!(Sltu),
-                    Kind::Xor => alu!(Xor),
-                    Kind::Srl => alu!(Srl),
-                    Kind::Sra => alu!(Sra),
-                    Kind::Or => alu!(Or),
-                    Kind::And => alu!(And),
-                    Kind::Addiw => alu!(Addiw),
-                    Kind::Slliw => alu!(Slliw),
-                    Kind::Srliw => alu!(Srliw),
-                    Kind::Sraiw => alu!(Sraiw),
-                    Kind::Addw => alu!(Addw),
-                    Kind::Subw => alu!(Subw),
-                    Kind::Sllw => alu!(Sllw),
-                    Kind::Srlw => alu!(Srlw),
-                    Kind::Sraw => alu!(Sraw),
-                    Kind::Mul => alu!(Mul),
-                    Kind::Mulh => alu!(Mulh),
-                    Kind::Mulhsu => alu!(Mulhsu),
-                    Kind::Mulhu => alu!(Mulhu),
-                    Kind::Div => alu!(Div),
-                    Kind::Divu => alu!(Divu),
-                    Kind::Rem => alu!(Rem),
-                    Kind::Remu => alu!(Remu),
-                    Kind::Mulw => alu!(Mulw),
-                    Kind::Divw => alu!(Divw),
-                    Kind::Divuw => alu!(Divuw),
-                    Kind::Remw => alu!(Remw),
-                    Kind::Remuw => alu!(Remuw),
+                    Kind::Zero => alu!(zero),
+                    Kind::Lui => alu!(lui),
+                    Kind::Auipc => alu!(auipc),
+                    Kind::Addi => alu!(addi),
+                    Kind::Slti => alu!(slti),
+                    Kind::Sltiu => alu!(sltiu),
+                    Kind::Xori => alu!(xori),
+                    Kind::Ori => alu!(ori),
+                    Kind::Andi => alu!(andi),
+                    Kind::Slli => alu!(slli),
+                    Kind::Srli => alu!(srli),
+                    Kind::Srai => alu!(srai),
+                    Kind::Add => alu!(add),
+                    Kind::Sub => alu!(sub),
+                    Kind::Sll => alu!(sll),
+                    Kind::Slt => alu!(slt),
+                    Kind::Sltu => alu!(sltu),
+                    Kind::Xor => alu!(xor),
+                    Kind::Srl => alu!(srl),
+                    Kind::Sra => alu!(sra),
+                    Kind::Or => alu!(or),
+                    Kind::And => alu!(and),
+                    Kind::Addiw => alu!(addiw),
+                    Kind::Slliw => alu!(slliw),
+                    Kind::Srliw => alu!(srliw),
+                    Kind::Sraiw => alu!(sraiw),
+                    Kind::Addw => alu!(addw),
+                    Kind::Subw => alu!(subw),
+                    Kind::Sllw => alu!(sllw),
+                    Kind::Srlw => alu!(srlw),
+                    Kind::Sraw => alu!(sraw),
+                    Kind::Mul => alu!(mul),
+                    Kind::Mulh => alu!(mulh),
+                    Kind::Mulhsu => alu!(mulhsu),
+                    Kind::Mulhu => alu!(mulhu),
+                    Kind::Div => alu!(div),
+                    Kind::Divu => alu!(divu),
+                    Kind::Rem => alu!(rem),
+                    Kind::Remu => alu!(remu),
+                    Kind::Mulw => alu!(mulw),
+                    Kind::Divw => alu!(divw),
+                    Kind::Divuw => alu!(divuw),
+                    Kind::Remw => alu!(remw),
+                    Kind::Remuw => alu!(remuw),
                     Kind::Ecall | Kind::Atomic | Kind::Illegal => {
                         unreachable!("the fast form makes these Slow")
                     }
