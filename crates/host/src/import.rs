@@ -10,11 +10,8 @@ use verdict_preimage::{keccak256, PreimageKey};
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The file cannot be read.
-    #[error("{path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("{path}: {error}")]
+    Read { path: String, error: std::io::Error },
     /// The file is not a JSON map of hex strings.
     #[error("{path}: not a JSON map of 0x-hex keys to 0x-hex values: {message}")]
     Format { path: String, message: String },
@@ -40,9 +37,9 @@ fn hex_field(s: &str) -> Result<Vec<u8>, String> {
 /// Reads a preimage map and checks every entry; returns typed keys and values.
 pub fn read_preimage_map(path: &Path) -> Result<Vec<(PreimageKey, Vec<u8>)>, ImportError> {
     let p = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+    let bytes = std::fs::read(path).map_err(|error| ImportError::Read {
         path: p.clone(),
-        source,
+        error,
     })?;
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(&bytes).map_err(|e| ImportError::Format {

@@ -200,6 +200,58 @@ mod pipe {
         cmd.spawn()
     }
 
+    /// Checks that fds 3..6 are open pipes or sockets, 3 and 5 readable and 4 and 6 writable, as
+    /// the VM (or `verdict host -- <program>`) passes them. Call it before opening anything else:
+    /// a file opened while one of them is closed would take its number, and be read as requests
+    /// or written with answers.
+    pub fn check_channel_fds() -> Result<(), String> {
+        use super::fd::*;
+        let role = |fd: i32| match fd {
+            HINT_READ => "the hint channel (read)",
+            HINT_WRITE => "the hint channel (write)",
+            PREIMAGE_READ => "the preimage channel (read)",
+            _ => "the preimage channel (write)",
+        };
+        for fd in [HINT_READ, HINT_WRITE, PREIMAGE_READ, PREIMAGE_WRITE] {
+            // SAFETY: fstat and fcntl on an fd number, with a zeroed stat buffer of the right type.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            if unsafe { libc::fstat(fd, &mut st) } != 0 {
+                return Err(format!(
+                    "fd {fd} ({}) is not open: this must be started with the hint and preimage \
+                     channels on fds 3..6 (as `verdict vm run ... -- verdict host --server ...` does)",
+                    role(fd)
+                ));
+            }
+            let kind = st.st_mode & libc::S_IFMT;
+            if kind != libc::S_IFIFO && kind != libc::S_IFSOCK {
+                return Err(format!(
+                    "fd {fd} ({}) is not a pipe or a socket: refusing to read or write it",
+                    role(fd)
+                ));
+            }
+            // SAFETY: as above.
+            let mode = unsafe { libc::fcntl(fd, libc::F_GETFL) } & libc::O_ACCMODE;
+            let wants_write = fd == HINT_WRITE || fd == PREIMAGE_WRITE;
+            let ok = match mode {
+                libc::O_RDWR => true,
+                libc::O_WRONLY => wants_write,
+                _ => !wants_write,
+            };
+            if !ok {
+                return Err(format!(
+                    "fd {fd} ({}) is open for {}",
+                    role(fd),
+                    if wants_write {
+                        "reading only"
+                    } else {
+                        "writing only"
+                    }
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The channels on the inherited fds 3..6, (hints, preimages): read 3 and write 4, read 5
     /// and write 6. Both sides see this layout: a host started by the VM (it reads hints and
     /// keys, writes acknowledgements and values) and a program started by `verdict host -- ...`

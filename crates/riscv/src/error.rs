@@ -16,7 +16,7 @@ pub enum VmError {
         trap: Trap,
     },
     /// The host failed; nothing is wrong with the guest.
-    #[error("{0}")]
+    #[error(transparent)]
     Host(#[from] HostError),
 }
 
@@ -135,7 +135,7 @@ pub enum HostError {
     },
     /// Writing the guest's output failed.
     #[error("writing guest output failed: {0}")]
-    Output(#[from] std::io::Error),
+    Output(std::io::Error),
 }
 
 impl VmError {

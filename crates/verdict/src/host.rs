@@ -89,6 +89,10 @@ fn parse_b256(s: &str) -> Result<[u8; 32], String> {
 }
 
 pub fn run(args: HostArgs) -> anyhow::Result<()> {
+    if args.command.is_none() && args.serve.server {
+        // Before anything is opened: a store or fixture file must not take a channel's number.
+        verdict_preimage::transport::check_channel_fds().map_err(anyhow::Error::msg)?;
+    }
     match args.command {
         Some(HostCommand::Import { data_dir, files }) => {
             let store = DiskStore::open(&data_dir)?;

@@ -4,7 +4,8 @@
 use anyhow::Context;
 use clap::Args;
 use std::path::{Path, PathBuf};
-use verdict_fpvm::driver::{drive, RunOptions};
+use verdict_fpvm::driver::{drive, format_step, RunOptions};
+use verdict_fpvm::files;
 use verdict_fpvm::meta::Metadata;
 use verdict_fpvm::process_oracle::ProcessOracle;
 use verdict_fpvm::{FaultVm, PreimageStop, StepPattern};
@@ -84,6 +85,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             );
         }
     }
+    // Before the run, not after it: every file it will write can be written.
+    if !args.output.is_empty() {
+        files::check_writable(Path::new(&args.output)).context("--output")?;
+    }
+    if args.proof_at != StepPattern::Never {
+        files::check_writable(&format_step(&args.proof_fmt, state.step)).context("--proof-fmt")?;
+    }
+    if args.snapshot_at != StepPattern::Never {
+        files::check_writable(&format_step(&args.snapshot_fmt, state.step))
+            .context("--snapshot-fmt")?;
+    }
     let meta = match args.meta.as_deref() {
         None | Some("") => Metadata::default(),
         Some(path) => Metadata::read(Path::new(path)).context("reading the metadata")?,
@@ -116,6 +128,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             .context("writing the output state")?;
     }
     let steps = report.end_step - report.start_step;
+    let missed_proof = match (args.proof_at, vm.exit()) {
+        (StepPattern::At(n), Some(_)) if n >= report.end_step => Some(n),
+        _ => None,
+    };
     eprintln!(
         "stopped at step {} ({}), {steps} steps in {:.2} s ({:.1} M steps/s), state hash 0x{}",
         report.end_step,
@@ -128,5 +144,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         steps as f64 / report.seconds.max(1e-9) / 1e6,
         hex::encode(vm.state_hash()),
     );
+    if let Some(n) = missed_proof {
+        anyhow::bail!(
+            "--proof-at ={n} is past the program's exit at step {}: no proof was written",
+            report.end_step
+        );
+    }
     Ok(())
 }

@@ -1,0 +1,191 @@
+//! Regression tests for what an adversarial probe of the command line found (issue 13): each
+//! reproduces a finding and checks the fix.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `script` with `sh -c` in `dir`, `$V` naming the verdict binary.
+fn sh(dir: &Path, script: &str) -> Output {
+    Command::new("sh")
+        .current_dir(dir)
+        .env("V", env!("CARGO_BIN_EXE_verdict"))
+        .args(["-c", script])
+        .output()
+        .expect("sh runs")
+}
+
+/// A store with one preimage in `dir/store`; returns the number of preimages `host import` reports.
+fn store_with_one_preimage(d: &Path) {
+    let value = b"kept";
+    let key = format!("0x{}", hex::encode(verdict_preimage::keccak256(value)));
+    std::fs::write(
+        d.join("pre.json"),
+        format!("{{\"{key}\": \"0x{}\"}}", hex::encode(value)),
+    )
+    .unwrap();
+    ok(&verdict(
+        d,
+        &["host", "import", "--data-dir", "store", "pre.json"],
+    ));
+}
+
+#[test]
+fn the_host_refuses_to_serve_without_its_channels_and_leaves_the_store_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    store_with_one_preimage(d);
+    let before = std::fs::read(d.join("store/preimages.redb")).unwrap();
+    // No fds 3..6 at all, as when run by hand from a shell.
+    let out = sh(
+        d,
+        "exec 3<&- 4>&- 5<&- 6>&-; exec \"$V\" host --server --data-dir store",
+    );
+    fails(&out, &["fd 3", "not open", "fds 3..6"]);
+    // fd 4 missing only: the store must not take its number.
+    let out = sh(
+        d,
+        "exec 3</dev/null 4>&- 5</dev/null 6>/dev/null; exec \"$V\" host --server --data-dir store",
+    );
+    fails(&out, "fd 3");
+    // Channels that are files, not pipes.
+    std::fs::write(d.join("hints"), b"\0\0\0\x05hello").unwrap();
+    let out = sh(
+        d,
+        "exec 3<hints 4>out 5<hints 6>out; exec \"$V\" host --server --data-dir store",
+    );
+    fails(&out, "not a pipe or a socket");
+    assert_eq!(
+        std::fs::read(d.join("store/preimages.redb")).unwrap(),
+        before,
+        "the store is untouched"
+    );
+    ok(&verdict(
+        d,
+        &["host", "import", "--data-dir", "store", "pre.json"],
+    ));
+}
+
+/// A program that counts down from `n` in a loop (two steps a turn), prints "ok" and exits 0.
+fn counting_program(n: u64) -> Vec<u8> {
+    use verdict_riscv::asm::{self, reg::*};
+    let mut p = asm::li(S0, n);
+    p.push(asm::addi(S0, S0, -1));
+    p.push(asm::b(1, S0, ZERO, -4));
+    p.extend(asm::li(T0, 0x0a6b6f)); // "ok\n"
+    p.extend(asm::li(A1, 0x30000));
+    p.push(asm::s(2, A1, T0, 0));
+    p.extend(asm::li(A0, 1));
+    p.extend(asm::li(A2, 3));
+    p.extend(asm::li(A7, 64));
+    p.push(asm::ECALL);
+    p.extend(asm::li(A0, 0));
+    p.extend(asm::li(A7, 93));
+    p.push(asm::ECALL);
+    asm::elf(0x10000, &asm::code(&p))
+}
+
+/// `prog.elf` (counting from `n`) loaded into `s.json`.
+fn loaded(d: &Path, n: u64) {
+    std::fs::write(d.join("prog.elf"), counting_program(n)).unwrap();
+    ok(&verdict(
+        d,
+        &[
+            "vm", "load-elf", "--path", "prog.elf", "--out", "s.json", "--meta", "",
+        ],
+    ));
+}
+
+#[test]
+fn outputs_follow_symlinks_and_write_fifos_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    loaded(d, 10);
+    // A symlink is written through, and stays a symlink.
+    std::os::unix::fs::symlink("real.json", d.join("link.json")).unwrap();
+    ok(&verdict(
+        d,
+        &["vm", "run", "--input", "s.json", "--output", "link.json"],
+    ));
+    assert!(std::fs::symlink_metadata(d.join("link.json"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(d.join("real.json"))
+        .unwrap()
+        .contains("\"exited\": true"));
+    // A FIFO (like /dev/null, not a regular file) is written in place, not replaced.
+    let out = sh(
+        d,
+        "mkfifo meta.fifo && (cat meta.fifo > meta.copy &) && \
+         \"$V\" vm load-elf --path prog.elf --out s2.json --meta meta.fifo && sleep 0.2",
+    );
+    ok(&out);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(d.join("meta.fifo"))
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert!(std::fs::read_to_string(d.join("meta.copy"))
+        .unwrap()
+        .contains("symbols"));
+    // A long name (the temporary file's name used to pass 255 bytes).
+    let long = format!("{}.json", "s".repeat(245));
+    ok(&verdict(
+        d,
+        &["vm", "run", "--input", "s.json", "--output", &long],
+    ));
+    assert!(d.join(&long).exists());
+    // A directory is not replaced.
+    std::fs::create_dir(d.join("adir")).unwrap();
+    fails(
+        &verdict(d, &["vm", "run", "--input", "s.json", "--output", "adir"]),
+        "is a directory",
+    );
+}
+
+#[test]
+fn unwritable_outputs_are_found_before_the_run_and_a_proof_past_the_exit_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    loaded(d, 10);
+    for (flag, value, at) in [
+        ("--output", "missing/out.json", None),
+        ("--proof-fmt", "missing/p-%d.json", Some("--proof-at")),
+        ("--snapshot-fmt", "missing/s-%d.json", Some("--snapshot-at")),
+    ] {
+        let mut args = vec!["vm", "run", "--input", "s.json", flag, value];
+        if let Some(at) = at {
+            args.extend([at, "=3"]);
+        }
+        let out = verdict(d, &args);
+        fails(&out, &[flag, "missing"]);
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("stopped at step"),
+            "{flag}: noticed before running"
+        );
+    }
+    let out = verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.json",
+            "--output",
+            "end.json",
+            "--proof-at",
+            "=100000",
+        ],
+    );
+    fails(
+        &out,
+        &["--proof-at =100000", "past the program's exit", "no proof"],
+    );
+    assert!(
+        d.join("end.json").exists(),
+        "the final state is still written"
+    );
+}
