@@ -19,6 +19,9 @@ pub enum HostError {
         key: PreimageKey,
         flag: &'static str,
     },
+    /// A stored value that does not hash to its key (a corrupt store): never served.
+    #[error("the store's value for key {0} does not hash to the key: the store is corrupt, refusing to serve it")]
+    CorruptValue(PreimageKey),
     /// A hint that cannot be parsed.
     #[error("malformed hint: {0}")]
     MalformedHint(String),
@@ -58,6 +61,11 @@ impl Host {
             Err(flag) => return Err(HostError::MissingLocal { key, flag }),
             Ok(None) => self.store.get(&key)?.ok_or(HostError::UnknownKey(key))?,
         };
+        // keccak256 and sha256 keys are checked; blob and precompile values cannot be checked
+        // from their key alone (the program checks what it reads).
+        if key.matches(&value) == Some(false) {
+            return Err(HostError::CorruptValue(key));
+        }
         self.served.fetch_add(1, Ordering::Relaxed);
         Ok(value)
     }

@@ -222,6 +222,55 @@ mod tests {
         s
     }
 
+    /// The binary layout as the reference (Asterisc's `VMState.Serialize`) writes it, built field
+    /// by field here: memory (u64 page count, then u64 index and 4096 bytes per page, in the
+    /// order given), the fields, then `WriteBytes` of the last hint and the witness (a u32
+    /// big-endian length, then the bytes), then the state hash.
+    fn reference_layout(s: &mut State, page_order: &[u64]) -> Vec<u8> {
+        let witness = s.witness();
+        let mut out = (page_order.len() as u64).to_be_bytes().to_vec();
+        for &index in page_order {
+            out.extend_from_slice(&index.to_be_bytes());
+            out.extend_from_slice(s.memory.page_data(index).unwrap());
+        }
+        out.extend_from_slice(&s.preimage_key);
+        out.extend_from_slice(&s.preimage_offset.to_be_bytes());
+        out.extend_from_slice(&s.pc.to_be_bytes());
+        out.push(s.exit_code);
+        out.push(s.exited as u8);
+        out.extend_from_slice(&s.step.to_be_bytes());
+        out.extend_from_slice(&s.heap.to_be_bytes());
+        out.extend_from_slice(&s.load_reservation.to_be_bytes());
+        for r in s.regs {
+            out.extend_from_slice(&r.to_be_bytes());
+        }
+        out.extend_from_slice(&(s.last_hint.len() as u32).to_be_bytes());
+        out.extend_from_slice(&s.last_hint);
+        out.extend_from_slice(&(witness.len() as u32).to_be_bytes());
+        out.extend_from_slice(&witness);
+        out.extend_from_slice(&state_hash(&witness));
+        out
+    }
+
+    #[test]
+    fn binary_states_are_the_references_layout_both_ways() {
+        let mut s = sample_state();
+        let pages: Vec<u64> = s.memory.pages_sorted().iter().map(|(i, _)| *i).collect();
+        // What we write is what the reference writes (pages sorted).
+        assert_eq!(encode_binary(&mut s), reference_layout(&mut s, &pages));
+        // What the reference writes (pages in any order, a partial hint) we read.
+        let reversed: Vec<u64> = pages.iter().rev().copied().collect();
+        let bytes = reference_layout(&mut s, &reversed);
+        let mut back = decode_binary(&bytes, Path::new("ref.bin")).unwrap();
+        assert_eq!(back.state_hash(), s.state_hash());
+        assert_eq!(back.last_hint, s.last_hint);
+        // A u64 length (the old, wrong layout) does not pass for a u32 one.
+        let mut wrong = bytes.clone();
+        let hint_at = bytes.len() - 32 - WITNESS_SIZE - 4 - s.last_hint.len() - 4;
+        wrong.splice(hint_at..hint_at, [0u8; 4]);
+        assert!(decode_binary(&wrong, Path::new("old.bin")).is_err());
+    }
+
     #[test]
     fn binary_and_json_round_trip_byte_for_byte() {
         let dir = tempfile::tempdir().unwrap();

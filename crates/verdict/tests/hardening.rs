@@ -189,3 +189,71 @@ fn unwritable_outputs_are_found_before_the_run_and_a_proof_past_the_exit_is_an_e
         "the final state is still written"
     );
 }
+
+#[test]
+fn served_preimages_are_checked_where_the_host_serves_and_where_the_vm_receives() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, value) = preimage_setup(d);
+    // A server answering the keccak256 key with another value: the VM refuses it.
+    let lie = hex::encode(b"Zebra crossinG");
+    let out = verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.json",
+            "--output",
+            "out.json",
+            "--",
+            "python3",
+            "server.py",
+            &key,
+            &lie,
+        ],
+    );
+    fails(&out, &["does not match its key", &format!("0x{key}")[..]]);
+    // A store whose value was flipped on disk: the host refuses to serve it.
+    std::fs::write(
+        d.join("pre.json"),
+        format!("{{\"0x{key}\": \"0x{value}\"}}"),
+    )
+    .unwrap();
+    ok(&verdict(
+        d,
+        &["host", "import", "--data-dir", "store", "pre.json"],
+    ));
+    let db = d.join("store/preimages.redb");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = bytes
+        .windows(14)
+        .position(|w| w == b"Zebra crossing")
+        .expect("the value is stored as is");
+    bytes[at + 13] ^= 0x20;
+    std::fs::write(&db, bytes).unwrap();
+    let me = env!("CARGO_BIN_EXE_verdict");
+    let out = verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.json",
+            "--output",
+            "out.json",
+            "--",
+            me,
+            "host",
+            "--server",
+            "--data-dir",
+            "store",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("does not hash to the key") && err.contains(&key[2..]),
+        "{err}"
+    );
+}

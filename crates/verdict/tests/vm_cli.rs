@@ -33,39 +33,6 @@ fn loop_program() -> Vec<u8> {
     asm::elf(0x10000, &asm::code(&p))
 }
 
-/// A program that hints "hello", then reads the preimage whose key is at 0x30000 (8 length bytes and
-/// the first 24 value bytes into 0x30100) and exits with the first value byte.
-fn preimage_program(key: &[u8; 32]) -> Vec<u8> {
-    let mut p = vec![];
-    // hint: u32 length 5 ++ "hello" stored at 0x30040
-    p.extend(li(A0, 4));
-    p.extend(li(A1, 0x30040));
-    p.extend(li(A2, 9));
-    p.extend(syscall(64));
-    p.extend(li(A0, 3));
-    p.extend(li(A2, 1));
-    p.extend(syscall(63));
-    p.extend(li(A0, 6));
-    p.extend(li(A1, 0x30000));
-    p.extend(li(A2, 32));
-    p.extend(syscall(64));
-    p.extend(li(A0, 5));
-    p.extend(li(A1, 0x30100));
-    p.extend(li(A2, 32));
-    p.extend(syscall(63));
-    p.extend(li(A1, 0x30108));
-    p.push(asm::i(0x03, A0, 4, A1, 0)); // lbu a0, 0(a1)
-    p.extend(syscall(93));
-    // The data (key at 0x30000, hint at 0x30040) follows the code in the same segment.
-    let mut full = asm::code(&p);
-    full.resize(0x20000, 0);
-    let mut data = vec![0u8; 0x100];
-    data[..32].copy_from_slice(key);
-    data[0x40..0x49].copy_from_slice(b"\0\0\0\x05hello");
-    full.extend_from_slice(&data);
-    asm::elf(0x10000, &full)
-}
-
 fn state_hash_of(dir: &Path, state: &str) -> String {
     let out = verdict(dir, &["vm", "witness", "--input", state]);
     ok(&out);
@@ -249,37 +216,6 @@ fn proofs_and_snapshots_at_requested_steps() {
 }
 
 /// A preimage server in Python on fds 3..6: acks hints, logs them, and serves one preimage.
-const SERVER: &str = r#"
-import os, sys
-key, value = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])
-def read(fd, n):
-    b = b""
-    while len(b) < n:
-        c = os.read(fd, n - len(b))
-        if not c: sys.exit(0)
-        b += c
-    return b
-n = int.from_bytes(read(3, 4), "big"); hint = read(3, n); os.write(4, b"\x00")
-sys.stderr.write("hint: %s\n" % hint.decode())
-k = read(5, 32)
-if k != key: sys.exit(7)
-os.write(6, len(value).to_bytes(8, "big") + value)
-read(5, 32)
-"#;
-
-fn preimage_setup(d: &Path) -> (String, String) {
-    let value = b"Zebra crossing".to_vec();
-    let mut key = verdict_riscv::hash::keccak256(&value);
-    key[0] = 2;
-    write(d, "pre.elf", &preimage_program(&key));
-    write(d, "server.py", SERVER.as_bytes());
-    ok(&verdict(
-        d,
-        &["vm", "load-elf", "--path", "pre.elf", "--out", "s.json"],
-    ));
-    (hex::encode(key), hex::encode(value))
-}
-
 #[test]
 fn a_preimage_server_on_fds_3_to_6_serves_the_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,7 +9,7 @@ use verdict_fpvm::files;
 use verdict_fpvm::meta::Metadata;
 use verdict_fpvm::process_oracle::ProcessOracle;
 use verdict_fpvm::{FaultVm, PreimageStop, StepPattern};
-use verdict_preimage::{NoOracle, Oracle};
+use verdict_preimage::{NoOracle, Oracle, VerifiedOracle};
 use verdict_riscv::{state_file, Output, Vm};
 
 /// Arguments of `run` (the flags op-challenger passes to the reference VMs).
@@ -110,12 +110,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         preimage_stop: args.preimage_stop()?,
         meta,
     };
+    // What the server answers for a keccak256 or sha256 key is checked against the key.
     let oracle: Box<dyn Oracle> = match args.server.split_first() {
         None => Box::new(NoOracle),
-        Some((program, rest)) => Box::new(
+        Some((program, rest)) => Box::new(VerifiedOracle(
             ProcessOracle::start(program, rest)
                 .with_context(|| format!("starting the preimage server {program:?}"))?,
-        ),
+        )),
     };
     let mut vm = Vm::with_oracle(state, oracle);
     vm.set_output(

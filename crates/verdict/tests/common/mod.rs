@@ -106,3 +106,76 @@ pub fn load_guest(dir: &Path, elf: &Path) {
         ],
     ));
 }
+
+/// A syscall: a7 = `n`, then ecall.
+fn syscall_asm(n: u64) -> Vec<u32> {
+    use verdict_riscv::asm::{self, reg::A7};
+    let mut v = asm::li(A7, n);
+    v.push(asm::ECALL);
+    v
+}
+
+/// A program that hints "hello", then reads the preimage whose key is at 0x30000 (8 length bytes and
+/// the first 24 value bytes into 0x30100) and exits with the first value byte.
+pub fn preimage_program(key: &[u8; 32]) -> Vec<u8> {
+    use verdict_riscv::asm::{self, reg::*};
+    let mut p = vec![];
+    // hint: u32 length 5 ++ "hello" stored at 0x30040
+    p.extend(asm::li(A0, 4));
+    p.extend(asm::li(A1, 0x30040));
+    p.extend(asm::li(A2, 9));
+    p.extend(syscall_asm(64));
+    p.extend(asm::li(A0, 3));
+    p.extend(asm::li(A2, 1));
+    p.extend(syscall_asm(63));
+    p.extend(asm::li(A0, 6));
+    p.extend(asm::li(A1, 0x30000));
+    p.extend(asm::li(A2, 32));
+    p.extend(syscall_asm(64));
+    p.extend(asm::li(A0, 5));
+    p.extend(asm::li(A1, 0x30100));
+    p.extend(asm::li(A2, 32));
+    p.extend(syscall_asm(63));
+    p.extend(asm::li(A1, 0x30108));
+    p.push(asm::i(0x03, A0, 4, A1, 0)); // lbu a0, 0(a1)
+    p.extend(syscall_asm(93));
+    // The data (key at 0x30000, hint at 0x30040) follows the code in the same segment.
+    let mut full = asm::code(&p);
+    full.resize(0x20000, 0);
+    let mut data = vec![0u8; 0x100];
+    data[..32].copy_from_slice(key);
+    data[0x40..0x49].copy_from_slice(b"\0\0\0\x05hello");
+    full.extend_from_slice(&data);
+    asm::elf(0x10000, &full)
+}
+
+pub const SERVER: &str = r#"
+import os, sys
+key, value = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])
+def read(fd, n):
+    b = b""
+    while len(b) < n:
+        c = os.read(fd, n - len(b))
+        if not c: sys.exit(0)
+        b += c
+    return b
+n = int.from_bytes(read(3, 4), "big"); hint = read(3, n); os.write(4, b"\x00")
+sys.stderr.write("hint: %s\n" % hint.decode())
+k = read(5, 32)
+if k != key: sys.exit(7)
+os.write(6, len(value).to_bytes(8, "big") + value)
+read(5, 32)
+"#;
+
+pub fn preimage_setup(d: &Path) -> (String, String) {
+    let value = b"Zebra crossing".to_vec();
+    let mut key = verdict_riscv::hash::keccak256(&value);
+    key[0] = 2;
+    std::fs::write(d.join("pre.elf"), preimage_program(&key)).unwrap();
+    std::fs::write(d.join("server.py"), SERVER.as_bytes()).unwrap();
+    ok(&verdict(
+        d,
+        &["vm", "load-elf", "--path", "pre.elf", "--out", "s.json"],
+    ));
+    (hex::encode(key), hex::encode(value))
+}
