@@ -177,12 +177,20 @@ impl<'a> Elf<'a> {
                     });
                 }
             }
-            if seg.vaddr.checked_add(seg.mem_size).is_none() {
-                return Err(ElfError::BadSegment {
-                    index,
-                    reason: "segment wraps around the address space".into(),
-                });
-            }
+            // The page holding the end address is allocated too: it must not be the last page
+            // (its successor would wrap to page 0).
+            let end = match seg.vaddr.checked_add(seg.mem_size) {
+                Some(end) if end < u64::MAX & !0xfff => end,
+                _ => {
+                    return Err(ElfError::BadSegment {
+                        index,
+                        reason: format!(
+                            "segment at {:#x} of {} bytes wraps around or reaches the top of the address space",
+                            seg.vaddr, seg.mem_size
+                        ),
+                    })
+                }
+            };
             if seg.mem_size > 1 << 40 {
                 return Err(ElfError::BadSegment {
                     index,
@@ -194,7 +202,6 @@ impl<'a> Elf<'a> {
             // The reference writes the zero fill too, and allocates every page the segment touches,
             // including the page at its end address.
             let mut page = seg.vaddr.saturating_add(seg.file_size) & !0xfff;
-            let end = seg.vaddr + seg.mem_size;
             while page <= end {
                 state.memory.ensure_page(page);
                 page += 0x1000;
@@ -381,5 +388,31 @@ mod tests {
         let mut big = elf;
         big[64 + 40..64 + 48].copy_from_slice(&1u64.to_le_bytes()); // mem size < file size
         assert!(matches!(load_elf(&big), Err(ElfError::BadSegment { .. })));
+    }
+
+    #[test]
+    fn segments_reaching_the_top_of_the_address_space_are_refused() {
+        // One segment of no file data at the last page, of 0xfff bytes: the page loop used to
+        // wrap around and allocate forever.
+        for (vaddr, mem_size) in [
+            (0xffff_ffff_ffff_f000u64, 0xfffu64),
+            (0xffff_ffff_ffff_f000, 0),
+            (0xffff_ffff_ffff_e000, 0x1000),
+            (0x8000_0000_0000_0000, 0x8000_0000_0000_0000),
+        ] {
+            let mut elf = tiny_elf(&[]);
+            elf[64 + 16..64 + 24].copy_from_slice(&vaddr.to_le_bytes());
+            elf[64 + 40..64 + 48].copy_from_slice(&mem_size.to_le_bytes());
+            let err = load_elf(&elf).unwrap_err();
+            assert!(
+                err.to_string().contains("top of the address space"),
+                "{err}"
+            );
+        }
+        // Just below the last page is fine.
+        let mut elf = tiny_elf(&[]);
+        elf[64 + 16..64 + 24].copy_from_slice(&0xffff_ffff_ffff_e000u64.to_le_bytes());
+        elf[64 + 40..64 + 48].copy_from_slice(&0xfffu64.to_le_bytes());
+        assert!(load_elf(&elf).is_ok());
     }
 }

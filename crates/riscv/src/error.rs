@@ -1,5 +1,5 @@
 //! Why a step could not be executed: the guest trapped (the onchain step reverts there, whoever
-//! runs it), or the host failed (the preimage server, writing output), which a retry may cure.
+//! runs it), or the host failed (the preimage server), which a retry may cure.
 
 use verdict_preimage::{PreimageError, PreimageKey};
 use verdict_riscv_consts::revert;
@@ -133,9 +133,6 @@ pub enum HostError {
         /// What went wrong.
         message: String,
     },
-    /// Writing the guest's output failed.
-    #[error("writing guest output failed: {0}")]
-    Output(std::io::Error),
 }
 
 impl VmError {
@@ -167,7 +164,6 @@ impl VmError {
             | VmError::Host(HostError::Preimage { pc, .. } | HostError::Hint { pc, .. }) => {
                 Some(*pc)
             }
-            VmError::Host(HostError::Output(_)) => None,
         }
     }
 }

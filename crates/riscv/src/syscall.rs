@@ -52,7 +52,7 @@ impl<O: Oracle> Vm<O> {
             },
             nr::WRITE => match a0 {
                 fd::STDOUT | fd::STDERR => {
-                    self.forward_output(a0, a1, a2)?;
+                    self.forward_output(a0, a1, a2);
                     (a2, 0)
                 }
                 fd::HINT_WRITE => {
@@ -95,24 +95,32 @@ impl<O: Oracle> Vm<O> {
         Ok(())
     }
 
-    /// Copies a guest write to stdout or stderr to its destination.
-    fn forward_output(&mut self, fd: u64, addr: u64, count: u64) -> Result<(), VmError> {
+    /// Copies a guest write to stdout or stderr to its destination. The guest's output is a
+    /// courtesy: a destination that fails (a closed pipe, a full disk) is dropped with a note on
+    /// stderr, and the run goes on.
+    fn forward_output(&mut self, fd: u64, addr: u64, count: u64) {
         let out = if fd == fd::STDOUT {
             &mut self.stdout
         } else {
             &mut self.stderr
         };
         if matches!(out, Output::Discard) {
-            return Ok(());
+            return;
         }
         let mut buf = vec![0u8; count.min(MAX_FORWARDED_OUTPUT) as usize];
         self.state.memory.read(addr, &mut buf);
         match out {
             Output::Capture(v) => v.extend_from_slice(&buf),
-            Output::Writer(w) => w.write_all(&buf).map_err(HostError::Output)?,
+            Output::Writer(w) => {
+                if let Err(e) = w.write_all(&buf).and_then(|()| w.flush()) {
+                    *out = Output::Discard;
+                    if fd == fd::STDOUT && e.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("note: the guest's stdout is no longer forwarded: {e}");
+                    }
+                }
+            }
             Output::Discard => {}
         }
-        Ok(())
     }
 
     /// Buffers hint bytes and sends every complete hint (u32 big-endian length, then the hint).

@@ -2,6 +2,7 @@
 
 mod game;
 mod host;
+mod out;
 mod program;
 mod vm;
 

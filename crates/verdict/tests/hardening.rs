@@ -257,3 +257,78 @@ fn served_preimages_are_checked_where_the_host_serves_and_where_the_vm_receives(
         "{err}"
     );
 }
+
+/// A program that sends one hint of `len` bytes (zeros) and exits 0.
+fn big_hint_program(len: u32) -> Vec<u8> {
+    use verdict_riscv::asm::{self, reg::*};
+    let mut p = asm::li(T0, u32::swap_bytes(len) as u64); // the big-endian length prefix
+    p.extend(asm::li(A1, 0x40000));
+    p.push(asm::s(2, A1, T0, 0));
+    p.extend(asm::li(A0, 4));
+    p.extend(asm::li(A2, len as u64 + 4));
+    p.extend(asm::li(A7, 64));
+    p.push(asm::ECALL);
+    p.extend(asm::li(A0, 0));
+    p.extend(asm::li(A7, 93));
+    p.push(asm::ECALL);
+    asm::elf(0x10000, &asm::code(&p))
+}
+
+#[test]
+fn a_hint_the_server_does_not_read_times_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Larger than a pipe's buffer: writing it blocks until the server reads.
+    std::fs::write(d.join("hint.elf"), big_hint_program(1 << 20)).unwrap();
+    ok(&verdict(
+        d,
+        &[
+            "vm", "load-elf", "--path", "hint.elf", "--out", "h.json", "--meta", "",
+        ],
+    ));
+    let started = std::time::Instant::now();
+    let out = verdict_env(
+        d,
+        &[
+            "vm", "run", "--input", "h.json", "--output", "", "--", "sleep", "30",
+        ],
+        &[("VERDICT_ORACLE_TIMEOUT_SECS", "1")],
+    );
+    fails(
+        &out,
+        &["sending a hint", "read nothing within 1 s", "sleep 30"],
+    );
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_closed_stdout_loses_nothing_and_panics_nowhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    loaded(d, 10);
+    // The guest prints "ok" into a pipe nobody reads any more: the run still ends and is written.
+    let out = sh(
+        d,
+        "{ sleep 0.3; \"$V\" vm run --input s.json --output out.json; echo \"exit $?\" >&2; } | true",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("exit 0") && !err.contains("panicked"), "{err}");
+    assert!(std::fs::read_to_string(d.join("out.json"))
+        .unwrap()
+        .contains("\"exited\": true"));
+    // Our own printing stops quietly.
+    for cmd in [
+        "\"$V\" vm witness --input s.json",
+        "\"$V\" game simulate --games 3",
+    ] {
+        let out = sh(
+            d,
+            &format!("{{ sleep 0.3; {cmd}; echo \"exit $?\" >&2; }} | true"),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("exit 0") && !err.contains("panicked"),
+            "{cmd}: {err}"
+        );
+    }
+}

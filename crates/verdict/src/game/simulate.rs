@@ -60,11 +60,11 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             .with_context(|| format!("game with seed {seed}"))?;
         let verdict = report.check(HONEST);
         if !args.quiet {
-            println!("== game {} (seed {seed})", i + 1);
-            print!("{}", report.render());
+            crate::out::outln!("== game {} (seed {seed})", i + 1);
+            crate::out::out!("{}", report.render());
         }
         match &verdict {
-            Ok(()) => println!(
+            Ok(()) => crate::out::outln!(
                 "seed {seed}: {:?}, {} claims, {} steps; honest invariants hold",
                 report.game.status(),
                 report.game.claims().len(),
@@ -72,7 +72,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             ),
             Err(e) => {
                 failures += 1;
-                println!("seed {seed}: HONEST INVARIANT BROKEN: {e}");
+                crate::out::outln!("seed {seed}: HONEST INVARIANT BROKEN: {e}");
             }
         }
     }

@@ -39,27 +39,27 @@ pub fn run(args: ExecuteBlockArgs) -> anyhow::Result<()> {
     let run = &runs[0];
     let header = &run.block.header;
     let matches = run.block.hash == fixture.expected_block_hash;
-    println!("block:           {}", header.number);
-    println!("block hash:      {}", run.block.hash);
-    println!("expected hash:   {}", fixture.expected_block_hash);
-    println!("match:           {}", if matches { "yes" } else { "no" });
-    println!("state root:      {}", header.state_root);
-    println!("gas used:        {}", header.gas_used);
-    println!("transactions:    {}", fixture.attributes.transactions.len());
-    println!(
+    crate::out::outln!("block:           {}", header.number);
+    crate::out::outln!("block hash:      {}", run.block.hash);
+    crate::out::outln!("expected hash:   {}", fixture.expected_block_hash);
+    crate::out::outln!("match:           {}", if matches { "yes" } else { "no" });
+    crate::out::outln!("state root:      {}", header.state_root);
+    crate::out::outln!("gas used:        {}", header.gas_used);
+    crate::out::outln!("transactions:    {}", fixture.attributes.transactions.len());
+    crate::out::outln!(
         "preimages read:  {} ({} bytes; {} in the fixture)",
         run.preimages_read,
         run.preimage_bytes_read,
         fixture.preimages.len()
     );
     if args.repeat == 1 {
-        println!(
+        crate::out::outln!(
             "time:            {:.3} ms (loading the fixture: {:.3} ms)",
             ms(median),
             ms(load_time)
         );
     } else {
-        println!(
+        crate::out::outln!(
             "time:            {:.3} ms median, {:.3} ms fastest of {} runs (loading the fixture: {:.3} ms)",
             ms(median),
             ms(times[0]),
@@ -69,7 +69,7 @@ pub fn run(args: ExecuteBlockArgs) -> anyhow::Result<()> {
     }
     if header.gas_used > 0 {
         let mgas = header.gas_used as f64 / 1e6;
-        println!("time per Mgas:   {:.3} ms", ms(median) / mgas);
+        crate::out::outln!("time per Mgas:   {:.3} ms", ms(median) / mgas);
     }
     if !matches {
         bail!(

@@ -55,7 +55,8 @@ pub struct RunArgs {
     #[arg(long, default_value = "never")]
     info_at: StepPattern,
     /// The preimage server command, after `--`; started with the hint channel on fds 3/4 and the
-    /// preimage channel on fds 5/6.
+    /// preimage channel on fds 5/6. The VM waits at most VERDICT_ORACLE_TIMEOUT_SECS seconds
+    /// (default 600) for the server to answer a request or to take a hint.
     #[arg(last = true)]
     server: Vec<String>,
 }

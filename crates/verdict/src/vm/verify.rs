@@ -78,7 +78,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             hex::encode(proof.post)
         );
     }
-    println!(
+    crate::out::outln!(
         "valid: step {} from 0x{} to 0x{}",
         proof.step,
         hex::encode(proof.pre),

@@ -30,6 +30,6 @@ pub fn run(args: WitnessArgs) -> anyhow::Result<()> {
         "exitCode": state.exit_code,
         "pc": state.pc,
     });
-    println!("{}", serde_json::to_string_pretty(&output)?);
+    crate::out::outln!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())
 }
