@@ -180,7 +180,7 @@ impl<'a> Elf<'a> {
             // The page holding the end address is allocated too: it must not be the last page
             // (its successor would wrap to page 0).
             let end = match seg.vaddr.checked_add(seg.mem_size) {
-                Some(end) if end < u64::MAX & !0xfff => end,
+                Some(end) if end < !0xfff => end,
                 _ => {
                     return Err(ElfError::BadSegment {
                         index,
