@@ -8,9 +8,11 @@
 #   rustc-web cargo-web rust-web-src
 #                          Debian's Rust toolchain + library sources, used with
 #                          -Zbuild-std to build the Rust guest
+#   time python3           /usr/bin/time (peak memory in the hardening tests) and
+#                          the test preimage servers
 set -euo pipefail
 
-PACKAGES=(gcc-riscv64-linux-gnu qemu-user rustc-web cargo-web rust-web-src)
+PACKAGES=(gcc-riscv64-linux-gnu qemu-user rustc-web cargo-web rust-web-src time python3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

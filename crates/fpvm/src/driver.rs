@@ -65,6 +65,9 @@ pub struct RunReport {
     pub seconds: f64,
     /// Whether it stopped right after a preimage read the stop matched.
     pub stopped_at_preimage: bool,
+    /// Whether it stopped because memory grew past its limit (after a whole instruction: the
+    /// state is valid).
+    pub over_memory_limit: bool,
 }
 
 /// A step's file name from a pattern with `%d`.
@@ -123,7 +126,7 @@ pub fn drive<V: FaultVm>(
             }
             stopped_at_preimage = vm.stopped_at_preimage();
         }
-        if stopped_at_preimage {
+        if stopped_at_preimage || vm.over_memory_limit() {
             break;
         }
     }
@@ -132,6 +135,7 @@ pub fn drive<V: FaultVm>(
         end_step: vm.step_count(),
         seconds: started.elapsed().as_secs_f64(),
         stopped_at_preimage,
+        over_memory_limit: vm.over_memory_limit(),
     })
 }
 

@@ -25,8 +25,8 @@ pub enum FileError {
         /// The field that is cut off.
         what: String,
     },
-    /// The file is not valid for its format.
-    #[error("{path}: corrupt state file: {reason}")]
+    /// The file is not valid for its format (the reason names the format).
+    #[error("{path}: {reason}")]
     Corrupt {
         /// The file.
         path: String,
@@ -188,52 +188,106 @@ pub fn check_writable(path: &Path) -> Result<(), FileError> {
     Ok(())
 }
 
-/// Reads a file, decompressing it if it is gzip (by its magic bytes).
-pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, FileError> {
-    let raw = std::fs::read(path).map_err(|e| io_err(path, e))?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
+/// Reads a file whole, decompressing it if it is gzip (by its magic bytes); more than `max`
+/// bytes (after decompression) is an error, so a compression bomb stays bounded.
+pub fn read_maybe_gz(path: &Path, max: u64) -> Result<Vec<u8>, FileError> {
+    let mut out = Vec::new();
+    open_maybe_gz(path)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| corrupt(path, e.to_string()))?;
+    if out.len() as u64 > max {
+        return Err(corrupt(
+            path,
+            format!("larger than {max} bytes (decompressed): not a file of this kind"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Opens `path` for reading, decompressing it if it is gzip (by its magic bytes), without
+/// reading it whole: a state is parsed as it streams, so a huge (or bomb-like) file costs no more
+/// than what its contents say it holds.
+pub fn open_maybe_gz(path: &Path) -> Result<Box<dyn Read>, FileError> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let head = reader.fill_buf().map_err(|e| io_err(path, e))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
         // Every member: files we write in parallel are several gzip members one after another.
-        MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| corrupt(path, format!("bad gzip data: {e}")))?;
-        Ok(out)
+        Ok(Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            GzipErrors(MultiGzDecoder::new(reader)),
+        )))
     } else {
-        Ok(raw)
+        Ok(Box::new(reader))
     }
 }
 
-/// A bounds-checked reader of a binary file's fields: running out of bytes is a
-/// [`FileError::Truncated`] naming the field.
-pub struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// A gzip decoder whose errors say they are about gzip data.
+struct GzipErrors<R>(R);
+
+impl<R: Read> Read for GzipErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("bad gzip data: {e}"),
+            )
+        })
+    }
+}
+
+/// A reader of a binary state file's fields as they stream: running out of bytes is a
+/// [`FileError::Truncated`] naming the field, a broken gzip stream a [`FileError::Corrupt`].
+pub struct Reader<'a, R: Read> {
+    inner: R,
     path: &'a Path,
 }
 
-impl<'a> Reader<'a> {
-    /// A reader of `bytes`, the contents of `path`.
-    pub fn new(bytes: &'a [u8], path: &'a Path) -> Self {
-        Reader { bytes, at: 0, path }
+impl<'a, R: Read> Reader<'a, R> {
+    /// A reader of `inner`, the contents of `path`.
+    pub fn new(inner: R, path: &'a Path) -> Self {
+        Reader { inner, path }
     }
 
-    /// The next `n` bytes, which hold `what`.
-    pub fn take(&mut self, n: u64, what: &str) -> Result<&'a [u8], FileError> {
-        if n > (self.bytes.len() - self.at) as u64 {
-            return Err(FileError::Truncated {
+    fn fail(&self, what: &str, e: std::io::Error) -> FileError {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            FileError::Truncated {
                 path: self.path.display().to_string(),
                 what: what.to_string(),
-            });
+            }
+        } else {
+            corrupt(
+                self.path,
+                format!("corrupt state file: reading {what}: {e}"),
+            )
         }
-        let s = &self.bytes[self.at..self.at + n as usize];
-        self.at += n as usize;
-        Ok(s)
+    }
+
+    /// Fills `buf` with the next bytes, which hold `what`.
+    pub fn fill(&mut self, buf: &mut [u8], what: &str) -> Result<(), FileError> {
+        self.inner.read_exact(buf).map_err(|e| self.fail(what, e))
+    }
+
+    /// The next `n` bytes, which hold `what` (memory grows with the bytes actually there, not
+    /// with `n`).
+    pub fn take(&mut self, n: u64, what: &str) -> Result<Vec<u8>, FileError> {
+        let mut out = Vec::new();
+        let got = (&mut self.inner)
+            .take(n)
+            .read_to_end(&mut out)
+            .map_err(|e| self.fail(what, e))?;
+        if (got as u64) < n {
+            return Err(self.fail(what, std::io::ErrorKind::UnexpectedEof.into()));
+        }
+        Ok(out)
     }
 
     /// The next `N` bytes as an array.
     pub fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], FileError> {
         let mut out = [0u8; N];
-        out.copy_from_slice(self.take(N as u64, what)?);
+        self.fill(&mut out, what)?;
         Ok(out)
     }
 
@@ -252,19 +306,16 @@ impl<'a> Reader<'a> {
         Ok(self.array::<1>(what)?[0])
     }
 
-    /// Bytes not read yet.
-    pub fn remaining(&self) -> usize {
-        self.bytes.len() - self.at
-    }
-
     /// An error if bytes are left after the last field, which is `last`.
-    pub fn finish(&self, last: &str) -> Result<(), FileError> {
-        match self.remaining() {
-            0 => Ok(()),
-            n => Err(corrupt(
+    pub fn finish(mut self, last: &str) -> Result<(), FileError> {
+        let mut extra = [0u8; 1];
+        match self.inner.read(&mut extra) {
+            Ok(0) => Ok(()),
+            Ok(_) => Err(corrupt(
                 self.path,
-                format!("{n} unexpected bytes after {last}"),
+                format!("corrupt state file: unexpected bytes after {last}"),
             )),
+            Err(e) => Err(self.fail(last, e)),
         }
     }
 }

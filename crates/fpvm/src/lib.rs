@@ -16,6 +16,7 @@ pub mod pattern;
 pub mod process_oracle;
 pub mod proof;
 pub mod serde_hex;
+pub mod size;
 pub mod stop;
 pub mod vm;
 

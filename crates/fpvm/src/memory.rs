@@ -24,6 +24,9 @@ pub const LEAF_SIZE: usize = 32;
 pub const TREE_DEPTH: usize = 59;
 /// Bytes of one memory proof: the leaf, then 59 sibling hashes from the bottom up.
 pub const MEMORY_PROOF_SIZE: usize = (TREE_DEPTH + 1) * 32;
+/// The guest memory a run may grow to unless told otherwise (8 GiB): far above what the fault
+/// proof programs need, below what takes the host down.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 8 << 30;
 
 const LEAVES_PER_PAGE: usize = PAGE_SIZE / LEAF_SIZE;
 /// Entries of the page cache.
@@ -271,6 +274,8 @@ pub struct Memory {
     /// Changes whenever page addresses handed out earlier may have gone stale (see
     /// `pointer_epoch`).
     pointer_epoch: u64,
+    /// The most pages a run may grow this memory to (see [`Memory::over_limit`]).
+    page_limit: usize,
 }
 
 /// Copies of dirty pages being hashed on another thread: the thread returns each page's new cached
@@ -295,7 +300,26 @@ impl Memory {
             cache: std::array::from_fn(|_| Cell::new((u64::MAX, 0))),
             background: None,
             pointer_epoch: 0,
+            page_limit: usize::MAX,
         }
+    }
+
+    /// Sets the most memory a run may grow this memory to, in bytes (rounded down to pages).
+    /// Writes past it still happen; the VM checks [`Memory::over_limit`] after each instruction
+    /// that may allocate and stops there, so the state stays one of whole instructions.
+    pub fn set_limit(&mut self, bytes: u64) {
+        self.page_limit = usize::try_from(bytes / PAGE_SIZE as u64).unwrap_or(usize::MAX);
+    }
+
+    /// The memory limit in bytes.
+    pub fn limit(&self) -> u64 {
+        (self.page_limit as u64).saturating_mul(PAGE_SIZE as u64)
+    }
+
+    /// Whether the memory has grown past its limit.
+    #[inline(always)]
+    pub fn over_limit(&self) -> bool {
+        self.pages.len() > self.page_limit
     }
 
     /// This memory's identity (a clone has another).
@@ -738,6 +762,7 @@ impl Clone for Memory {
             cache: self.cache.clone(),
             background: None,
             pointer_epoch: 0,
+            page_limit: self.page_limit,
         };
         // Pages still being hashed in the background for `self`: the copy hashes them itself.
         for &pos in self.background.iter().flat_map(|b| &b.pages) {

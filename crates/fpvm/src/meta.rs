@@ -32,9 +32,9 @@ impl Metadata {
 
     /// Reads a metadata file (gzip detected by content).
     pub fn read(path: &Path) -> Result<Self, FileError> {
-        let bytes = read_maybe_gz(path)?;
+        let bytes = read_maybe_gz(path, 1 << 28)?;
         let mut meta: Metadata = serde_json::from_slice(&bytes)
-            .map_err(|e| corrupt(path, format!("bad metadata JSON: {e}")))?;
+            .map_err(|e| corrupt(path, format!("corrupt metadata file: bad JSON: {e}")))?;
         meta.symbols.sort_by_key(|s| s.start);
         Ok(meta)
     }

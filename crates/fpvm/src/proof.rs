@@ -118,9 +118,13 @@ impl ProofFile {
         write_atomic(path, &crate::json::to_reference_json(self))
     }
 
+    /// The largest proof file read (its preimage value included).
+    pub const MAX_FILE_SIZE: u64 = 1 << 30;
+
     /// Reads a proof file.
     pub fn read(path: &Path) -> Result<Self, FileError> {
-        let bytes = read_maybe_gz(path)?;
-        serde_json::from_slice(&bytes).map_err(|e| corrupt(path, format!("bad proof JSON: {e}")))
+        let bytes = read_maybe_gz(path, Self::MAX_FILE_SIZE)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| corrupt(path, format!("corrupt proof file: bad proof JSON: {e}")))
     }
 }

@@ -87,25 +87,34 @@ pub mod base64_bytes {
 /// A page as plain hex of exactly [`PAGE_SIZE`](crate::memory::PAGE_SIZE) bytes.
 pub mod page_hex {
     use crate::memory::PAGE_SIZE;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     /// Serializes as hex without prefix.
-    pub fn serialize<S: Serializer>(v: &[u8; PAGE_SIZE], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(v))
+    pub fn serialize<S: Serializer, P: AsRef<[u8]>>(v: &P, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(v.as_ref()))
     }
-    /// Parses a page's hex.
+    /// Parses a page's hex (borrowed or streamed).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<[u8; PAGE_SIZE]>, D::Error> {
-        let s = <&str>::deserialize(d)?;
-        if s.len() != PAGE_SIZE * 2 {
-            return Err(serde::de::Error::custom(format!(
-                "page data has {} hex characters, not {}",
-                s.len(),
-                PAGE_SIZE * 2
-            )));
+        struct PageVisitor;
+        impl serde::de::Visitor<'_> for PageVisitor {
+            type Value = Box<[u8; PAGE_SIZE]>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "a page of {} hex characters", PAGE_SIZE * 2)
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                if s.len() != PAGE_SIZE * 2 {
+                    return Err(E::custom(format!(
+                        "page data has {} hex characters, not {}",
+                        s.len(),
+                        PAGE_SIZE * 2
+                    )));
+                }
+                let mut out = Box::new([0u8; PAGE_SIZE]);
+                hex::decode_to_slice(s, &mut out[..]).map_err(E::custom)?;
+                Ok(out)
+            }
         }
-        let mut out = Box::new([0u8; PAGE_SIZE]);
-        hex::decode_to_slice(s, &mut out[..]).map_err(serde::de::Error::custom)?;
-        Ok(out)
+        d.deserialize_str(PageVisitor)
     }
 }
 

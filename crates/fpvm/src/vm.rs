@@ -99,6 +99,9 @@ pub trait FaultVm {
     fn last_preimage_read(&self) -> Option<PreimageRead>;
     /// Whether the last `run` ended because of the preimage stop.
     fn stopped_at_preimage(&self) -> bool;
+    /// Whether memory has grown past its limit: `run` stops (after the instruction that grew
+    /// it) and runs no further.
+    fn over_memory_limit(&self) -> bool;
 
     /// Writes the state to `path` in the format its name asks for, atomically.
     fn write_state(&mut self, path: &Path) -> Result<(), FileError>;

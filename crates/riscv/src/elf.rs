@@ -27,6 +27,14 @@ pub enum ElfError {
     /// A malformed section or symbol table.
     #[error("invalid section table: {0}")]
     BadSections(String),
+    /// Segments needing more memory than the limit.
+    #[error("the ELF's segments need {} of memory, more than the memory limit of {}", verdict_fpvm::size::show_size(*bytes), verdict_fpvm::size::show_size(*limit))]
+    TooLarge {
+        /// Bytes the segments' pages take.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
 }
 
 const EM_RISCV: u16 = 243;
@@ -147,12 +155,36 @@ impl<'a> Elf<'a> {
         })
     }
 
-    /// Loads the segments into a fresh state whose pc is the entry point.
+    /// Loads the segments into a fresh state whose pc is the entry point, with the default
+    /// memory limit.
     pub fn load(&self) -> Result<State, ElfError> {
+        self.load_limited(verdict_fpvm::memory::DEFAULT_MEMORY_LIMIT)
+    }
+
+    /// Loads the segments, refusing an ELF whose segments need more than `limit` bytes of
+    /// memory (before any of it is allocated); the state keeps `limit` as its memory limit.
+    pub fn load_limited(&self, limit: u64) -> Result<State, ElfError> {
         let mut state = State {
             pc: self.entry,
             ..State::default()
         };
+        state.memory.set_limit(limit);
+        let pages: u64 = self
+            .segments
+            .iter()
+            .filter(|s| s.kind != PT_RISCV_ATTRIBUTES)
+            // A segment that wraps around is refused below, by itself.
+            .filter_map(|s| {
+                let end = s.vaddr.checked_add(s.mem_size)?;
+                Some((end >> 12) - (s.vaddr >> 12) + 1)
+            })
+            .fold(0u64, u64::saturating_add);
+        if pages.saturating_mul(4096) > limit {
+            return Err(ElfError::TooLarge {
+                bytes: pages.saturating_mul(4096),
+                limit,
+            });
+        }
         for (index, seg) in self.segments.iter().enumerate() {
             if seg.kind == PT_RISCV_ATTRIBUTES {
                 continue;
@@ -191,12 +223,6 @@ impl<'a> Elf<'a> {
                     })
                 }
             };
-            if seg.mem_size > 1 << 40 {
-                return Err(ElfError::BadSegment {
-                    index,
-                    reason: format!("memory size {} too large", seg.mem_size),
-                });
-            }
             let data = slice(self.bytes, seg.offset, seg.file_size, "a program segment")?;
             state.memory.write(seg.vaddr, data);
             // The reference writes the zero fill too, and allocates every page the segment touches,
@@ -325,8 +351,13 @@ pub fn patch(elf: &Elf, state: &mut State) {
 
 /// Loads an ELF into the initial state exactly as the reference's `load-elf` does.
 pub fn load_elf(bytes: &[u8]) -> Result<State, ElfError> {
+    load_elf_limited(bytes, verdict_fpvm::memory::DEFAULT_MEMORY_LIMIT)
+}
+
+/// [`load_elf`] with a memory limit (bytes) for the segments and for the runs of the state.
+pub fn load_elf_limited(bytes: &[u8], limit: u64) -> Result<State, ElfError> {
     let elf = Elf::parse(bytes)?;
-    let mut state = elf.load()?;
+    let mut state = elf.load_limited(limit)?;
     patch(&elf, &mut state);
     Ok(state)
 }

@@ -67,6 +67,10 @@ impl<O: Oracle> FaultVm for Vm<O> {
         Vm::stopped_at_preimage(self)
     }
 
+    fn over_memory_limit(&self) -> bool {
+        self.state.memory.over_limit()
+    }
+
     fn write_state(&mut self, path: &Path) -> Result<(), FileError> {
         crate::state_file::write_state(path, &mut self.state)
     }

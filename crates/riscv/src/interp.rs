@@ -71,7 +71,7 @@ impl<O: Oracle> Vm<O> {
                 }
             }};
         }
-        'outer: while remaining > 0 && !self.state.exited {
+        'outer: while remaining > 0 && !self.state.exited && !self.state.memory.over_limit() {
             if pc & 3 != 0 || self.code.unstable(pc >> 12) {
                 slow_step!('outer);
                 continue;
@@ -117,6 +117,12 @@ impl<O: Oracle> Vm<O> {
                         self.state.memory.write_le(a.wrapping_add(imm), $size, b);
                         if self.state.memory.code_was_written() {
                             self.forget_written_code();
+                            remaining -= 1;
+                            pc = here + 4;
+                            continue 'outer;
+                        }
+                        if self.state.memory.over_limit() {
+                            // The store is done; the outer loop stops at the limit.
                             remaining -= 1;
                             pc = here + 4;
                             continue 'outer;

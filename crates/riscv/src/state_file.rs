@@ -5,10 +5,9 @@ use crate::state::{state_hash, State, WITNESS_SIZE};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
-use verdict_fpvm::files::{
-    corrupt, is_binary_path, read_maybe_gz, write_atomic, write_atomic_with, Reader,
-};
+use verdict_fpvm::files::{corrupt, is_binary_path, open_maybe_gz, write_atomic_with, Reader};
 use verdict_fpvm::hash::Hash;
+use verdict_fpvm::memory::DEFAULT_MEMORY_LIMIT;
 use verdict_fpvm::memory::PAGE_SIZE;
 use verdict_fpvm::serde_hex::{base64_bytes, hex_bytes, hex_hash, page_hex};
 
@@ -45,23 +44,90 @@ pub fn write_binary(state: &mut State, w: &mut dyn Write) -> std::io::Result<()>
     w.write_all(&state_hash(&witness))
 }
 
-/// Parses the binary state format.
-pub fn decode_binary(bytes: &[u8], path: &Path) -> Result<State, FileError> {
-    let mut r = Reader::new(bytes, path);
-    let mut state = State::default();
-    let pages = r.u64("the page count")?;
-    for i in 0..pages {
-        let index = r.u64(&format!("page {i} of {pages}"))?;
-        if index >= 1 << 52 {
-            return Err(corrupt(
+/// Reads what a state file may hold at most: more pages than this is refused as it streams, so
+/// a huge or bomb-like file costs no more than the largest valid state.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadLimit {
+    /// The most pages a state may hold.
+    pub max_pages: u64,
+}
+
+impl ReadLimit {
+    /// Up to `bytes` of guest memory.
+    pub fn bytes(bytes: u64) -> Self {
+        ReadLimit {
+            max_pages: bytes / PAGE_SIZE as u64,
+        }
+    }
+
+    fn check(&self, pages: u64, path: &Path) -> Result<(), FileError> {
+        if pages > self.max_pages {
+            return Err(corrupt_state(
                 path,
-                format!("page index {index:#x} is outside the 64-bit address space"),
+                format!(
+                    "it holds {pages} pages ({} MiB), more than the memory limit of {} MiB",
+                    pages / 256,
+                    self.max_pages / 256
+                ),
             ));
         }
+        Ok(())
+    }
+}
+
+impl Default for ReadLimit {
+    fn default() -> Self {
+        ReadLimit::bytes(DEFAULT_MEMORY_LIMIT)
+    }
+}
+
+fn corrupt_state(path: &Path, reason: impl std::fmt::Display) -> FileError {
+    corrupt(path, format!("corrupt state file: {reason}"))
+}
+
+/// A page index a state may hold.
+fn check_page_index(index: u64, path: &Path) -> Result<(), FileError> {
+    if index >= 1 << 52 {
+        return Err(corrupt_state(
+            path,
+            format!("page index {index:#x} is outside the 64-bit address space"),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses the binary state format from `bytes`.
+pub fn decode_binary(bytes: &[u8], path: &Path) -> Result<State, FileError> {
+    decode_binary_from(
+        bytes,
+        path,
+        ReadLimit {
+            max_pages: u64::MAX,
+        },
+    )
+}
+
+/// Parses the binary state format as it streams from `input`.
+pub fn decode_binary_from(
+    input: impl std::io::Read,
+    path: &Path,
+    limit: ReadLimit,
+) -> Result<State, FileError> {
+    let mut r = Reader::new(input, path);
+    let mut state = State::default();
+    let pages = r.u64("the page count")?;
+    limit.check(pages, path)?;
+    let mut data = [0u8; PAGE_SIZE];
+    for i in 0..pages {
+        let index = r.u64(&format!("page {i} of {pages}"))?;
+        check_page_index(index, path)?;
         if state.memory.has_page(index) {
-            return Err(corrupt(path, format!("page {index:#x} appears twice")));
+            return Err(corrupt_state(
+                path,
+                format!("page {index:#x} appears twice"),
+            ));
         }
-        let data: [u8; PAGE_SIZE] = r.array(&format!("page {i} of {pages}"))?;
+        r.fill(&mut data, &format!("page {i} of {pages}"))?;
         state.memory.set_page(index, &data);
     }
     state.preimage_key = r.array("the preimage key")?;
@@ -71,7 +137,12 @@ pub fn decode_binary(bytes: &[u8], path: &Path) -> Result<State, FileError> {
     state.exited = match r.u8("the exited flag")? {
         0 => false,
         1 => true,
-        v => return Err(corrupt(path, format!("exited flag is {v}, not 0 or 1"))),
+        v => {
+            return Err(corrupt_state(
+                path,
+                format!("exited flag is {v}, not 0 or 1"),
+            ))
+        }
     };
     state.step = r.u64("the step")?;
     state.heap = r.u64("the heap")?;
@@ -80,26 +151,84 @@ pub fn decode_binary(bytes: &[u8], path: &Path) -> Result<State, FileError> {
         state.regs[i] = r.u64("the registers")?;
     }
     let hint_len = r.u32("the last hint length")?;
-    state.last_hint = r.take(hint_len.into(), "the last hint")?.to_vec();
+    state.last_hint = r.take(hint_len.into(), "the last hint")?;
     let witness_len = r.u32("the witness length")?;
-    r.take(witness_len.into(), "the witness")?;
-    r.take(32, "the state hash")?;
+    let witness = r.take(witness_len.into(), "the witness")?;
+    let hash: Hash = r.array("the state hash")?;
     r.finish("the state hash")?;
+    check_stored_witness(&mut state, &witness, Some(hash), path)?;
     Ok(state)
 }
 
-#[derive(Serialize, Deserialize)]
-struct JsonPage {
+/// The integrity check a state file allows: a stored witness (the reference stores one with
+/// every state it runs) must be the state's own, and a stored hash its hash. Memory pages carry
+/// no other check in the reference's formats: a page changed together with the stored witness
+/// and hash cannot be told from a genuine state.
+fn check_stored_witness(
+    state: &mut State,
+    witness: &[u8],
+    hash: Option<Hash>,
+    path: &Path,
+) -> Result<(), FileError> {
+    match witness.len() {
+        0 => Ok(()),
+        WITNESS_SIZE => {
+            let ours = state.witness();
+            if witness != ours {
+                return Err(corrupt_state(
+                    path,
+                    "the stored witness disagrees with the state's contents (a changed byte?)",
+                ));
+            }
+            match hash {
+                Some(h) if h != [0; 32] && h != state_hash(&ours) => Err(corrupt_state(
+                    path,
+                    "the stored state hash is not the hash of the stored witness",
+                )),
+                _ => Ok(()),
+            }
+        }
+        n => Err(corrupt_state(
+            path,
+            format!("the stored witness has {n} bytes, not {WITNESS_SIZE}"),
+        )),
+    }
+}
+
+/// A page as the reference's JSON holds it, to write.
+#[derive(Serialize)]
+struct JsonPage<'a> {
     index: u64,
-    #[serde(with = "page_hex")]
+    #[serde(serialize_with = "page_hex::serialize")]
+    data: &'a [u8; PAGE_SIZE],
+}
+
+/// A page as the reference's JSON holds it, read.
+#[derive(Deserialize)]
+struct JsonPageIn {
+    index: u64,
+    #[serde(deserialize_with = "page_hex::deserialize")]
     data: Box<[u8; PAGE_SIZE]>,
 }
 
+/// The pages of a memory, serialized lazily in order (no copy of memory).
+struct JsonPages<'a>(&'a crate::memory::Memory);
+
+impl Serialize for JsonPages<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.0
+                .pages_sorted()
+                .into_iter()
+                .map(|(index, data)| JsonPage { index, data }),
+        )
+    }
+}
+
 /// The JSON state, field for field as the reference writes it.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonState {
-    memory: Vec<JsonPage>,
+#[derive(Serialize)]
+struct JsonState<'a> {
+    memory: JsonPages<'a>,
     #[serde(rename = "preimageKey", with = "hex_hash")]
     preimage_key: Hash,
     #[serde(rename = "preimageOffset")]
@@ -115,29 +244,20 @@ struct JsonState {
     #[serde(
         rename = "lastHint",
         with = "hex_bytes",
-        default,
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "<[u8]>::is_empty"
     )]
-    last_hint: Vec<u8>,
-    #[serde(with = "base64_bytes", default, skip_serializing_if = "Vec::is_empty")]
-    witness: Vec<u8>,
-    #[serde(rename = "stateHash", with = "hex_hash", default)]
+    last_hint: &'a [u8],
+    #[serde(with = "base64_bytes")]
+    witness: &'a [u8],
+    #[serde(rename = "stateHash", with = "hex_hash")]
     state_hash: Hash,
 }
 
-/// Serializes a state as JSON.
-pub fn encode_json(state: &mut State) -> Vec<u8> {
+/// Writes a state as indented JSON (as the reference does), page by page.
+pub fn write_json(state: &mut State, w: &mut dyn Write) -> std::io::Result<()> {
     let witness = state.witness();
     let json = JsonState {
-        memory: state
-            .memory
-            .pages_sorted()
-            .into_iter()
-            .map(|(index, data)| JsonPage {
-                index,
-                data: Box::new(*data),
-            })
-            .collect(),
+        memory: JsonPages(&state.memory),
         preimage_key: state.preimage_key,
         preimage_offset: state.preimage_offset,
         pc: state.pc,
@@ -147,62 +267,227 @@ pub fn encode_json(state: &mut State) -> Vec<u8> {
         heap: state.heap,
         load_reservation: state.load_reservation,
         registers: state.regs,
-        last_hint: state.last_hint.clone(),
-        witness: witness.to_vec(),
+        last_hint: &state.last_hint,
+        witness: &witness,
         state_hash: state_hash(&witness),
     };
-    verdict_fpvm::json::to_reference_json(&json)
+    serde_json::to_writer_pretty(&mut *w, &json)?;
+    w.write_all(b"\n")
 }
 
-/// Parses a JSON state.
+/// Serializes a state as JSON.
+pub fn encode_json(state: &mut State) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_json(state, &mut out).expect("writing to a Vec cannot fail");
+    out
+}
+
+/// Parses a JSON state from `bytes`.
 pub fn decode_json(bytes: &[u8], path: &Path) -> Result<State, FileError> {
-    let json: JsonState =
-        serde_json::from_slice(bytes).map_err(|e| corrupt(path, format!("bad JSON state: {e}")))?;
-    let mut state = State::default();
-    for page in &json.memory {
-        if page.index >= 1 << 52 {
-            return Err(corrupt(
-                path,
-                format!("page index {:#x} is outside the address space", page.index),
-            ));
-        }
-        if state.memory.has_page(page.index) {
-            return Err(corrupt(
-                path,
-                format!("page {:#x} appears twice", page.index),
-            ));
-        }
-        state.memory.set_page(page.index, &page.data);
+    decode_json_from(
+        bytes,
+        path,
+        ReadLimit {
+            max_pages: u64::MAX,
+        },
+    )
+}
+
+/// Parses a JSON state as it streams from `input`, each page put into memory as it is read.
+pub fn decode_json_from(
+    input: impl std::io::Read,
+    path: &Path,
+    limit: ReadLimit,
+) -> Result<State, FileError> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_reader(input);
+    let parsed = json_seed::StateSeed { limit }
+        .deserialize(&mut de)
+        .and_then(|parsed| de.end().map(|()| parsed))
+        .map_err(|e| corrupt_state(path, format!("bad JSON state: {e}")))?;
+    let (mut state, witness, hash) = parsed;
+    for &index in state.memory.pages_sorted().iter().map(|(i, _)| i) {
+        check_page_index(index, path)?;
     }
-    state.preimage_key = json.preimage_key;
-    state.preimage_offset = json.preimage_offset;
-    state.pc = json.pc;
-    state.exit_code = json.exit;
-    state.exited = json.exited;
-    state.step = json.step;
-    state.heap = json.heap;
-    state.load_reservation = json.load_reservation;
-    state.regs = json.registers;
-    state.last_hint = json.last_hint;
+    check_stored_witness(&mut state, &witness, hash, path)?;
     Ok(state)
 }
 
-/// Reads a state file in any of the reference's formats (chosen by name; gzip detected by content).
-pub fn read_state(path: &Path) -> Result<State, FileError> {
-    let bytes = read_maybe_gz(path)?;
-    if is_binary_path(path) {
-        decode_binary(&bytes, path)
-    } else {
-        decode_json(&bytes, path)
+/// Reading the JSON state field by field, its pages straight into memory.
+mod json_seed {
+    use super::{JsonPageIn, ReadLimit, State};
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde::Deserialize;
+    use std::fmt;
+    use verdict_fpvm::hash::Hash;
+    use verdict_fpvm::memory::Memory;
+    use verdict_fpvm::serde_hex::{base64_bytes, hex_bytes, hex_hash};
+
+    /// The state, its stored witness (empty if none) and its stored hash (if any).
+    pub type Parsed = (State, Vec<u8>, Option<Hash>);
+
+    pub struct StateSeed {
+        pub limit: ReadLimit,
+    }
+
+    struct Pages<'a> {
+        memory: &'a mut Memory,
+        limit: ReadLimit,
+    }
+
+    #[derive(Deserialize)]
+    struct HexHash(#[serde(with = "hex_hash")] Hash);
+    #[derive(Deserialize)]
+    struct HexBytes(#[serde(with = "hex_bytes")] Vec<u8>);
+    #[derive(Deserialize)]
+    struct Base64(#[serde(with = "base64_bytes")] Vec<u8>);
+
+    impl<'de> DeserializeSeed<'de> for Pages<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Pages<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of pages")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut count = 0u64;
+            while let Some(page) = seq.next_element::<JsonPageIn>()? {
+                count += 1;
+                if count > self.limit.max_pages {
+                    return Err(de::Error::custom(format!(
+                        "more than {} pages, the memory limit of {} MiB",
+                        self.limit.max_pages,
+                        self.limit.max_pages / 256
+                    )));
+                }
+                if page.index >= 1 << 52 {
+                    return Err(de::Error::custom(format!(
+                        "page index {:#x} is outside the 64-bit address space",
+                        page.index
+                    )));
+                }
+                if self.memory.has_page(page.index) {
+                    return Err(de::Error::custom(format!(
+                        "page {:#x} appears twice",
+                        page.index
+                    )));
+                }
+                self.memory.set_page(page.index, &page.data);
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for StateSeed {
+        type Value = Parsed;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Parsed, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for StateSeed {
+        type Value = Parsed;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a state object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
+            let mut state = State::default();
+            let (mut witness, mut hash) = (Vec::new(), None);
+            // The fields the state must have, in the order of the reference's struct.
+            let required = [
+                "memory",
+                "preimageKey",
+                "preimageOffset",
+                "pc",
+                "exit",
+                "exited",
+                "step",
+                "heap",
+                "loadReservation",
+                "registers",
+            ];
+            let mut seen = [false; 10];
+            while let Some(key) = map.next_key::<String>()? {
+                if let Some(i) = required.iter().position(|r| *r == key) {
+                    if seen[i] {
+                        return Err(de::Error::duplicate_field(required[i]));
+                    }
+                    seen[i] = true;
+                }
+                match key.as_str() {
+                    "memory" => map.next_value_seed(Pages {
+                        memory: &mut state.memory,
+                        limit: self.limit,
+                    })?,
+                    "preimageKey" => state.preimage_key = map.next_value::<HexHash>()?.0,
+                    "preimageOffset" => state.preimage_offset = map.next_value()?,
+                    "pc" => state.pc = map.next_value()?,
+                    "exit" => state.exit_code = map.next_value()?,
+                    "exited" => state.exited = map.next_value()?,
+                    "step" => state.step = map.next_value()?,
+                    "heap" => state.heap = map.next_value()?,
+                    "loadReservation" => state.load_reservation = map.next_value()?,
+                    "registers" => state.regs = map.next_value()?,
+                    "lastHint" => state.last_hint = map.next_value::<HexBytes>()?.0,
+                    "witness" => witness = map.next_value::<Base64>()?.0,
+                    "stateHash" => hash = Some(map.next_value::<HexHash>()?.0),
+                    other => {
+                        return Err(de::Error::unknown_field(
+                            other,
+                            &[
+                                "memory",
+                                "preimageKey",
+                                "preimageOffset",
+                                "pc",
+                                "exit",
+                                "exited",
+                                "step",
+                                "heap",
+                                "loadReservation",
+                                "registers",
+                                "lastHint",
+                                "witness",
+                                "stateHash",
+                            ],
+                        ))
+                    }
+                }
+            }
+            if let Some(i) = seen.iter().position(|s| !s) {
+                return Err(de::Error::missing_field(required[i]));
+            }
+            Ok((state, witness, hash))
+        }
     }
 }
 
-/// Writes a state file atomically in the format its name asks for.
+/// Reads a state file in any of the reference's formats (chosen by name; gzip detected by
+/// content), streaming, with the default memory limit.
+pub fn read_state(path: &Path) -> Result<State, FileError> {
+    read_state_limited(path, ReadLimit::default())
+}
+
+/// Reads a state file, refusing one that holds more memory than `limit`.
+pub fn read_state_limited(path: &Path, limit: ReadLimit) -> Result<State, FileError> {
+    let input = open_maybe_gz(path)?;
+    if is_binary_path(path) {
+        decode_binary_from(input, path, limit)
+    } else {
+        decode_json_from(input, path, limit)
+    }
+}
+
+/// Writes a state file atomically in the format its name asks for, page by page.
 pub fn write_state(path: &Path, state: &mut State) -> Result<(), FileError> {
     if is_binary_path(path) {
         write_atomic_with(path, |w| write_binary(state, w))
     } else {
-        write_atomic(path, &encode_json(state))
+        write_atomic_with(path, |w| write_json(state, w))
     }
 }
 
@@ -281,10 +566,14 @@ mod tests {
             let mut back = read_state(&path).unwrap();
             assert_eq!(back.state_hash(), s.state_hash(), "{name}");
             assert_eq!(back.last_hint, s.last_hint);
-            let first = read_maybe_gz(&path).unwrap();
+            let first = verdict_fpvm::files::read_maybe_gz(&path, 1 << 30).unwrap();
             let again = dir.path().join(format!("again-{name}"));
             write_state(&again, &mut back).unwrap();
-            assert_eq!(read_maybe_gz(&again).unwrap(), first, "{name}");
+            assert_eq!(
+                verdict_fpvm::files::read_maybe_gz(&again, 1 << 30).unwrap(),
+                first,
+                "{name}"
+            );
         }
     }
 

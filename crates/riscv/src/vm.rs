@@ -183,13 +183,17 @@ impl<O: Oracle> Vm<O> {
         })
     }
 
-    /// Executes up to `n` instructions, stopping early when the program exits or right after a
-    /// read the preimage stop matches. Returns the steps run. This is the fast path: the same
+    /// Executes up to `n` instructions, stopping early when the program exits, right after a
+    /// read the preimage stop matches, or once memory has grown past its limit
+    /// ([`Memory::set_limit`](verdict_fpvm::Memory::set_limit)). Returns the steps run. This is the fast path: the same
     /// semantics as `step`, on decoded (or translated) code.
     pub fn run(&mut self, n: u64) -> Result<u64, VmError> {
         let start = self.state.step;
         self.last_preimage_offset = u64::MAX;
         self.halted = false;
+        if self.state.memory.over_limit() {
+            return Ok(0);
+        }
         if self.code.memory_id != self.state.memory.id() {
             // Another memory (a clone, or a state replaced): none of the code caches apply.
             self.code.reset(self.state.memory.id());

@@ -332,3 +332,171 @@ fn a_closed_stdout_loses_nothing_and_panics_nowhere() {
         );
     }
 }
+
+/// A program that writes one word to every page from 0x100000000 on, forever.
+fn page_eater() -> Vec<u8> {
+    use verdict_riscv::asm::{self, reg::*};
+    let mut p = asm::li(S0, 0x1_0000_0000);
+    p.extend(asm::li(T1, 4096));
+    p.push(asm::s(3, S0, S0, 0)); // sd s0, 0(s0)
+    p.push(asm::r(0x33, S0, 0, S0, T1, 0)); // add s0, s0, t1
+    p.push(asm::jal(ZERO, -8));
+    asm::elf(0x10000, &asm::code(&p))
+}
+
+#[test]
+fn a_memory_limit_stops_a_growing_guest_with_a_valid_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("eater.elf"), page_eater()).unwrap();
+    ok(&verdict(
+        d,
+        &[
+            "vm",
+            "load-elf",
+            "--path",
+            "eater.elf",
+            "--out",
+            "e.bin",
+            "--meta",
+            "",
+        ],
+    ));
+    for jit in ["1", "0"] {
+        let out = verdict_env(
+            d,
+            &[
+                "vm",
+                "run",
+                "--input",
+                "e.bin",
+                "--output",
+                "stopped.bin",
+                "--memory-limit",
+                "16MiB",
+            ],
+            &[("VERDICT_JIT", jit)],
+        );
+        fails(
+            &out,
+            &[
+                "memory grew past the limit of 16 MiB",
+                "stopped.bin holds the state",
+            ],
+        );
+        // The state written is one of whole instructions, and the step agrees with it.
+        let w: serde_json::Value = serde_json::from_slice(
+            &verdict(d, &["vm", "witness", "--input", "stopped.bin"]).stdout,
+        )
+        .unwrap();
+        let step = w["step"].as_u64().unwrap();
+        assert!(step > 1000 && step < 20_000, "jit {jit}: step {step}");
+    }
+    // The state is too large for a smaller limit: refused as it is read.
+    fails(
+        &verdict(
+            d,
+            &[
+                "vm",
+                "run",
+                "--input",
+                "stopped.bin",
+                "--output",
+                "",
+                "--memory-limit",
+                "4MiB",
+            ],
+        ),
+        &["more than the memory limit of 4 MiB"],
+    );
+}
+
+#[test]
+fn huge_segments_and_bomb_like_state_files_are_refused_without_taking_the_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // One zero-filled segment of 1 TiB.
+    let mut elf = counting_program(1);
+    let ph = 64;
+    elf[ph + 40..ph + 48].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    std::fs::write(d.join("huge.elf"), &elf).unwrap();
+    fails(
+        &verdict(
+            d,
+            &["vm", "load-elf", "--path", "huge.elf", "--out", "h.json"],
+        ),
+        &["need", "more than the memory limit of 8 GiB"],
+    );
+    // A binary state claiming 2^40 pages: refused before any page is read.
+    std::fs::write(d.join("claims.bin"), (1u64 << 40).to_be_bytes()).unwrap();
+    fails(
+        &verdict(d, &["vm", "witness", "--input", "claims.bin"]),
+        "more than the memory limit",
+    );
+    // 256 MiB of zeros, gzipped to a few hundred KiB: a "state" with no pages and zero fields,
+    // then far too many bytes; read only up to the first extra byte.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        std::io::Write::write_all(&mut gz, &zeros).unwrap();
+    }
+    std::fs::write(d.join("bomb.bin.gz"), gz.finish().unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    fails(
+        &verdict(d, &["vm", "witness", "--input", "bomb.bin.gz"]),
+        "unexpected bytes after the state hash",
+    );
+    assert!(started.elapsed().as_secs() < 5);
+}
+
+#[test]
+fn json_states_stream_instead_of_being_built_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A state of 64 MiB of memory (the eater stopped at a limit) as JSON: about 130 MB of text.
+    std::fs::write(d.join("eater.elf"), page_eater()).unwrap();
+    ok(&verdict(
+        d,
+        &[
+            "vm",
+            "load-elf",
+            "--path",
+            "eater.elf",
+            "--out",
+            "e.bin",
+            "--meta",
+            "",
+        ],
+    ));
+    let _ = verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "e.bin",
+            "--output",
+            "big.json",
+            "--memory-limit",
+            "64MiB",
+        ],
+    );
+    let size = std::fs::metadata(d.join("big.json")).unwrap().len();
+    assert!(size > 128 << 20, "{size}");
+    // Reading it peaks well below the file's size plus the memory it holds.
+    let out = sh(
+        d,
+        "/usr/bin/time -f 'peak %M KiB' \"$V\" vm witness --input big.json > /dev/null",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    let peak_kib: u64 = err
+        .split("peak ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        peak_kib * 1024 < (64 << 20) + size / 4,
+        "peak {peak_kib} KiB for a {size}-byte file"
+    );
+}

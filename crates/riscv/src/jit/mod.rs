@@ -105,14 +105,16 @@ unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
 }
 
 /// Writes for translated code when its TLB misses; refills both TLBs. Returns 1 to end the
-/// translated run after this store: the write reached a page holding decoded code, or enough pages
-/// are dirty for the dispatcher to hand them to the background hasher.
+/// translated run after this store: the write reached a page holding decoded code, memory grew
+/// past its limit, or enough pages are dirty for the dispatcher to hand them to the background
+/// hasher.
 unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64) -> u64 {
     let ctx = &mut *ctx;
     let memory = &mut *ctx.memory;
     memory.write_le(addr, size as usize, value);
     ctx.check_epoch(memory);
     if memory.code_was_written()
+        || memory.over_limit()
         || (ctx.background_pages != 0
             && memory.dirty_page_count() as u64 >= ctx.background_pages
             && memory.background_idle())
@@ -200,7 +202,8 @@ impl<O: Oracle> Vm<O> {
         self.jit.ctx.forget_pages();
         self.jit.ctx.seen_epoch = self.state.memory.pointer_epoch();
         let mut remaining = n;
-        while remaining > 0 && !self.state.exited && !self.halted {
+        while remaining > 0 && !self.state.exited && !self.halted && !self.state.memory.over_limit()
+        {
             if !self.jit.enabled {
                 remaining -= self.interpret(remaining)?;
                 continue;

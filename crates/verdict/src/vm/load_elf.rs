@@ -19,6 +19,9 @@ pub struct LoadElfArgs {
     /// Where to write the symbol metadata (empty: do not write it).
     #[arg(long, default_value = "meta.json")]
     meta: String,
+    /// The most memory the ELF's segments may take (e.g. 8GiB, 512MiB).
+    #[arg(long, default_value = "8GiB", value_parser = verdict_fpvm::size::parse_size)]
+    memory_limit: u64,
 }
 
 pub fn run(args: LoadElfArgs) -> anyhow::Result<()> {
@@ -26,7 +29,7 @@ pub fn run(args: LoadElfArgs) -> anyhow::Result<()> {
         .with_context(|| format!("reading ELF {}", args.path.display()))?;
     let elf = Elf::parse(&bytes).with_context(|| format!("loading ELF {}", args.path.display()))?;
     let mut state = elf
-        .load()
+        .load_limited(args.memory_limit)
         .with_context(|| format!("loading ELF {}", args.path.display()))?;
     verdict_riscv::elf::patch(&elf, &mut state);
     if !args.meta.is_empty() {

@@ -8,8 +8,10 @@ use verdict_fpvm::driver::{drive, format_step, RunOptions};
 use verdict_fpvm::files;
 use verdict_fpvm::meta::Metadata;
 use verdict_fpvm::process_oracle::ProcessOracle;
+use verdict_fpvm::size::{parse_size, show_size};
 use verdict_fpvm::{FaultVm, PreimageStop, StepPattern};
 use verdict_preimage::{NoOracle, Oracle, VerifiedOracle};
+use verdict_riscv::state_file::ReadLimit;
 use verdict_riscv::{state_file, Output, Vm};
 
 /// Arguments of `run` (the flags op-challenger passes to the reference VMs).
@@ -54,6 +56,10 @@ pub struct RunArgs {
     /// Steps at which to print a progress line: never, always, =N or %N.
     #[arg(long, default_value = "never")]
     info_at: StepPattern,
+    /// The most memory the guest may use (e.g. 8GiB, 512MiB): past it the run stops with an
+    /// error, after writing the (valid) state it reached; a state file holding more is refused.
+    #[arg(long, default_value = "8GiB", value_parser = parse_size)]
+    memory_limit: u64,
     /// The preimage server command, after `--`; started with the hint channel on fds 3/4 and the
     /// preimage channel on fds 5/6. The VM waits at most VERDICT_ORACLE_TIMEOUT_SECS seconds
     /// (default 600) for the server to answer a request or to take a hint.
@@ -76,7 +82,10 @@ impl RunArgs {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let state = state_file::read_state(&args.input).context("reading the input state")?;
+    let mut state =
+        state_file::read_state_limited(&args.input, ReadLimit::bytes(args.memory_limit))
+            .context("reading the input state")?;
+    state.memory.set_limit(args.memory_limit);
     for (flag, pattern) in [("--stop-at", args.stop_at), ("--proof-at", args.proof_at)] {
         if let StepPattern::At(n) = pattern {
             anyhow::ensure!(
@@ -146,6 +155,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         steps as f64 / report.seconds.max(1e-9) / 1e6,
         hex::encode(vm.state_hash()),
     );
+    if report.over_memory_limit {
+        anyhow::bail!(
+            "the guest's memory grew past the limit of {} (--memory-limit) at step {}: the run \
+             stopped there{}",
+            show_size(args.memory_limit),
+            report.end_step,
+            if args.output.is_empty() {
+                String::new()
+            } else {
+                format!(", and {} holds the state it reached", args.output)
+            }
+        );
+    }
     if let Some(n) = missed_proof {
         anyhow::bail!(
             "--proof-at ={n} is past the program's exit at step {}: no proof was written",
