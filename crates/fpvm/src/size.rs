@@ -28,7 +28,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 
 /// A size as `N MiB` (or `N GiB` when whole).
 pub fn show_size(bytes: u64) -> String {
-    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{} GiB", bytes >> 30)
     } else {
         format!("{} MiB", bytes >> 20)
