@@ -143,14 +143,15 @@ fn apply(
     Ok(())
 }
 
-/// The earliest time after `now` at which some open claim's challenger clock runs out.
+/// The earliest time after `now` at which some open claim's challenger clock runs out (a
+/// deadline past the last second of the clock's range never comes).
 fn next_deadline(game: &Game, now: Timestamp) -> Option<Timestamp> {
     let max = game.config().max_clock_duration;
     game.claims()
         .iter()
         .filter_map(|c| {
             let parent = c.parent().map_or(0, |p| game.claims()[p].clock.duration);
-            let deadline = c.clock.timestamp + max.saturating_sub(parent);
+            let deadline = c.clock.timestamp.checked_add(max.saturating_sub(parent))?;
             (deadline > now).then_some(deadline)
         })
         .min()
@@ -198,7 +199,10 @@ impl Table<'_> {
                     }
                 }
             }
-            let t = self.now + 1;
+            let Some(t) = self.now.checked_add(1) else {
+                honest_errors.push(String::from("the clock reached its last second"));
+                break;
+            };
             let by = self.honest.address();
             match self.honest.actions(&self.game, t, rng) {
                 Ok(actions) => {
@@ -226,11 +230,13 @@ impl Table<'_> {
             }
             let gap = 2 + rng.below(self.max_gap);
             self.now = match (acted, deadline) {
-                (false, Some(d)) => (t + gap).max(d.saturating_sub(self.late_margin)),
-                _ => t + gap,
+                (false, Some(d)) => t
+                    .saturating_add(gap)
+                    .max(d.saturating_sub(self.late_margin)),
+                _ => t.saturating_add(gap),
             };
         }
-        let now = self.now + 1;
+        let now = self.now.saturating_add(1);
         for i in (0..self.game.claims().len()).rev() {
             if let Err(e) = self.game.resolve_claim(i, 0, now) {
                 honest_errors.push(format!("resolveClaim({i}): {e}"));
@@ -492,7 +498,16 @@ pub fn alphabet_game(sim: &SimConfig) -> Result<Report, String> {
     } else {
         (chain.output_at(l2_block), HONEST)
     };
-    let now = 1_700_000_000;
+    let now: Timestamp = 1_700_000_000;
+    // Every clock must be able to run out within a u64 timestamp, or the game never ends.
+    let longest = u128::from(cfg.max_clock_duration) * u128::from(cfg.max_game_depth + 2);
+    if u128::from(now) + longest > u128::from(u64::MAX) {
+        return Err(format!(
+            "a clock of {} s is too long to play: the game's deadlines would pass the last second \
+             a u64 timestamp holds",
+            cfg.max_clock_duration
+        ));
+    }
     let bond0 = verdict_game::bond::required_bond_at_depth(0, cfg.max_game_depth)
         .map_err(|e| format!("bond: {e}"))?;
     let game = Game::new(

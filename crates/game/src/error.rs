@@ -71,6 +71,9 @@ pub enum GameError {
     NoCreditToClaim,
     /// Fixed-point math failure in the bond formula.
     Math(MathError),
+    /// An arithmetic overflow (the contract panics: Solidity's checked arithmetic), e.g. a
+    /// clock past `2^64` seconds.
+    ArithmeticOverflow,
 }
 
 impl fmt::Display for GameError {

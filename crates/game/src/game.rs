@@ -294,7 +294,12 @@ impl Game {
         self.in_progress()?;
         let claim = self.claim(index)?;
         let parent_duration = claim.parent().map_or(0, |p| self.claims[p].clock.duration);
-        let elapsed = parent_duration + now.saturating_sub(claim.clock.timestamp);
+        let since = now
+            .checked_sub(claim.clock.timestamp)
+            .ok_or(GameError::ArithmeticOverflow)?;
+        let elapsed = parent_duration
+            .checked_add(since)
+            .ok_or(GameError::ArithmeticOverflow)?;
         Ok(elapsed.min(self.config.max_clock_duration))
     }
 

@@ -246,6 +246,12 @@ fn clocks_and_extensions() {
     let out = late + (20_000 - gp);
     assert_eq!(g.challenger_duration(c9, out), Ok(20_000));
     assert_eq!(g.challenger_duration(c9, out + 999), Ok(20_000));
+    assert_eq!(g.challenger_duration(c9, u64::MAX), Ok(20_000));
+    // Before the claim existed the contract's checked subtraction panics; so do we, as an error.
+    assert_eq!(
+        g.challenger_duration(c9, late - 1),
+        Err(GameError::ArithmeticOverflow)
+    );
     assert_eq!(
         mv(&mut g, c9, true, 11, A, out),
         Err(GameError::ClockTimeExceeded)

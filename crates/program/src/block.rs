@@ -292,7 +292,9 @@ pub fn execute_block<O: PreimageOracle>(
     }
     let spec = config.spec_at(timestamp)?;
     let fork = config.fork_at(timestamp);
-    let number = parent.number + 1;
+    let number = parent.number.checked_add(1).ok_or_else(|| {
+        ProgramError::BadPayload("the parent's number is 2^64-1: no block follows it".into())
+    })?;
     let gas_limit = attrs
         .gas_limit
         .ok_or_else(|| ProgramError::BadPayload("gasLimit missing".into()))?;

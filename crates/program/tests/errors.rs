@@ -199,3 +199,14 @@ fn a_changed_payload_changes_the_hash() {
     }
     assert_eq!(run.block.header.transactions_root, t.root());
 }
+
+#[test]
+fn a_parent_numbered_u64_max_has_no_child() {
+    let Some(mut f) = fixture() else { return };
+    f.parent.number = u64::MAX;
+    let err = f.run().unwrap_err();
+    assert!(
+        matches!(&err, ProgramError::BadPayload(m) if m.contains("2^64-1")),
+        "{err}"
+    );
+}

@@ -144,6 +144,8 @@ impl<'a, O: OnchainOracle + ?Sized> Step<'a, O> {
         if self.st.exited != 0 {
             return Ok(());
         }
+        // The onchain step adds modulo 2^64 (`add64`); the verifier models it exactly. The VM
+        // refuses that step instead (no game reaches it).
         self.st.step = self.st.step.wrapping_add(1);
         let pc = self.st.pc;
         let raw = self.mem.load(pc, 4, false, slot::FETCH, None)? as u32;

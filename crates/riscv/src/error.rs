@@ -18,6 +18,11 @@ pub enum VmError {
     /// The host failed; nothing is wrong with the guest.
     #[error(transparent)]
     Host(#[from] HostError),
+    /// The step counter is at u64::MAX. The onchain step would wrap it to 0, but no game reaches
+    /// this step (an execution trace has at most 2^(max depth - split depth) steps from step 0),
+    /// so a state here is crafted and we refuse to go on rather than wrap.
+    #[error("the step counter is at its maximum (2^64-1); one more step would wrap it to 0")]
+    StepCounterExhausted,
 }
 
 /// What made the onchain step revert.
@@ -141,11 +146,11 @@ impl VmError {
         VmError::Trap { pc, trap }
     }
 
-    /// The onchain step's revert code, for a trap; `None` for a host failure.
+    /// The onchain step's revert code, for a trap; `None` otherwise.
     pub fn revert_code(&self) -> Option<u64> {
         match self {
             VmError::Trap { trap, .. } => Some(trap.revert_code()),
-            VmError::Host(_) => None,
+            VmError::Host(_) | VmError::StepCounterExhausted => None,
         }
     }
 
@@ -153,7 +158,7 @@ impl VmError {
     pub fn as_trap(&self) -> Option<&Trap> {
         match self {
             VmError::Trap { trap, .. } => Some(trap),
-            VmError::Host(_) => None,
+            VmError::Host(_) | VmError::StepCounterExhausted => None,
         }
     }
 
@@ -164,6 +169,7 @@ impl VmError {
             | VmError::Host(HostError::Preimage { pc, .. } | HostError::Hint { pc, .. }) => {
                 Some(*pc)
             }
+            VmError::StepCounterExhausted => None,
         }
     }
 }

@@ -18,6 +18,9 @@ impl<O: Oracle> Vm<O> {
         if self.state.exited {
             return Ok(());
         }
+        if self.state.step == u64::MAX {
+            return Err(VmError::StepCounterExhausted);
+        }
         self.state.step += 1;
         let result = self.execute::<PROOF>();
         if result.is_err() {

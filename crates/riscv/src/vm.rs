@@ -189,6 +189,10 @@ impl<O: Oracle> Vm<O> {
     /// semantics as `step`, on decoded (or translated) code.
     pub fn run(&mut self, n: u64) -> Result<u64, VmError> {
         let start = self.state.step;
+        if n > 0 && start == u64::MAX && !self.state.exited {
+            return Err(VmError::StepCounterExhausted);
+        }
+        let n = n.min(u64::MAX - start);
         self.last_preimage_offset = u64::MAX;
         self.halted = false;
         if self.state.memory.over_limit() {

@@ -500,3 +500,65 @@ fn json_states_stream_instead_of_being_built_whole() {
         "peak {peak_kib} KiB for a {size}-byte file"
     );
 }
+
+/// Finding 9: counters do not wrap. A state at step 2^64-1 does not step to 0 (the onchain step
+/// would, but no game reaches it); a run that reaches it stops there with an error.
+#[test]
+fn the_step_counter_does_not_wrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    loaded(d, 100);
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("s.json")).unwrap()).unwrap();
+    let obj = state.as_object_mut().unwrap();
+    obj.remove("witness");
+    obj.remove("stateHash");
+    for (name, step) in [("max.json", u64::MAX), ("near.json", u64::MAX - 3)] {
+        state["step"] = step.into();
+        std::fs::write(d.join(name), serde_json::to_vec(&state).unwrap()).unwrap();
+        let out = verdict(d, &["vm", "run", "--input", name, "--output", "o.json"]);
+        fails(&out, "the step counter is at its maximum");
+        assert!(!d.join("o.json").exists());
+    }
+}
+
+/// Finding 9: the simulator's clocks and seeds do not wrap into false alarms.
+#[test]
+fn simulated_clocks_and_seeds_do_not_wrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = verdict(
+        d,
+        &[
+            "game",
+            "simulate",
+            "--quiet",
+            "--clock",
+            "9223372036854775808",
+        ],
+    );
+    fails(&out, "too long to play");
+    let out = verdict(
+        d,
+        &[
+            "game",
+            "simulate",
+            "--quiet",
+            "--seed",
+            "18446744073709551615",
+            "--games",
+            "2",
+        ],
+    );
+    fails(&out, "overflows a u64");
+    ok(&verdict(
+        d,
+        &[
+            "game",
+            "simulate",
+            "--quiet",
+            "--seed",
+            "18446744073709551615",
+        ],
+    ));
+}

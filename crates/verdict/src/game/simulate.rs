@@ -46,7 +46,10 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let adversaries = parse_adversaries(&args.adversaries).map_err(anyhow::Error::msg)?;
     let mut failures = 0;
     for i in 0..args.games {
-        let seed = args.seed.wrapping_add(i);
+        let seed = args
+            .seed
+            .checked_add(i)
+            .with_context(|| format!("--seed {} + {i} games overflows a u64", args.seed))?;
         let mut sim = SimConfig::small(seed, &[]);
         sim.adversaries = adversaries.clone();
         sim.budget = args.budget;

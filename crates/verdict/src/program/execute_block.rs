@@ -24,7 +24,11 @@ pub fn run(args: ExecuteBlockArgs) -> anyhow::Result<()> {
     let fixture = Fixture::load(&args.fixture)
         .with_context(|| format!("loading fixture {}", args.fixture.display()))?;
     let load_time = load_start.elapsed();
-    let number = fixture.parent.number + 1;
+    let number = fixture
+        .parent
+        .number
+        .checked_add(1)
+        .context("the fixture's parent number is 2^64-1: no block follows it")?;
     let mut runs = Vec::with_capacity(args.repeat as usize);
     for _ in 0..args.repeat {
         runs.push(
