@@ -109,6 +109,8 @@ pub(crate) struct Step<'a, O: OnchainOracle + ?Sized> {
     pub mem: ProvenMemory<'a>,
     ctx: &'a StepContext,
     oracle: &'a O,
+    /// The preimage key (as the state holds it, not localized) and offset read, if any.
+    pub preimage_read: Option<([u8; 32], u64)>,
 }
 
 impl<'a, O: OnchainOracle + ?Sized> Step<'a, O> {
@@ -119,7 +121,13 @@ impl<'a, O: OnchainOracle + ?Sized> Step<'a, O> {
             mem,
             ctx,
             oracle,
+            preimage_read: None,
         }
+    }
+
+    /// How many proof bytes the step read.
+    pub fn proof_bytes_used(&self) -> usize {
+        self.mem.proof_bytes_used()
     }
 
     /// The post-state (memory root included).
@@ -558,6 +566,7 @@ impl<'a, O: OnchainOracle + ?Sized> Step<'a, O> {
 
     /// Copies the next part of the current preimage into memory.
     fn preimage_read(&mut self, addr: u64, count: u64) -> Result<u64, StepError> {
+        self.preimage_read = Some((self.st.preimage_key, self.st.preimage_offset));
         let mut key = self.st.preimage_key;
         if is_local(&key) {
             key = localize_key(&key, self.ctx);

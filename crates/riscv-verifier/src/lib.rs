@@ -79,15 +79,52 @@ pub fn step_witness(
     ctx: &StepContext,
     oracle: &(impl OnchainOracle + ?Sized),
 ) -> Result<[u8; WITNESS_SIZE], StepError> {
+    step_report(witness, proof, ctx, oracle).map(|report| report.post)
+}
+
+/// What a step computed and which of its inputs it read: enough to tell a proof that carries
+/// more than the step needs (bytes the onchain step ignores) from an exact one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepReport {
+    /// The 362-byte post-state witness.
+    pub post: [u8; WITNESS_SIZE],
+    /// How many bytes of the memory proof the step read (whole 1920-byte slots).
+    pub proof_bytes_used: usize,
+    /// The preimage key (as the pre-state holds it, not localized) and offset read, if any.
+    pub preimage_read: Option<([u8; 32], u64)>,
+}
+
+/// Same as [`step`], with a report of what the step read.
+pub fn step_report(
+    witness: &[u8],
+    proof: &[u8],
+    ctx: &StepContext,
+    oracle: &(impl OnchainOracle + ?Sized),
+) -> Result<StepReport, StepError> {
     let witness: &[u8; WITNESS_SIZE] = witness
         .try_into()
         .map_err(|_| StepError::WitnessLength { len: witness.len() })?;
     let pre = state::State::decode(witness);
     if pre.exited != 0 {
         // An exited VM stays as it is; its witness is returned byte for byte.
-        return Ok(*witness);
+        return Ok(StepReport {
+            post: *witness,
+            proof_bytes_used: 0,
+            preimage_read: None,
+        });
     }
     let mut machine = exec::Step::new(pre, proof, ctx, oracle);
     machine.run()?;
-    Ok(machine.into_state().encode())
+    let proof_bytes_used = machine.proof_bytes_used();
+    let preimage_read = machine.preimage_read;
+    Ok(StepReport {
+        post: machine.into_state().encode(),
+        proof_bytes_used,
+        preimage_read,
+    })
+}
+
+/// The step counter of a 362-byte state witness (big-endian at byte 82).
+pub fn witness_step(witness: &[u8; WITNESS_SIZE]) -> u64 {
+    state::State::decode(witness).step
 }

@@ -10,6 +10,8 @@ pub(crate) const TREE_DEPTH: usize = 59;
 pub(crate) struct ProvenMemory<'a> {
     proof: &'a [u8],
     pub root: [u8; 32],
+    /// One past the highest proof slot read so far (the onchain step ignores bytes beyond it).
+    slots_used: core::cell::Cell<usize>,
 }
 
 /// A 32-byte aligned address of the leaf holding `addr`.
@@ -19,7 +21,16 @@ fn leaf_addr(addr: u64) -> u64 {
 
 impl<'a> ProvenMemory<'a> {
     pub fn new(proof: &'a [u8], root: [u8; 32]) -> Self {
-        ProvenMemory { proof, root }
+        ProvenMemory {
+            proof,
+            root,
+            slots_used: core::cell::Cell::new(0),
+        }
+    }
+
+    /// How many proof bytes the step has read so far (whole slots up to the highest used).
+    pub fn proof_bytes_used(&self) -> usize {
+        self.slots_used.get() * MEMORY_PROOF_SIZE
     }
 
     /// The leaf and the sibling bytes of proof slot `slot`.
@@ -29,6 +40,8 @@ impl<'a> ProvenMemory<'a> {
             proof_len: self.proof.len(),
         };
         let start = usize::from(slot) * MEMORY_PROOF_SIZE;
+        self.slots_used
+            .set(self.slots_used.get().max(usize::from(slot) + 1));
         self.proof
             .get(start..start + MEMORY_PROOF_SIZE)
             .and_then(|s| s.split_first_chunk::<32>())

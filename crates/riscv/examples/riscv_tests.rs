@@ -26,9 +26,16 @@ fn check(path: &std::path::Path) -> Result<u64, String> {
             .step_with_proof()
             .map_err(|e| format!("step {step}: {e}"))?;
         let ctx = StepContext::default();
-        let post = verifier::step(&w.state, &w.proof, &ctx, &NoPreimages)
+        let report = verifier::step_report(&w.state, &w.proof, &ctx, &NoPreimages)
             .map_err(|e| format!("verifier at step {step}: {e}"))?;
-        if post != slow.state.state_hash()
+        if report.proof_bytes_used != w.proof.len() {
+            return Err(format!(
+                "step {step}: the proof has {} bytes, the step reads {}",
+                w.proof.len(),
+                report.proof_bytes_used
+            ));
+        }
+        if verifier::state_hash(&report.post) != slow.state.state_hash()
             || verifier::state_hash(w.state.as_slice().try_into().unwrap()) != pre
         {
             return Err(format!("step {step}: the verifier disagrees"));

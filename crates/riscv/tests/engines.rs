@@ -416,9 +416,16 @@ fn the_verifier_agrees_with_the_step_on_random_programs_with_edge_encodings() {
             let pre = vm.state.clone();
             match vm.step_with_proof() {
                 Ok(w) => {
-                    let post = verifier::step(&w.state, &w.proof, &ctx, &NoPreimages)
+                    let report = verifier::step_report(&w.state, &w.proof, &ctx, &NoPreimages)
                         .unwrap_or_else(|e| panic!("seed {seed} step {}: {e}", pre.step));
+                    let post = verifier::state_hash(&report.post);
                     assert_eq!(post, vm.state.state_hash(), "seed {seed} step {}", pre.step);
+                    assert_eq!(
+                        report.proof_bytes_used,
+                        w.proof.len(),
+                        "seed {seed} step {}: the proof is exact",
+                        pre.step
+                    );
                     proven += 1;
                 }
                 Err(e) => {

@@ -25,12 +25,26 @@ fn prove_and_verify(vm: &mut Vm<MapOracle>, ctx: &StepContext) -> StepWitness {
     );
     let post = vm.state.state_hash();
     let oracle = oracle_for(&w, ctx);
-    match verifier::step(&w.state, &w.proof, ctx, &oracle) {
-        Ok(got) => assert_eq!(
-            got, post,
-            "step {step} at pc {:#x}: post-state hashes differ",
-            vm.state.pc
-        ),
+    match verifier::step_report(&w.state, &w.proof, ctx, &oracle) {
+        Ok(report) => {
+            assert_eq!(
+                verifier::state_hash(&report.post),
+                post,
+                "step {step} at pc {:#x}: post-state hashes differ",
+                vm.state.pc
+            );
+            // The proof is exact: no bytes the step does not read, the preimage it reads.
+            assert_eq!(
+                report.proof_bytes_used,
+                w.proof.len(),
+                "step {step}: proof length"
+            );
+            assert_eq!(
+                report.preimage_read,
+                w.preimage.as_ref().map(|p| (p.key, p.offset)),
+                "step {step}: the preimage read"
+            );
+        }
         Err(e) => panic!("step {step}: the verifier rejects the fast VM's proof: {e}"),
     }
     w

@@ -562,3 +562,104 @@ fn simulated_clocks_and_seeds_do_not_wrap() {
         ],
     ));
 }
+
+/// Finding 10: `vm verify` checks every field of a proof file against what it proves.
+#[test]
+fn verify_checks_every_field_of_a_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, value) = preimage_setup(d);
+    ok(&verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.json",
+            "--output",
+            "stop.json",
+            "--stop-at-preimage-type",
+            "global",
+            "--proof-at",
+            "always",
+            "--proof-fmt",
+            "p-%d.json",
+            "--",
+            "python3",
+            "server.py",
+            &key,
+            &value,
+        ],
+    ));
+    let stop = witness(d, "stop.json");
+    let read_step = stop["step"].as_u64().unwrap() - 1;
+    let load = |step: u64| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.join(format!("p-{step}.json"))).unwrap()).unwrap()
+    };
+    let check = |name: &str, proof: &serde_json::Value, error: Option<&str>| {
+        std::fs::write(d.join(name), serde_json::to_vec(proof).unwrap()).unwrap();
+        let out = verdict(d, &["vm", "verify", "--proof", name]);
+        match error {
+            None => {
+                ok(&out);
+                let said = String::from_utf8_lossy(&out.stdout);
+                assert!(said.starts_with("valid: step"), "{name}: {said}");
+            }
+            Some(e) => fails(&out, e),
+        }
+    };
+    let reading = load(read_step);
+    let plain = load(read_step - 1);
+    check("reading.json", &reading, None);
+    check("plain.json", &plain, None);
+    let hex_field =
+        |p: &serde_json::Value, f: &str| hex::decode(&p[f].as_str().unwrap()[2..]).unwrap();
+    let with = |p: &serde_json::Value, f: &str, v: serde_json::Value| {
+        let mut p = p.clone();
+        p[f] = v;
+        p
+    };
+    // The step number.
+    check(
+        "step.json",
+        &with(&reading, "step", (read_step + 1).into()),
+        Some("is at step"),
+    );
+    // The offset read.
+    check(
+        "offset.json",
+        &with(&reading, "oracle-offset", 8.into()),
+        Some("oracle-offset is 8"),
+    );
+    // The length prefix.
+    let mut v = hex_field(&reading, "oracle-value");
+    v[7] ^= 1;
+    check(
+        "prefix.json",
+        &with(
+            &reading,
+            "oracle-value",
+            format!("0x{}", hex::encode(&v)).into(),
+        ),
+        Some("length prefix"),
+    );
+    // Trailing proof bytes, a whole slot or one byte.
+    for (name, extra) in [("slot.json", 1920), ("byte.json", 1)] {
+        let mut p = hex_field(&reading, "proof-data");
+        p.extend(std::iter::repeat_n(0u8, extra));
+        check(
+            name,
+            &with(
+                &reading,
+                "proof-data",
+                format!("0x{}", hex::encode(&p)).into(),
+            ),
+            Some("bytes past them"),
+        );
+    }
+    // A preimage on a step that reads none.
+    let mut extra = plain.clone();
+    extra["oracle-key"] = reading["oracle-key"].clone();
+    extra["oracle-value"] = reading["oracle-value"].clone();
+    check("extra.json", &extra, Some("the step reads none"));
+}
