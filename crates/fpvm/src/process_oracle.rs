@@ -1,7 +1,9 @@
 //! A preimage oracle served by a child process (`run ... -- <server command>`): the server gets the
 //! hint channel on fds 3 (read) and 4 (write) and the preimage channel on fds 5 (read) and 6
 //! (write). The wire protocol is `verdict-preimage`'s client; this adds the process, timeouts on
-//! every read and write, and errors that say what became of the server.
+//! every read and write, and errors that say what became of the server. The server runs in its
+//! own process group, and the whole group is killed when the oracle is dropped, so that a server
+//! started through a shell (`sh -c ...`) leaves no grandchild behind.
 
 use std::fs::File;
 use std::process::{Child, Command};
@@ -30,8 +32,9 @@ impl ProcessOracle {
         let (ack_r, ack_w) = pipe()?; // server -> VM acks
         let (key_r, key_w) = pipe()?; // VM -> server keys
         let (val_r, val_w) = pipe()?; // server -> VM values
+        use std::os::unix::process::CommandExt;
         let child = spawn_with_fds(
-            Command::new(program).args(args),
+            Command::new(program).args(args).process_group(0),
             [&hint_r, &ack_w, &key_r, &val_w],
         )?;
         drop((hint_r, ack_w, key_r, val_w));
@@ -95,6 +98,11 @@ impl HintWriter for ProcessOracle {
 impl Drop for ProcessOracle {
     fn drop(&mut self) {
         let child = self.child.get_mut();
+        if let Ok(group) = libc::pid_t::try_from(child.id()) {
+            // SAFETY: a plain syscall; the group is the one the server was started in (its pid),
+            // which stays ours until the server is reaped below.
+            unsafe { libc::killpg(group, libc::SIGKILL) };
+        }
         let _ = child.kill();
         let _ = child.wait();
     }

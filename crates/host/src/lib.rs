@@ -7,4 +7,4 @@ pub mod store;
 
 pub use local::LocalInputs;
 pub use server::{serve, Host, HostError};
-pub use store::{DiskStore, MemoryStore, Store, StoreError};
+pub use store::{DiskStore, LayeredStore, MemoryStore, Store, StoreError};

@@ -59,9 +59,19 @@ impl Store for MemoryStore {
 
 const TABLE: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("preimages");
 
+/// The preimage table, read.
+type Table = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
+
+/// The open database: writable (one process at a time), or read-only (shared by any number of
+/// readers, and possible on a read-only filesystem).
+enum Db {
+    Writable(redb::Database),
+    ReadOnly(redb::ReadOnlyDatabase),
+}
+
 /// Preimages on disk, in a redb database file `preimages.redb` in a data directory.
 pub struct DiskStore {
-    db: redb::Database,
+    db: Db,
     path: PathBuf,
 }
 
@@ -69,7 +79,7 @@ impl DiskStore {
     /// The file name of the store inside its data directory.
     pub const FILE: &'static str = "preimages.redb";
 
-    /// Opens (creating if needed) the store in `dir`.
+    /// Opens (creating if needed) the store in `dir` for writing; one process at a time.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let path = dir.join(Self::FILE);
         let open_err = |message: String| StoreError::Open {
@@ -78,12 +88,38 @@ impl DiskStore {
         };
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
         let db = redb::Database::create(&path).map_err(|e| open_err(e.to_string()))?;
-        let store = DiskStore { db, path };
+        let store = DiskStore {
+            db: Db::Writable(db),
+            path,
+        };
         // Make sure the table exists, so that reads of a fresh store work.
-        let tx = store.db.begin_write().map_err(|e| store.access(e))?;
-        tx.open_table(TABLE).map_err(|e| store.access(e))?;
-        tx.commit().map_err(|e| store.access(e))?;
+        if let Db::Writable(db) = &store.db {
+            let tx = db.begin_write().map_err(|e| store.access(e))?;
+            tx.open_table(TABLE).map_err(|e| store.access(e))?;
+            tx.commit().map_err(|e| store.access(e))?;
+        }
         Ok(store)
+    }
+
+    /// Opens the existing store in `dir` read-only: it is never written, any number of readers
+    /// share it, and it may live on a read-only filesystem. A store left needing recovery (its
+    /// writer was killed mid-commit) must first be opened for writing once.
+    pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.join(Self::FILE);
+        if !path.exists() {
+            return Err(StoreError::Open {
+                message: "there is no store there (create one with `verdict host import`)".into(),
+                path,
+            });
+        }
+        let db = redb::ReadOnlyDatabase::open(&path).map_err(|e| StoreError::Open {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(DiskStore {
+            db: Db::ReadOnly(db),
+            path,
+        })
     }
 
     fn access(&self, e: impl std::fmt::Display) -> StoreError {
@@ -92,18 +128,40 @@ impl DiskStore {
             message: e.to_string(),
         }
     }
+
+    fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
+        match &self.db {
+            Db::Writable(db) => db.begin_read(),
+            Db::ReadOnly(db) => db.begin_read(),
+        }
+        .map_err(|e| self.access(e))
+    }
+
+    /// The preimage table, or `None` in a store that never had one written.
+    fn table(&self, tx: &redb::ReadTransaction) -> Result<Option<Table>, StoreError> {
+        match tx.open_table(TABLE) {
+            Ok(table) => Ok(Some(table)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(self.access(e)),
+        }
+    }
 }
 
 impl Store for DiskStore {
     fn get(&self, key: &PreimageKey) -> Result<Option<Vec<u8>>, StoreError> {
-        let tx = self.db.begin_read().map_err(|e| self.access(e))?;
-        let table = tx.open_table(TABLE).map_err(|e| self.access(e))?;
+        let tx = self.begin_read()?;
+        let Some(table) = self.table(&tx)? else {
+            return Ok(None);
+        };
         let value = table.get(&key.0[..]).map_err(|e| self.access(e))?;
         Ok(value.map(|v| v.value().to_vec()))
     }
 
     fn insert_all(&self, items: &[(PreimageKey, Vec<u8>)]) -> Result<(), StoreError> {
-        let tx = self.db.begin_write().map_err(|e| self.access(e))?;
+        let Db::Writable(db) = &self.db else {
+            return Err(self.access("the store was opened read-only"));
+        };
+        let tx = db.begin_write().map_err(|e| self.access(e))?;
         {
             let mut table = tx.open_table(TABLE).map_err(|e| self.access(e))?;
             for (k, v) in items {
@@ -115,9 +173,39 @@ impl Store for DiskStore {
 
     fn len(&self) -> Result<u64, StoreError> {
         use redb::ReadableTableMetadata;
-        let tx = self.db.begin_read().map_err(|e| self.access(e))?;
-        let table = tx.open_table(TABLE).map_err(|e| self.access(e))?;
-        table.len().map_err(|e| self.access(e))
+        let tx = self.begin_read()?;
+        match self.table(&tx)? {
+            Some(table) => table.len().map_err(|e| self.access(e)),
+            None => Ok(0),
+        }
+    }
+}
+
+/// Stores searched in order: a value is served from the first that has it, and new values go
+/// to the first. `--fixture` and `--preimages` over a read-only `--data-dir` are served this way,
+/// without writing into the store.
+pub struct LayeredStore(pub Vec<std::sync::Arc<dyn Store>>);
+
+impl Store for LayeredStore {
+    fn get(&self, key: &PreimageKey) -> Result<Option<Vec<u8>>, StoreError> {
+        for store in &self.0 {
+            if let Some(value) = store.get(key)? {
+                return Ok(Some(value));
+            }
+        }
+        Ok(None)
+    }
+
+    fn insert_all(&self, items: &[(PreimageKey, Vec<u8>)]) -> Result<(), StoreError> {
+        match self.0.first() {
+            Some(store) => store.insert_all(items),
+            None => Ok(()),
+        }
+    }
+
+    /// The sum of the layers' counts (a key held by two layers counts twice).
+    fn len(&self) -> Result<u64, StoreError> {
+        self.0.iter().map(|s| s.len()).sum()
     }
 }
 

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use verdict_host::{import, serve, DiskStore, Host, LocalInputs, MemoryStore, Store};
+use verdict_host::{import, serve, DiskStore, Host, LayeredStore, LocalInputs, MemoryStore, Store};
 use verdict_preimage::transport::{channels_from_fds, pipe, spawn_with_fds, FileChannel};
 use verdict_preimage::{keccak256, PreimageKey};
 
@@ -50,10 +50,11 @@ struct ServeArgs {
     /// Serve the program on the inherited fds 3 (hints in), 4 (acks out), 5 (keys in), 6 (values out).
     #[arg(long)]
     server: bool,
-    /// Data directory of the persistent preimage store (default: an empty in-memory store).
+    /// Data directory of the persistent preimage store, served read-only (default: none).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Also serve the preimages of these JSON maps (checked, kept in memory).
+    /// Also serve the preimages of these JSON maps (checked, kept in memory, never written into
+    /// the store).
     #[arg(long = "preimages")]
     preimage_files: Vec<PathBuf>,
     /// Local input 1: the L1 head block hash.
@@ -95,13 +96,19 @@ pub fn run(args: HostArgs) -> anyhow::Result<()> {
     }
     match args.command {
         Some(HostCommand::Import { data_dir, files }) => {
-            let store = DiskStore::open(&data_dir)?;
+            // Every file is read and checked before the store is touched, and all of them go in
+            // one transaction: a bad file imports nothing, not even the files before it.
+            let mut items = Vec::new();
             for f in &files {
-                let n = import::import_preimage_map(&store, f)?;
-                eprintln!("imported {n} preimages from {}", f.display());
+                let map = import::read_preimage_map(f)?;
+                eprintln!("read {} preimages from {}", map.len(), f.display());
+                items.extend(map);
             }
+            let store = DiskStore::open(&data_dir)?;
+            store.insert_all(&items)?;
             eprintln!(
-                "{} preimages in {}",
+                "imported {} preimages; {} in {}",
+                items.len(),
                 store.len()?,
                 data_dir.join(DiskStore::FILE).display()
             );
@@ -162,25 +169,25 @@ fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let store: Arc<dyn Store> = match (&args.data_dir, args.preimage_files.is_empty()) {
-        (Some(_), false) => bail!("--preimages serves from memory: import them into --data-dir with `verdict host import`"),
-        (Some(dir), true) => {
-            let disk = DiskStore::open(dir)?;
-            if let Some(f) = &fixture {
-                disk.insert_all(&f.preimages)?;
+    // Preimages from files and the fixture are held in memory, over the store (opened read-only:
+    // serving never writes into it, and any number of hosts may share it).
+    let memory = MemoryStore::default();
+    for f in &args.preimage_files {
+        memory.insert_all(&import::read_preimage_map(f)?)?;
+    }
+    if let Some(f) = &fixture {
+        memory.insert_all(&f.preimages)?;
+    }
+    let store: Arc<dyn Store> = match &args.data_dir {
+        Some(dir) => {
+            let disk = Arc::new(DiskStore::open_read_only(dir)?);
+            if memory.is_empty()? {
+                disk
+            } else {
+                Arc::new(LayeredStore(vec![Arc::new(memory), disk]))
             }
-            Arc::new(disk)
         }
-        (None, _) => {
-            let memory = MemoryStore::default();
-            for f in &args.preimage_files {
-                memory.insert_all(&import::read_preimage_map(f)?)?;
-            }
-            if let Some(f) = &fixture {
-                memory.insert_all(&f.preimages)?;
-            }
-            Arc::new(memory)
-        }
+        None => Arc::new(memory),
     };
     let mut locals = LocalInputs {
         l1_head: args.l1_head,

@@ -57,9 +57,8 @@ fn the_host_refuses_to_serve_without_its_channels_and_leaves_the_store_alone() {
         "exec 3<hints 4>out 5<hints 6>out; exec \"$V\" host --server --data-dir store",
     );
     fails(&out, "not a pipe or a socket");
-    assert_eq!(
-        std::fs::read(d.join("store/preimages.redb")).unwrap(),
-        before,
+    assert!(
+        std::fs::read(d.join("store/preimages.redb")).unwrap() == before,
         "the store is untouched"
     );
     ok(&verdict(
@@ -662,4 +661,225 @@ fn verify_checks_every_field_of_a_proof() {
     extra["oracle-key"] = reading["oracle-key"].clone();
     extra["oracle-value"] = reading["oracle-value"].clone();
     check("extra.json", &extra, Some("the step reads none"));
+}
+
+/// Smaller finding: the VM kills the server's whole process group, so a server started through
+/// a shell leaves no grandchild behind.
+#[test]
+fn the_servers_grandchildren_are_killed_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, value) = preimage_setup(d);
+    let script =
+        format!("sleep 300 </dev/null >/dev/null 2>&1 & echo $! > grandchild.pid; exec python3 server.py {key} {value}");
+    ok(&verdict(
+        d,
+        &[
+            "vm", "run", "--input", "s.json", "--output", "o.json", "--", "sh", "-c", &script,
+        ],
+    ));
+    let pid = std::fs::read_to_string(d.join("grandchild.pid")).unwrap();
+    let stat = format!("/proc/{}/stat", pid.trim());
+    let gone = (0..200).any(|_| {
+        let alive = std::fs::read_to_string(&stat)
+            .map(|s| !s.contains(") Z "))
+            .unwrap_or(false);
+        if alive {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        !alive
+    });
+    assert!(gone, "the server's child (pid {}) still runs", pid.trim());
+}
+
+/// `verdict ARGS` in `d` as a user who cannot write the store: as root (who can write anything),
+/// run as `nobody` with setpriv; otherwise the store is made read-only.
+fn verdict_without_write_access(d: &Path, store: &Path, args: &[&str]) -> Output {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    // The owner of a file we just made is who we are.
+    let root = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(store.join("preimages.redb"))
+            .unwrap()
+            .uid()
+            == 0
+    };
+    if !root {
+        mode(&store.join("preimages.redb"), 0o444).unwrap();
+        mode(store, 0o555).unwrap();
+        let out = verdict(d, args);
+        mode(store, 0o755).unwrap();
+        return out;
+    }
+    mode(d, 0o755).unwrap();
+    std::fs::create_dir_all(d.join("out")).unwrap();
+    mode(&d.join("out"), 0o777).unwrap();
+    Command::new("setpriv")
+        .current_dir(d)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_verdict"))
+        .args(args)
+        .output()
+        .expect("setpriv runs (util-linux)")
+}
+
+/// Smaller findings: a store is served read-only (so from a read-only place, and by several
+/// hosts at once), and preimages from --preimages or --fixture are served over it from memory,
+/// never written into it.
+#[test]
+fn the_store_is_served_read_only_and_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, value) = preimage_setup(d);
+    std::fs::write(
+        d.join("pre.json"),
+        format!("{{\"0x{key}\": \"0x{value}\"}}"),
+    )
+    .unwrap();
+    ok(&verdict(
+        d,
+        &["host", "import", "--data-dir", "store", "pre.json"],
+    ));
+    let db = d.join("store/preimages.redb");
+    let before = std::fs::read(&db).unwrap();
+    let me = env!("CARGO_BIN_EXE_verdict");
+    let run = |output: &str| -> Vec<String> {
+        [
+            "vm",
+            "run",
+            "--input",
+            "s.json",
+            "--output",
+            output,
+            "--",
+            me,
+            "host",
+            "--server",
+            "--data-dir",
+            "store",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    // Served by a user who cannot write it.
+    let args = run("out/o.json");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&verdict_without_write_access(d, &d.join("store"), &args));
+    assert_eq!(witness(d, "out/o.json")["exitCode"], b'Z');
+    // Served twice at once: a host holds the store open while another run is served from it.
+    let mut holder = Command::new(me)
+        .current_dir(d)
+        .args(["host", "--data-dir", "store", "--", "sleep", "3"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let args = run("o2.json");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&verdict(d, &args));
+    assert!(holder.wait().unwrap().success(), "the holding host ran");
+    // --preimages over a store that lacks the preimage: served from memory, the store untouched.
+    std::fs::create_dir(d.join("empty-src")).unwrap();
+    std::fs::write(d.join("none.json"), "{}").unwrap();
+    ok(&verdict(
+        d,
+        &["host", "import", "--data-dir", "other", "none.json"],
+    ));
+    let other = std::fs::read(d.join("other/preimages.redb")).unwrap();
+    ok(&verdict(
+        d,
+        &[
+            "vm",
+            "run",
+            "--input",
+            "s.json",
+            "--output",
+            "o3.json",
+            "--",
+            me,
+            "host",
+            "--server",
+            "--data-dir",
+            "other",
+            "--preimages",
+            "pre.json",
+        ],
+    ));
+    assert!(std::fs::read(d.join("other/preimages.redb")).unwrap() == other);
+    // --fixture with --data-dir: the fixture is not written into the store.
+    let fixtures = match std::env::var_os("VERDICT_FIXTURES") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
+    };
+    if let Some(fixture) = needed(
+        fixtures.join("op-sepolia-blocks/block-26207960"),
+        "the shared fixtures (../shared/fixtures)",
+    ) {
+        ok(&verdict(
+            d,
+            &[
+                "host",
+                "--data-dir",
+                "other",
+                "--fixture",
+                fixture.to_str().unwrap(),
+                "--",
+                "true",
+            ],
+        ));
+        assert!(std::fs::read(d.join("other/preimages.redb")).unwrap() == other);
+    }
+    assert!(
+        std::fs::read(&db).unwrap() == before,
+        "the store is never written"
+    );
+}
+
+/// Smaller finding: `host import a b` is all or nothing for the whole call.
+#[test]
+fn an_import_of_several_files_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    store_with_one_preimage(d);
+    let db = d.join("store/preimages.redb");
+    let before = std::fs::read(&db).unwrap();
+    let value = b"fine";
+    let key = hex::encode(verdict_preimage::keccak256(value));
+    std::fs::write(
+        d.join("good.json"),
+        format!("{{\"0x{key}\": \"0x{}\"}}", hex::encode(value)),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("bad.json"),
+        format!("{{\"0x{key}\": \"0x{}\"}}", hex::encode(b"other")),
+    )
+    .unwrap();
+    let out = verdict(
+        d,
+        &[
+            "host",
+            "import",
+            "--data-dir",
+            "store",
+            "good.json",
+            "bad.json",
+        ],
+    );
+    fails(&out, &["bad.json", "does not match"]);
+    assert!(std::fs::read(&db).unwrap() == before, "nothing imported");
+    let out = verdict(
+        d,
+        &[
+            "host",
+            "import",
+            "--data-dir",
+            "fresh",
+            "good.json",
+            "bad.json",
+        ],
+    );
+    fails(&out, "bad.json");
+    assert!(!d.join("fresh").exists(), "no store created for nothing");
 }

@@ -188,7 +188,7 @@ fn bad_input_is_named() {
         d,
         &["host", "import", "--data-dir", "store", "pre.json"],
     ));
-    assert!(log.contains("2 preimages in"), "{log}");
+    assert!(log.contains("imported 2 preimages; 2 in"), "{log}");
     std::fs::write(d.join("notjson.json"), "{").unwrap();
     fails(
         &verdict(
@@ -201,7 +201,7 @@ fn bad_input_is_named() {
     std::fs::create_dir(d.join("corrupt")).unwrap();
     std::fs::write(d.join("corrupt/preimages.redb"), vec![0x17; 5000]).unwrap();
     fails(
-        &verdict(d, &["host", "--server", "--data-dir", "corrupt"]),
+        &verdict(d, &["host", "--data-dir", "corrupt", "--", "true"]),
         &["cannot open the preimage store", "preimages.redb"],
     );
     fails(&verdict(d, &["host"]), &["give --server"]);
