@@ -36,13 +36,21 @@ fn hex_field(s: &str) -> Result<Vec<u8>, String> {
 
 /// Reads a preimage map and checks every entry; returns typed keys and values.
 pub fn read_preimage_map(path: &Path) -> Result<Vec<(PreimageKey, Vec<u8>)>, ImportError> {
-    let p = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|error| ImportError::Read {
-        path: p.clone(),
+        path: path.display().to_string(),
         error,
     })?;
+    parse_preimage_map(&bytes, &path.display().to_string())
+}
+
+/// Parses a preimage map from `bytes` (named `name` in errors) and checks every entry.
+pub fn parse_preimage_map(
+    bytes: &[u8],
+    name: &str,
+) -> Result<Vec<(PreimageKey, Vec<u8>)>, ImportError> {
+    let p = name.to_string();
     let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&bytes).map_err(|e| ImportError::Format {
+        serde_json::from_slice(bytes).map_err(|e| ImportError::Format {
             path: p.clone(),
             message: e.to_string(),
         })?;

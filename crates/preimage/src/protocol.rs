@@ -13,6 +13,8 @@ use alloc::vec::Vec;
 
 /// Largest preimage a client accepts (the length is attacker-controlled).
 pub const MAX_PREIMAGE_SIZE: u64 = 1 << 32;
+/// How much of a preimage the client reads at a time.
+const VALUE_CHUNK: usize = 1 << 20;
 /// Largest hint a server accepts.
 pub const MAX_HINT_SIZE: u32 = 1 << 24;
 
@@ -47,8 +49,21 @@ impl<C: Channel> PreimageOracle for OracleClient<C> {
                 "host announced a {len}-byte preimage for {key}"
             )));
         }
-        let mut value = vec![0u8; len as usize];
-        self.0.read_exact(&mut value)?;
+        // Grown as the bytes arrive: a host that announces more than it sends costs one chunk.
+        let len = len as usize;
+        let mut value = Vec::with_capacity(len.min(VALUE_CHUNK));
+        while value.len() < len {
+            let start = value.len();
+            value.resize(start + (len - start).min(VALUE_CHUNK), 0);
+            self.0
+                .read_exact(&mut value[start..])
+                .map_err(|e| match e {
+                    PreimageError::Closed if start > 0 => PreimageError::Io(alloc::format!(
+                        "the host closed the channel after {start} of the {len} bytes of {key}"
+                    )),
+                    e => e,
+                })?;
+        }
         Ok(value)
     }
 }
@@ -266,6 +281,37 @@ mod tests {
             client.get(PreimageKey::local_index(1)),
             Err(PreimageError::Io(_))
         ));
+    }
+
+    #[test]
+    fn a_host_announcing_more_than_it_sends_costs_one_chunk() {
+        /// Announces the largest allowed preimage, sends 10 bytes, and records the reads.
+        struct Liar {
+            sent: core::cell::Cell<bool>,
+            largest_read: core::cell::Cell<usize>,
+        }
+        impl Channel for Liar {
+            fn read_exact(&self, buf: &mut [u8]) -> Result<(), PreimageError> {
+                self.largest_read
+                    .set(self.largest_read.get().max(buf.len()));
+                if buf.len() == 8 && !self.sent.replace(true) {
+                    buf.copy_from_slice(&MAX_PREIMAGE_SIZE.to_be_bytes());
+                    return Ok(());
+                }
+                Err(PreimageError::Io("10 bytes, then nothing".into()))
+            }
+            fn write_all(&self, _: &[u8]) -> Result<(), PreimageError> {
+                Ok(())
+            }
+        }
+        let liar = Liar {
+            sent: false.into(),
+            largest_read: 0.into(),
+        };
+        assert!(OracleClient(&liar)
+            .get(PreimageKey::local_index(1))
+            .is_err());
+        assert_eq!(liar.largest_read.get(), VALUE_CHUNK);
     }
 
     #[test]

@@ -29,9 +29,11 @@ extern crate alloc;
 mod error;
 mod exec;
 mod memory;
+mod proof_check;
 mod state;
 
 pub use error::{codes, OracleError, StepError};
+pub use proof_check::{check_step_proof, ProofError, StepProof};
 pub use state::state_hash;
 pub use verdict_preimage::onchain::{
     localize_key, NoPreimages, OnchainOracle, PreimagePart, PreimageStore, StepContext,
