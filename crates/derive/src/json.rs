@@ -1,0 +1,1 @@
+//! op-node's rollup config JSON (`rollup.json`), parsed without `std`.
