@@ -44,9 +44,9 @@ pub mod encode;
 #[cfg(feature = "std")]
 pub mod generator;
 
-//ATTR
+pub use attributes::PayloadAttributes;
 pub use config::{Fork, RollupConfig};
 pub use error::DeriveError;
-//PIPE
+pub use pipeline::Pipeline;
 pub use system_config::SystemConfig;
 pub use types::{BlockId, L1BlockRef, L2BlockRef};
