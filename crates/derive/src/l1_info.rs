@@ -247,3 +247,81 @@ mod tests {
         assert_eq!(blob_base_fee(&cfg, &h), 1);
     }
 }
+
+/// The fields of an L1 attributes deposit's calldata, as an L2 node reads them back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct L1InfoFields {
+    /// The L1 origin number.
+    pub number: u64,
+    /// The L1 origin time.
+    pub timestamp: u64,
+    /// The L1 origin hash.
+    pub hash: B256,
+    /// The L2 block's sequence number.
+    pub sequence_number: u64,
+    /// The batcher address.
+    pub batcher: Address,
+    /// Bedrock overhead.
+    pub overhead: U256,
+    /// The scalar (Bedrock), or the versioned scalar rebuilt from the Ecotone scalars.
+    pub scalar: U256,
+    /// Operator fee scalar (Isthmus).
+    pub operator_fee_scalar: u32,
+    /// Operator fee constant (Isthmus).
+    pub operator_fee_constant: u64,
+    /// DA footprint gas scalar (Jovian).
+    pub da_footprint_gas_scalar: u16,
+}
+
+/// Reads L1 attributes calldata back (any format); `None` if it is none of them.
+pub fn decode_l1_info(data: &[u8]) -> Option<L1InfoFields> {
+    let word = |i: usize| -> Option<&[u8]> { data.get(4 + i * 32..4 + (i + 1) * 32) };
+    let u64_at = |o: usize| -> Option<u64> {
+        Some(u64::from_be_bytes(data.get(o..o + 8)?.try_into().ok()?))
+    };
+    let u32_at = |o: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(data.get(o..o + 4)?.try_into().ok()?))
+    };
+    let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
+    if selector == SELECTOR_BEDROCK && data.len() == 260 {
+        let w = |i| word(i).map(U256::from_be_slice);
+        return Some(L1InfoFields {
+            number: w(0)?.to(),
+            timestamp: w(1)?.to(),
+            hash: B256::from_slice(word(3)?),
+            sequence_number: w(4)?.to(),
+            batcher: Address::from_slice(&word(5)?[12..]),
+            overhead: w(6)?,
+            scalar: w(7)?,
+            ..Default::default()
+        });
+    }
+    let expected = match selector {
+        SELECTOR_ECOTONE => 164,
+        SELECTOR_ISTHMUS => 176,
+        SELECTOR_JOVIAN => 178,
+        _ => return None,
+    };
+    if data.len() != expected {
+        return None;
+    }
+    let (base, blob) = (u32_at(4)?, u32_at(8)?);
+    let scalar = (U256::from(1u8) << 248) | (U256::from(blob) << 32) | U256::from(base);
+    let mut f = L1InfoFields {
+        sequence_number: u64_at(12)?,
+        timestamp: u64_at(20)?,
+        number: u64_at(28)?,
+        hash: B256::from_slice(data.get(100..132)?),
+        batcher: Address::from_slice(data.get(144..164)?),
+        scalar,
+        ..Default::default()
+    };
+    if expected >= 176 {
+        f.operator_fee_scalar = u32_at(164)?;
+        f.operator_fee_constant = u64_at(168)?;
+    }
+    if expected == 178 {
+        f.da_footprint_gas_scalar = u16::from_be_bytes(data.get(176..178)?.try_into().ok()?);
+    }
+    Some(f)
+}

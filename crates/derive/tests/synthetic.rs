@@ -1,0 +1,51 @@
+//! Seeded synthetic chains: the pipeline derives every block the sequencer built, attribute for
+//! attribute.
+
+mod common;
+
+use alloy_primitives::{keccak256, Bytes};
+use verdict_derive::generator::{derive_all, generate, CodeStore, Options};
+
+fn code_store() -> Option<CodeStore> {
+    let dir = common::fixtures()?.join("upgrade-txs");
+    let mut store = CodeStore::default();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.ends_with(".hex") && !name.contains("_tx_") {
+            let code = common::read_hex(&p);
+            store.0.insert(keccak256(&code), Bytes::from(code));
+        }
+    }
+    Some(store)
+}
+
+#[test]
+fn seeded_chains_derive_as_sequenced() {
+    let Some(code) = code_store() else { return };
+    let seeds: u64 = std::env::var("VERDICT_DERIVE_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let mut blocks = 0;
+    let mut features = std::collections::BTreeMap::new();
+    for seed in 0..seeds {
+        let s = generate(seed, &code, &Options::default()).unwrap();
+        let derived = derive_all(&s, &code).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        for (i, (got, want)) in derived.iter().zip(&s.expected).enumerate() {
+            assert_eq!(got, want, "seed {seed}: block {}", i + 1);
+        }
+        assert!(
+            derived.len() >= s.expected.len(),
+            "seed {seed}: derived {} of {} blocks",
+            derived.len(),
+            s.expected.len()
+        );
+        blocks += s.expected.len();
+        for f in s.features {
+            *features.entry(f).or_insert(0u32) += 1;
+        }
+    }
+    eprintln!("{seeds} chains, {blocks} blocks; features: {features:?}");
+    assert!(blocks > 0);
+}
