@@ -324,6 +324,8 @@ pub struct Options {
     pub l1_blocks: usize,
     /// Whether Jovian may be scheduled.
     pub jovian: bool,
+    /// Percent chance to corrupt each channel and each batcher payload (bad input tests).
+    pub corrupt: u64,
 }
 
 impl Default for Options {
@@ -331,6 +333,7 @@ impl Default for Options {
         Self {
             l1_blocks: 40,
             jovian: true,
+            corrupt: 0,
         }
     }
 }
@@ -483,7 +486,7 @@ pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario,
         if ts > last_time {
             break;
         }
-        if origin + 1 <= n && l1.headers[origin + 1].timestamp <= ts {
+        if origin < n && l1.headers[origin + 1].timestamp <= ts {
             origin += 1;
         }
         let mut txs = Vec::new();
@@ -594,7 +597,11 @@ pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario,
                 at
             };
             at = block;
-            let payload = encode::frames_payload(std::slice::from_ref(frame));
+            let mut payload = encode::frames_payload(std::slice::from_ref(frame));
+            if rng.chance(opts.corrupt) {
+                corrupt(&mut rng, &mut payload);
+                features.push("corrupt payload");
+            }
             let tx = if blobs {
                 let (commitment, blob) =
                     encode::blob_with_commitment(&payload, seed ^ (channel_no << 16) ^ k as u64)
@@ -623,6 +630,33 @@ pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario,
     })
 }
 
+/// Damages data the way a faulty batcher might: a flipped byte, a cut, garbage appended or
+/// prepended, a zeroed run.
+fn corrupt(rng: &mut Rng, data: &mut Vec<u8>) {
+    if data.is_empty() {
+        data.push(rng.next_u64() as u8);
+        return;
+    }
+    let at = rng.below(data.len() as u64) as usize;
+    match rng.below(5) {
+        0 => data[at] ^= 1 << rng.below(8),
+        1 => data.truncate(at),
+        2 => {
+            let n = 1 + rng.below(40) as usize;
+            data.extend(rng.bytes(n))
+        }
+        3 => {
+            let n = 1 + rng.below(8) as usize;
+            let g = rng.bytes(n);
+            data.splice(0..0, g);
+        }
+        _ => {
+            let end = (at + 1 + rng.below(64) as usize).min(data.len());
+            data[at..end].iter_mut().for_each(|b| *b = 0);
+        }
+    }
+}
+
 /// Derives a scenario's chain with the pipeline and a fresh fake engine; returns the attributes
 /// of every block derived before the L1 head.
 pub fn derive_all(s: &Scenario, code: &CodeStore) -> Result<Vec<PayloadAttributes>, DeriveError> {
@@ -639,7 +673,7 @@ pub fn derive_all(s: &Scenario, code: &CodeStore) -> Result<Vec<PayloadAttribute
     )?;
     let mut out = Vec::new();
     loop {
-        match p.next() {
+        match p.next_attributes() {
             Ok(d) => {
                 let block = p.l2_mut().execute(&d.attributes)?;
                 p.advance(block);

@@ -185,7 +185,7 @@ impl<L1: L1Provider, B: BlobProvider, L2: L2Provider, C: BytecodeSource> Pipelin
 
     /// The attributes of the block after the safe head; [`DeriveError::EndOfL1`] when the L1
     /// data up to the head does not determine it.
-    pub fn next(&mut self) -> Result<Derived, DeriveError> {
+    pub fn next_attributes(&mut self) -> Result<Derived, DeriveError> {
         loop {
             self.steps += 1;
             match self.next_batch() {

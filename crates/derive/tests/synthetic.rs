@@ -49,3 +49,32 @@ fn seeded_chains_derive_as_sequenced() {
     eprintln!("{seeds} chains, {blocks} blocks; features: {features:?}");
     assert!(blocks > 0);
 }
+
+#[test]
+fn corrupt_batcher_data_is_dropped_and_derivation_goes_on() {
+    let Some(code) = code_store() else { return };
+    let opts = Options {
+        corrupt: 25,
+        ..Options::default()
+    };
+    let mut corrupted = 0;
+    for seed in 1000..1040 {
+        let s = generate(seed, &code, &opts).unwrap();
+        corrupted += s
+            .features
+            .iter()
+            .filter(|f| f.starts_with("corrupt"))
+            .count();
+        let derived = derive_all(&s, &code).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        // Whatever was dropped, the derived chain is a chain: consecutive timestamps, each block
+        // led by its L1 info deposit, and every window that expired filled with empty blocks.
+        let mut t = s.cfg.genesis.l2_time;
+        for a in &derived {
+            assert_eq!(a.timestamp, t + s.cfg.block_time, "seed {seed}");
+            assert_eq!(a.transactions[0][0], 0x7e);
+            t = a.timestamp;
+        }
+        assert!(!derived.is_empty(), "seed {seed}");
+    }
+    assert!(corrupted > 50, "the generator corrupted {corrupted} items");
+}

@@ -231,11 +231,14 @@ pub fn check_span_prefix(
             return Ok((Validity::Drop, None));
         }
         let behind = safe_head.timestamp - batch.start_timestamp();
-        if behind % cfg.block_time != 0 {
+        if behind.checked_rem(cfg.block_time) != Some(0) {
             derive_log!("span batch start is misaligned with the safe chain");
             return Ok((Validity::Drop, None));
         }
-        let Some(number) = safe_head.number.checked_sub(behind / cfg.block_time + 1) else {
+        let Some(number) = safe_head
+            .number
+            .checked_sub(behind / cfg.block_time.max(1) + 1)
+        else {
             derive_log!("span batch starts before the L2 genesis");
             return Ok((Validity::Drop, None));
         };
