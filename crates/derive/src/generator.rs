@@ -328,6 +328,17 @@ pub struct Options {
     pub corrupt: u64,
 }
 
+impl Options {
+    /// The chains of the differential against kona-derive 0.4.5: no Jovian (kona 0.4.5 predates
+    /// it), and none of the inputs where kona departs from the spec (see `kona-diff`).
+    pub fn kona_differential() -> Self {
+        Self {
+            jovian: false,
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Self {
@@ -383,6 +394,7 @@ pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario,
             timestamp: t0 + 12 * i as u64,
             base_fee_per_gas: Some(1_000_000_000 + rng.below(1_000_000)),
             mix_hash: rng.b256(),
+            withdrawals_root: Some(rng.b256()),
             excess_blob_gas: Some(rng.below(1 << 26)),
             blob_gas_used: Some(0),
             parent_beacon_block_root: Some(rng.b256()),
