@@ -19,7 +19,7 @@ pub const BLOB_ENCODING_VERSION: u8 = 0;
 const ROUNDS: usize = FIELD_ELEMENTS / 4;
 
 /// Why a blob does not decode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BlobError {
     /// The version byte is not 0.
     Version(u8),

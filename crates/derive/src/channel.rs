@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 /// Why a frame is not added to a channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FrameRejection {
     /// It belongs to another channel.
     OtherChannel,

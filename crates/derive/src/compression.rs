@@ -22,7 +22,7 @@ pub enum Compression {
 }
 
 /// Why a channel yields no data at all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CompressionError {
     /// The channel is empty.
     Empty,

@@ -28,7 +28,7 @@ pub struct Frame {
 }
 
 /// Why batcher data does not parse into frames.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FrameError {
     /// No data at all.
     Empty,

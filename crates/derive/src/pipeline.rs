@@ -6,8 +6,8 @@
 use crate::attributes::{build_attributes, PayloadAttributes};
 use crate::batch::{Batch, SingleBatch};
 use crate::config::{Fork, RollupConfig};
-use crate::derive_log;
 use crate::error::DeriveError;
+use crate::log::{DropLog, DropReason, Dropped};
 use crate::provider::{BlobProvider, BytecodeSource, L1Provider, L2Provider};
 use crate::stages::batches::{BatchSource, BatchStage};
 use crate::stages::channels::ChannelStage;
@@ -39,6 +39,7 @@ struct Upstream<'a> {
     reader: &'a mut ChannelReader,
     l1: &'a mut dyn L1Provider,
     blobs: &'a mut dyn BlobProvider,
+    log: &'a DropLog,
 }
 
 impl BatchSource for Upstream<'_> {
@@ -50,10 +51,10 @@ impl BatchSource for Upstream<'_> {
             &mut *self.frames,
             &mut *self.channels,
         );
-        let (l1, blobs) = (&mut *self.l1, &mut *self.blobs);
-        self.reader.next_batch(cfg, &origin, || {
-            channels.next_channel(cfg, &origin, || {
-                frames.next_frame(cfg, traversal, l1, blobs)
+        let (l1, blobs, log) = (&mut *self.l1, &mut *self.blobs, self.log);
+        self.reader.next_batch(cfg, &origin, log, || {
+            channels.next_channel(cfg, &origin, log, || {
+                frames.next_frame(cfg, traversal, l1, blobs, log)
             })
         })
     }
@@ -64,6 +65,10 @@ impl BatchSource for Upstream<'_> {
 
     fn origin(&self) -> L1BlockRef {
         self.traversal.block
+    }
+
+    fn log(&self) -> &DropLog {
+        self.log
     }
 }
 
@@ -81,6 +86,7 @@ pub struct Pipeline<L1, B, L2, C> {
     channels: ChannelStage,
     reader: ChannelReader,
     batches: BatchStage,
+    drops: DropLog,
     /// Steps taken (stage calls), for diagnostics and benchmarks.
     pub steps: u64,
 }
@@ -123,6 +129,7 @@ impl<L1: L1Provider, B: BlobProvider, L2: L2Provider, C: BytecodeSource> Pipelin
             channels: ChannelStage::default(),
             reader: ChannelReader::default(),
             batches: BatchStage::new(origin),
+            drops: DropLog::default(),
             steps: 0,
         })
     }
@@ -142,6 +149,13 @@ impl<L1: L1Provider, B: BlobProvider, L2: L2Provider, C: BytecodeSource> Pipelin
         self.traversal.block
     }
 
+    /// Everything dropped since the last call (frames, channels, compressed streams, batches,
+    /// blobs), each with the L1 block being read and the reason, and how many drops past
+    /// [`DropLog::CAPACITY`] were only counted.
+    pub fn take_drops(&mut self) -> (alloc::vec::Vec<Dropped>, u64) {
+        self.drops.take()
+    }
+
     /// The L2 provider.
     pub fn l2_mut(&mut self) -> &mut L2 {
         &mut self.l2
@@ -156,6 +170,7 @@ impl<L1: L1Provider, B: BlobProvider, L2: L2Provider, C: BytecodeSource> Pipelin
             reader: &mut self.reader,
             l1: &mut self.l1,
             blobs: &mut self.blobs,
+            log: &self.drops,
         };
         self.batches
             .next_batch(&self.cfg, &mut up, &mut self.l2, &self.safe_head)
@@ -171,10 +186,8 @@ impl<L1: L1Provider, B: BlobProvider, L2: L2Provider, C: BytecodeSource> Pipelin
                 .cfg
                 .is_active(Fork::Holocene, self.traversal.block.timestamp)
         {
-            derive_log!(
-                "Holocene activates at L1 block {}: dropping frames, channels and batches",
-                self.traversal.block.number
-            );
+            self.drops
+                .record(self.traversal.block.number, DropReason::HoloceneActivation);
             self.frames.reset();
             self.channels.reset();
             self.reader.reset();
@@ -227,6 +240,8 @@ impl<L1: L1Provider, B: BlobProvider, L2: L2Provider, C: BytecodeSource> Pipelin
         {
             return None;
         }
+        self.drops
+            .record(self.traversal.block.number, DropReason::ChannelFlushed);
         self.batches.flush_spans();
         self.reader.reset();
         Some(derived.attributes.deposits_only())

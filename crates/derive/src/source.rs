@@ -5,8 +5,8 @@
 
 use crate::blob::{decode_blob, versioned_hash};
 use crate::config::{Fork, RollupConfig};
-use crate::derive_log;
 use crate::error::DeriveError;
+use crate::log::{DropLog, DropReason};
 use crate::provider::{BlobProvider, L1Provider};
 use crate::types::L1BlockRef;
 use alloc::collections::VecDeque;
@@ -42,28 +42,23 @@ pub fn batcher_data(
     blobs: &mut dyn BlobProvider,
     block: &L1BlockRef,
     batcher: Address,
+    log: &DropLog,
 ) -> Result<VecDeque<(DataOrigin, Vec<u8>)>, DeriveError> {
     let txs = l1.transactions(block.hash)?;
     let ecotone = cfg.is_active(Fork::Ecotone, block.timestamp);
     let mut out = VecDeque::new();
-    for (i, tx) in txs.iter().enumerate() {
+    for tx in &txs {
         if tx.kind() != TxKind::Call(cfg.batch_inbox_address) || !is_allowed_type(tx) {
             continue;
         }
         match tx.recover_signer() {
             Ok(sender) if sender == batcher => {}
-            Ok(sender) => {
-                derive_log!(
-                    "block {}: tx {i} to the inbox from {sender}, not the batcher",
-                    block.number
-                );
+            Ok(_) => {
+                log.record(block.number, DropReason::WrongSender);
                 continue;
             }
             Err(_) => {
-                derive_log!(
-                    "block {}: tx {i} to the inbox has an invalid signature",
-                    block.number
-                );
+                log.record(block.number, DropReason::BadSignature);
                 continue;
             }
         }
@@ -81,7 +76,7 @@ pub fn batcher_data(
             }
             match decode_blob(&blob) {
                 Ok(data) => out.push_back((DataOrigin::Blob, data)),
-                Err(e) => derive_log!("block {}: tx {i}: dropping blob {hash}: {e}", block.number),
+                Err(e) => log.record(block.number, DropReason::BadBlob(e)),
             }
         }
     }

@@ -10,8 +10,8 @@ pub use span::{RawSpanBatch, SpanBatch, SpanBatchElement};
 pub use validity::Validity;
 
 use crate::config::{Fork, RollupConfig};
-use alloc::format;
-use alloc::string::String;
+use crate::derive_log;
+use crate::log::MalformedBatch;
 use alloc::vec::Vec;
 use alloy_rlp::Header;
 
@@ -67,16 +67,15 @@ impl BatchReader {
         &mut self,
         cfg: &RollupConfig,
         l1_time: u64,
-    ) -> Option<Result<Batch, String>> {
+    ) -> Option<Result<Batch, MalformedBatch>> {
         let rest = self.data.get(self.pos..).filter(|r| !r.is_empty())?;
         let mut buf = rest;
         let header = match Header::decode(&mut buf) {
             Ok(h) if !h.list => h,
-            Ok(_) => return Some(Err(String::from("batch is an RLP list, not a string"))),
-            Err(e) => return Some(Err(format!("batch RLP: {e}"))),
+            _ => return Some(Err(MalformedBatch::Rlp)),
         };
         let Some(content) = buf.get(..header.payload_length) else {
-            return Some(Err(String::from("batch cut short")));
+            return Some(Err(MalformedBatch::CutShort));
         };
         self.pos += (rest.len() - buf.len()) + header.payload_length;
         Some(decode_batch(cfg, content, l1_time))
@@ -84,21 +83,34 @@ impl BatchReader {
 }
 
 /// Decodes `type ++ content`.
-pub fn decode_batch(cfg: &RollupConfig, data: &[u8], l1_time: u64) -> Result<Batch, String> {
-    let (&kind, content) = data.split_first().ok_or("empty batch")?;
+pub fn decode_batch(
+    cfg: &RollupConfig,
+    data: &[u8],
+    l1_time: u64,
+) -> Result<Batch, MalformedBatch> {
+    let (&kind, content) = data.split_first().ok_or(MalformedBatch::Empty)?;
     match kind {
         SINGLE_BATCH_TYPE => SingleBatch::decode(&mut &content[..])
             .map(Batch::Single)
-            .map_err(|e| format!("singular batch: {e}")),
+            .map_err(|e| {
+                derive_log!("singular batch: {e}");
+                MalformedBatch::Singular
+            }),
         SPAN_BATCH_TYPE => {
             if !cfg.is_active(Fork::Delta, l1_time) {
-                return Err(String::from("span batch in an L1 block before Delta"));
+                return Err(MalformedBatch::SpanBeforeDelta);
             }
-            let raw = RawSpanBatch::decode(content).map_err(|e| format!("span batch: {e}"))?;
+            let raw = RawSpanBatch::decode(content).map_err(|e| {
+                derive_log!("span batch: {e}");
+                MalformedBatch::Span
+            })?;
             raw.derive(cfg.genesis.l2_time, cfg.block_time, cfg.l2_chain_id)
                 .map(Batch::Span)
-                .map_err(|e| format!("span batch: {e}"))
+                .map_err(|e| {
+                    derive_log!("span batch: {e}");
+                    MalformedBatch::Span
+                })
         }
-        t => Err(format!("unknown batch type {t}")),
+        t => Err(MalformedBatch::UnknownType(t)),
     }
 }

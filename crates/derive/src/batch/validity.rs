@@ -5,18 +5,64 @@
 use super::single::SingleBatch;
 use super::span::SpanBatch;
 use crate::config::{Fork, RollupConfig};
-use crate::derive_log;
 use crate::error::DeriveError;
 use crate::provider::L2Provider;
 use crate::types::{L1BlockRef, L2BlockRef};
 use alloc::vec::Vec;
 use alloy_primitives::Bytes;
 
+/// The validity rule a dropped batch breaks (derivation.md, "Batch Queue"; span-batches.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InvalidBatch {
+    /// For a later L2 block (dropped from Holocene on; kept before).
+    FutureTimestamp,
+    /// For an L2 block already in the safe chain.
+    PastTimestamp,
+    /// The parent hash is not the safe head's (span batches: the parent check).
+    ParentHash,
+    /// Included after its epoch's sequencing window.
+    OutsideSequenceWindow,
+    /// The L1 origin is older than the safe head's.
+    EpochTooOld,
+    /// The L1 origin advances by more than one block.
+    EpochTooNew,
+    /// The L1 origin's hash is not the canonical block's.
+    EpochHash,
+    /// The L2 timestamp is before its L1 origin's.
+    BeforeL1Origin,
+    /// Past the maximum sequencer drift with transactions.
+    DriftWithTransactions,
+    /// Past the maximum sequencer drift, empty, while the next L1 origin could have been adopted.
+    DriftCouldAdoptNextOrigin,
+    /// Sequenced transactions in a Jovian (or Interop) activation block.
+    ActivationBlockTransactions,
+    /// An empty transaction.
+    EmptyTransaction,
+    /// A deposit transaction among the sequenced ones.
+    DepositTransaction,
+    /// A SetCode (EIP-7702) transaction before Isthmus.
+    SetCodeBeforeIsthmus,
+    /// A span batch whose L1 origin is before Delta.
+    SpanOriginBeforeDelta,
+    /// A span batch that starts off the safe chain's block times.
+    SpanMisaligned,
+    /// A span batch whose parent check does not match.
+    SpanParentCheck,
+    /// A span batch whose L1 origin check does not match.
+    SpanOriginCheck,
+    /// A span batch block overlapping the safe chain with other transactions.
+    SpanOverlapTransactions,
+    /// A span batch block overlapping the safe chain with another L1 origin.
+    SpanOverlapOrigin,
+    /// A span batch with an L1 origin the pipeline has not seen.
+    SpanUnknownOrigin,
+}
+
 /// What to do with a batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Validity {
-    /// Invalid: drop it.
-    Drop,
+    /// Invalid: drop it, for this reason.
+    Drop(InvalidBatch),
     /// Valid: use it.
     Accept,
     /// More L1 data is needed to decide.
@@ -28,36 +74,46 @@ pub enum Validity {
 }
 
 /// The transaction rules: no empty transaction, no deposit, no SetCode before Isthmus.
-fn transactions_valid(cfg: &RollupConfig, timestamp: u64, txs: &[Bytes]) -> bool {
-    for (i, tx) in txs.iter().enumerate() {
+fn transactions_valid(
+    cfg: &RollupConfig,
+    timestamp: u64,
+    txs: &[Bytes],
+) -> Result<(), InvalidBatch> {
+    for tx in txs {
         match tx.first() {
-            None => {
-                derive_log!("batch at {timestamp}: transaction {i} is empty");
-                return false;
-            }
-            Some(0x7e) => {
-                derive_log!("batch at {timestamp}: transaction {i} is a deposit");
-                return false;
-            }
+            None => return Err(InvalidBatch::EmptyTransaction),
+            Some(0x7e) => return Err(InvalidBatch::DepositTransaction),
             Some(4) if !cfg.is_active(Fork::Isthmus, timestamp) => {
-                derive_log!("batch at {timestamp}: SetCode transaction {i} before Isthmus");
-                return false;
+                return Err(InvalidBatch::SetCodeBeforeIsthmus)
             }
             _ => {}
         }
     }
-    true
+    Ok(())
 }
 
 /// Jovian's activation block (and Interop's) must carry no sequenced transaction.
-fn activation_block_valid(cfg: &RollupConfig, timestamp: u64, txs: &[Bytes]) -> bool {
+fn activation_block_valid(
+    cfg: &RollupConfig,
+    timestamp: u64,
+    txs: &[Bytes],
+) -> Result<(), InvalidBatch> {
     for fork in [Fork::Jovian, Fork::Interop] {
         if !txs.is_empty() && cfg.is_activation_block(fork, timestamp) {
-            derive_log!("batch at {timestamp}: transactions in the {fork:?} activation block");
-            return false;
+            return Err(InvalidBatch::ActivationBlockTransactions);
         }
     }
-    true
+    Ok(())
+}
+
+/// Both transaction rules of a block.
+fn block_transactions_valid(
+    cfg: &RollupConfig,
+    timestamp: u64,
+    txs: &[Bytes],
+) -> Result<(), InvalidBatch> {
+    activation_block_valid(cfg, timestamp, txs)?;
+    transactions_valid(cfg, timestamp, txs)
 }
 
 /// The validity of a singular batch on top of `safe_head`, with `l1_blocks` the L1 blocks from
@@ -76,47 +132,27 @@ pub fn check_single(
     let holocene = cfg.is_active(Fork::Holocene, inclusion.timestamp);
     let next_timestamp = safe_head.timestamp + cfg.block_time;
     if batch.timestamp > next_timestamp {
-        derive_log!(
-            "batch at {} is for the future (next {next_timestamp})",
-            batch.timestamp
-        );
         return if holocene {
-            Validity::Drop
+            Validity::Drop(InvalidBatch::FutureTimestamp)
         } else {
             Validity::Future
         };
     }
     if batch.timestamp < next_timestamp {
-        derive_log!(
-            "batch at {} is older than the next block ({next_timestamp})",
-            batch.timestamp
-        );
         return if holocene {
             Validity::Past
         } else {
-            Validity::Drop
+            Validity::Drop(InvalidBatch::PastTimestamp)
         };
     }
     if batch.parent_hash != safe_head.hash {
-        derive_log!(
-            "batch at {}: parent hash is not the safe head's",
-            batch.timestamp
-        );
-        return Validity::Drop;
+        return Validity::Drop(InvalidBatch::ParentHash);
     }
     if batch.epoch_num.saturating_add(cfg.seq_window_size) < inclusion.number {
-        derive_log!(
-            "batch at {}: included after its sequencing window",
-            batch.timestamp
-        );
-        return Validity::Drop;
+        return Validity::Drop(InvalidBatch::OutsideSequenceWindow);
     }
     let batch_origin = if batch.epoch_num < epoch.number {
-        derive_log!(
-            "batch at {}: epoch older than the safe head's",
-            batch.timestamp
-        );
-        return Validity::Drop;
+        return Validity::Drop(InvalidBatch::EpochTooOld);
     } else if batch.epoch_num == epoch.number {
         *epoch
     } else if batch.epoch_num == epoch.number + 1 {
@@ -125,49 +161,33 @@ pub fn check_single(
             None => return Validity::Undecided,
         }
     } else {
-        derive_log!(
-            "batch at {}: epoch advances by more than one",
-            batch.timestamp
-        );
-        return Validity::Drop;
+        return Validity::Drop(InvalidBatch::EpochTooNew);
     };
     if batch.epoch_hash != batch_origin.hash {
-        derive_log!("batch at {}: epoch hash is not canonical", batch.timestamp);
-        return Validity::Drop;
+        return Validity::Drop(InvalidBatch::EpochHash);
     }
     if batch.timestamp < batch_origin.timestamp {
-        derive_log!("batch at {}: earlier than its L1 origin", batch.timestamp);
-        return Validity::Drop;
+        return Validity::Drop(InvalidBatch::BeforeL1Origin);
     }
     let max = batch_origin
         .timestamp
         .saturating_add(cfg.max_sequencer_drift(batch_origin.timestamp));
     if batch.timestamp > max {
         if !batch.transactions.is_empty() {
-            derive_log!(
-                "batch at {}: exceeds the sequencer drift with transactions",
-                batch.timestamp
-            );
-            return Validity::Drop;
+            return Validity::Drop(InvalidBatch::DriftWithTransactions);
         }
         if epoch.number == batch_origin.number {
             match l1_blocks.get(1) {
                 None => return Validity::Undecided,
                 Some(next) if batch.timestamp >= next.timestamp => {
-                    derive_log!(
-                        "batch at {}: exceeds the drift but could adopt the next origin",
-                        batch.timestamp
-                    );
-                    return Validity::Drop;
+                    return Validity::Drop(InvalidBatch::DriftCouldAdoptNextOrigin);
                 }
                 Some(_) => {}
             }
         }
     }
-    if !activation_block_valid(cfg, batch.timestamp, &batch.transactions)
-        || !transactions_valid(cfg, batch.timestamp, &batch.transactions)
-    {
-        return Validity::Drop;
+    if let Err(why) = block_transactions_valid(cfg, batch.timestamp, &batch.transactions) {
+        return Validity::Drop(why);
     }
     Validity::Accept
 }
@@ -196,17 +216,12 @@ pub fn check_span_prefix(
         }
     }
     if !cfg.is_active(Fork::Delta, batch_origin.timestamp) {
-        derive_log!("span batch with an L1 origin before Delta");
-        return Ok((Validity::Drop, None));
+        return Ok((Validity::Drop(InvalidBatch::SpanOriginBeforeDelta), None));
     }
     if batch.start_timestamp() > next_timestamp {
-        derive_log!(
-            "span batch starts in the future ({} > {next_timestamp})",
-            batch.start_timestamp()
-        );
         return Ok((
             if holocene {
-                Validity::Drop
+                Validity::Drop(InvalidBatch::FutureTimestamp)
             } else {
                 Validity::Future
             },
@@ -214,12 +229,11 @@ pub fn check_span_prefix(
         ));
     }
     if batch.end_timestamp() < next_timestamp {
-        derive_log!("span batch has no block after the safe head");
         return Ok((
             if holocene {
                 Validity::Past
             } else {
-                Validity::Drop
+                Validity::Drop(InvalidBatch::PastTimestamp)
             },
             None,
         ));
@@ -227,50 +241,39 @@ pub fn check_span_prefix(
     let mut parent = *safe_head;
     if batch.start_timestamp() < next_timestamp {
         if batch.start_timestamp() > safe_head.timestamp {
-            derive_log!("span batch start is misaligned with the block time");
-            return Ok((Validity::Drop, None));
+            return Ok((Validity::Drop(InvalidBatch::SpanMisaligned), None));
         }
         let behind = safe_head.timestamp - batch.start_timestamp();
         if behind.checked_rem(cfg.block_time) != Some(0) {
-            derive_log!("span batch start is misaligned with the safe chain");
-            return Ok((Validity::Drop, None));
+            return Ok((Validity::Drop(InvalidBatch::SpanMisaligned), None));
         }
         let Some(number) = safe_head
             .number
             .checked_sub(behind / cfg.block_time.max(1) + 1)
         else {
-            derive_log!("span batch starts before the L2 genesis");
-            return Ok((Validity::Drop, None));
+            return Ok((Validity::Drop(InvalidBatch::SpanMisaligned), None));
         };
         parent = l2.block_ref(number)?;
     }
     if !batch.parent_matches(&parent.hash) {
-        derive_log!(
-            "span batch parent check does not match block {}",
-            parent.number
-        );
-        return Ok((Validity::Drop, None));
+        return Ok((Validity::Drop(InvalidBatch::SpanParentCheck), None));
     }
     if start_epoch.saturating_add(cfg.seq_window_size) < inclusion.number {
-        derive_log!("span batch included after its sequencing window");
-        return Ok((Validity::Drop, None));
+        return Ok((Validity::Drop(InvalidBatch::OutsideSequenceWindow), None));
     }
     if start_epoch > parent.l1_origin.number + 1 {
-        derive_log!("span batch starts more than one epoch after its parent's");
-        return Ok((Validity::Drop, None));
+        return Ok((Validity::Drop(InvalidBatch::EpochTooNew), None));
     }
     let end_epoch = batch.end_epoch();
     match l1_blocks.iter().find(|b| b.number == end_epoch) {
         None => return Ok((Validity::Undecided, None)),
         Some(b) if !batch.origin_matches(&b.hash) => {
-            derive_log!("span batch L1 origin check does not match block {end_epoch}");
-            return Ok((Validity::Drop, None));
+            return Ok((Validity::Drop(InvalidBatch::SpanOriginCheck), None));
         }
         Some(_) => {}
     }
     if start_epoch < parent.l1_origin.number {
-        derive_log!("span batch starts in an epoch older than its parent's");
-        return Ok((Validity::Drop, None));
+        return Ok((Validity::Drop(InvalidBatch::EpochTooOld), None));
     }
     Ok((Validity::Accept, Some(parent)))
 }
@@ -295,11 +298,7 @@ pub fn check_span(
             continue;
         }
         if block.epoch_num < safe_head.l1_origin.number {
-            derive_log!(
-                "span batch block at {}: L1 origin older than the safe head's",
-                block.timestamp
-            );
-            return Ok(Validity::Drop);
+            return Ok(Validity::Drop(InvalidBatch::EpochTooOld));
         }
         if let Some(j) = l1_blocks
             .iter()
@@ -315,41 +314,27 @@ pub fn check_span(
             block.epoch_num > batch.blocks[i - 1].epoch_num
         };
         if block.timestamp < origin.timestamp {
-            derive_log!(
-                "span batch block at {}: earlier than its L1 origin",
-                block.timestamp
-            );
-            return Ok(Validity::Drop);
+            return Ok(Validity::Drop(InvalidBatch::BeforeL1Origin));
         }
         let max = origin
             .timestamp
             .saturating_add(cfg.max_sequencer_drift(origin.timestamp));
         if block.timestamp > max {
             if !block.transactions.is_empty() {
-                derive_log!(
-                    "span batch block at {}: exceeds the drift with transactions",
-                    block.timestamp
-                );
-                return Ok(Validity::Drop);
+                return Ok(Validity::Drop(InvalidBatch::DriftWithTransactions));
             }
             if !origin_advanced {
                 match l1_blocks.get(origin_index + 1) {
                     None => return Ok(Validity::Undecided),
                     Some(next) if block.timestamp >= next.timestamp => {
-                        derive_log!(
-                            "span batch block at {}: could have adopted the next origin",
-                            block.timestamp
-                        );
-                        return Ok(Validity::Drop);
+                        return Ok(Validity::Drop(InvalidBatch::DriftCouldAdoptNextOrigin));
                     }
                     Some(_) => {}
                 }
             }
         }
-        if !activation_block_valid(cfg, block.timestamp, &block.transactions)
-            || !transactions_valid(cfg, block.timestamp, &block.transactions)
-        {
-            return Ok(Validity::Drop);
+        if let Err(why) = block_transactions_valid(cfg, block.timestamp, &block.transactions) {
+            return Ok(Validity::Drop(why));
         }
     }
     let next_timestamp = safe_head.timestamp + cfg.block_time;
@@ -357,15 +342,13 @@ pub fn check_span(
         for i in 0..safe_head.number - parent.number {
             let number = parent.number + 1 + i;
             let Some(block) = batch.blocks.get(i as usize) else {
-                return Ok(Validity::Drop);
+                return Ok(Validity::Drop(InvalidBatch::SpanOverlapTransactions));
             };
             if l2.sequenced_transactions(number)? != block.transactions {
-                derive_log!("span batch overlaps block {number} with other transactions");
-                return Ok(Validity::Drop);
+                return Ok(Validity::Drop(InvalidBatch::SpanOverlapTransactions));
             }
             if l2.block_ref(number)?.l1_origin.number != block.epoch_num {
-                derive_log!("span batch overlaps block {number} with another L1 origin");
-                return Ok(Validity::Drop);
+                return Ok(Validity::Drop(InvalidBatch::SpanOverlapOrigin));
             }
         }
     }

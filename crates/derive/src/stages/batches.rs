@@ -4,11 +4,13 @@
 //! each checked on its own, an invalid one flushing its channel).
 
 use super::{StageResult, Step};
+use crate::batch::validity::InvalidBatch;
 use crate::batch::validity::{check_single, check_span, check_span_prefix, singular_batches};
 use crate::batch::{Batch, SingleBatch, Validity};
 use crate::config::{Fork, RollupConfig};
 use crate::derive_log;
 use crate::error::DeriveError;
+use crate::log::{DropLog, DropReason};
 use crate::provider::L2Provider;
 use crate::types::{L1BlockRef, L2BlockRef};
 use alloc::collections::VecDeque;
@@ -23,6 +25,19 @@ pub trait BatchSource {
     fn flush_channel(&mut self);
     /// The L1 block the pipeline is reading.
     fn origin(&self) -> L1BlockRef;
+    /// Where drops are recorded.
+    fn log(&self) -> &DropLog;
+}
+
+/// Records the drop of a batch for `validity` (nothing for a batch that is kept).
+fn record_invalid(up: &dyn BatchSource, validity: Validity) {
+    let reason = match validity {
+        Validity::Drop(why) => why,
+        Validity::Past => InvalidBatch::PastTimestamp,
+        _ => return,
+    };
+    up.log()
+        .record(up.origin().number, DropReason::InvalidBatch(reason));
 }
 
 /// The batch stage.
@@ -133,10 +148,10 @@ impl BatchStage {
                 b.parent_hash = parent.hash;
                 return Ok(b);
             }
-            derive_log!(
-                "dropping {} blocks of a span batch: its previous block was not used",
-                self.spans.len()
-            );
+            for _ in 0..self.spans.len() {
+                up.log()
+                    .record(up.origin().number, DropReason::SpanRemainder);
+            }
             self.spans.clear();
         }
         self.advance_epochs_to(parent);
@@ -145,7 +160,7 @@ impl BatchStage {
         self.track_origin(origin, behind);
         let mut out_of_data = false;
         match up.next_batch() {
-            Ok(batch) if !behind => self.add_batch(cfg, l2, parent, batch, origin)?,
+            Ok(batch) if !behind => self.add_batch(cfg, up, l2, parent, batch, origin)?,
             Ok(_) => {}
             Err(Step::Eof) => out_of_data = true,
             Err(e) => return Err(e),
@@ -157,7 +172,7 @@ impl BatchStage {
                 Step::NotEnoughData
             });
         }
-        let batch = match self.derive_next(cfg, l2, parent, out_of_data) {
+        let batch = match self.derive_next(cfg, up, l2, parent, out_of_data) {
             Ok(b) => b,
             Err(Step::Eof) if !out_of_data => return Err(Step::NotEnoughData),
             Err(e) => return Err(e),
@@ -166,7 +181,7 @@ impl BatchStage {
             Batch::Single(b) => Ok(b),
             Batch::Span(span) => {
                 let Some(singles) = singular_batches(&span, &self.l1_blocks, parent) else {
-                    derive_log!("dropping span batch: an L1 origin of it is unknown");
+                    record_invalid(up, Validity::Drop(InvalidBatch::SpanUnknownOrigin));
                     return Err(Step::NotEnoughData);
                 };
                 self.spans = singles.into();
@@ -180,15 +195,14 @@ impl BatchStage {
     fn add_batch(
         &mut self,
         cfg: &RollupConfig,
+        up: &dyn BatchSource,
         l2: &mut dyn L2Provider,
         parent: &L2BlockRef,
         batch: Batch,
         inclusion: L1BlockRef,
     ) -> StageResult<()> {
         match self.check(cfg, l2, parent, &batch, &inclusion)? {
-            Validity::Drop | Validity::Past => {
-                derive_log!("dropping batch at {}", batch.timestamp())
-            }
+            v @ (Validity::Drop(_) | Validity::Past) => record_invalid(up, v),
             _ => self.batches.push((batch, inclusion)),
         }
         Ok(())
@@ -197,6 +211,7 @@ impl BatchStage {
     fn derive_next(
         &mut self,
         cfg: &RollupConfig,
+        up: &dyn BatchSource,
         l2: &mut dyn L2Provider,
         parent: &L2BlockRef,
         out_of_data: bool,
@@ -215,9 +230,7 @@ impl BatchStage {
         for (batch, inclusion) in iter.by_ref() {
             match self.check(cfg, l2, parent, &batch, &inclusion)? {
                 Validity::Future => remaining.push((batch, inclusion)),
-                Validity::Drop | Validity::Past => {
-                    derive_log!("dropping batch at {}", batch.timestamp());
-                }
+                v @ (Validity::Drop(_) | Validity::Past) => record_invalid(up, v),
                 Validity::Accept => {
                     chosen = Some(batch);
                     break;
@@ -315,7 +328,7 @@ impl BatchStage {
             ))));
         }
         self.check_epoch(parent, &epoch)?;
-        let mut batch = match self.stream_next(cfg, up, l2, parent) {
+        let batch = match self.stream_next(cfg, up, l2, parent) {
             Ok(b) => b,
             Err(Step::Eof) => {
                 let force = epoch.number + cfg.seq_window_size <= origin.number;
@@ -323,19 +336,23 @@ impl BatchStage {
             }
             Err(e) => return Err(e),
         };
-        batch.parent_hash = parent.hash;
         match check_single(cfg, &self.l1_blocks, parent, &batch, &origin) {
             Validity::Accept => Ok(batch),
-            Validity::Drop => {
-                derive_log!("invalid batch at {}: flushing its channel", batch.timestamp);
+            v @ Validity::Drop(_) => {
+                record_invalid(up, v);
                 self.flush(up);
                 Err(Step::NotEnoughData)
             }
-            _ => Err(Step::NotEnoughData),
+            v => {
+                record_invalid(up, v);
+                Err(Step::NotEnoughData)
+            }
         }
     }
 
     fn flush(&mut self, up: &mut dyn BatchSource) {
+        up.log()
+            .record(up.origin().number, DropReason::ChannelFlushed);
         up.flush_channel();
         self.spans.clear();
     }
@@ -361,24 +378,30 @@ impl BatchStage {
                             match singular_batches(&span, &self.l1_blocks, parent) {
                                 Some(singles) => self.spans = singles.into(),
                                 None => {
-                                    derive_log!(
-                                        "dropping span batch: an L1 origin of it is unknown"
+                                    record_invalid(
+                                        up,
+                                        Validity::Drop(InvalidBatch::SpanUnknownOrigin),
                                     );
                                     self.flush(up);
                                     return Err(Step::NotEnoughData);
                                 }
                             }
                         }
-                        Validity::Drop => {
-                            derive_log!("invalid span batch: flushing its channel");
+                        v @ Validity::Drop(_) => {
+                            record_invalid(up, v);
                             self.flush(up);
-                            return Err(Step::Eof);
+                            return Err(Step::NotEnoughData);
                         }
-                        _ => return Err(Step::NotEnoughData),
+                        v => {
+                            record_invalid(up, v);
+                            return Err(Step::NotEnoughData);
+                        }
                     }
                 }
             }
         }
-        self.spans.pop_front().ok_or(Step::NotEnoughData)
+        let mut b = self.spans.pop_front().ok_or(Step::NotEnoughData)?;
+        b.parent_hash = parent.hash;
+        Ok(b)
     }
 }

@@ -4,8 +4,8 @@
 use super::{StageResult, Step};
 use crate::channel::Channel;
 use crate::config::{Fork, RollupConfig};
-use crate::derive_log;
 use crate::frame::{ChannelId, Frame};
+use crate::log::{DropLog, DropReason};
 use crate::types::L1BlockRef;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -30,6 +30,7 @@ impl ChannelStage {
         &mut self,
         cfg: &RollupConfig,
         origin: &L1BlockRef,
+        log: &DropLog,
     ) -> StageResult<Option<Vec<u8>>> {
         let timeout = cfg.channel_timeout(origin.timestamp);
         let Some(first) = self.queue.front().copied() else {
@@ -40,7 +41,7 @@ impl ChannelStage {
             .get(&first)
             .is_none_or(|c| c.is_timed_out(origin, timeout))
         {
-            derive_log!("channel {} timed out", alloy_primitives::hex::encode(first));
+            log.record(origin.number, DropReason::ChannelTimedOut);
             self.channels.remove(&first);
             self.queue.pop_front();
             return Ok(None);
@@ -65,19 +66,24 @@ impl ChannelStage {
         Err(Step::Eof)
     }
 
-    fn ingest_bank(&mut self, cfg: &RollupConfig, origin: &L1BlockRef, frame: Frame) {
+    fn ingest_bank(
+        &mut self,
+        cfg: &RollupConfig,
+        origin: &L1BlockRef,
+        frame: Frame,
+        log: &DropLog,
+    ) {
         let id = frame.id;
         let channel = self.channels.entry(id).or_insert_with(|| {
             self.queue.push_back(id);
             Channel::new(id, *origin)
         });
         if channel.is_timed_out(origin, cfg.channel_timeout(origin.timestamp)) {
-            derive_log!("dropping frame {} of timed-out channel", frame.number);
+            log.record(origin.number, DropReason::FrameOfTimedOutChannel);
             return;
         }
-        let number = frame.number;
         if let Err(why) = channel.add_frame(frame) {
-            derive_log!("dropping frame {number}: {why}");
+            log.record(origin.number, DropReason::FrameRejected(why));
             return;
         }
         let max = cfg.max_channel_bank_size(origin.timestamp);
@@ -87,7 +93,7 @@ impl ChannelStage {
                 break;
             };
             if let Some(c) = self.channels.remove(&oldest) {
-                derive_log!("channel bank full: pruning the oldest channel");
+                log.record(origin.number, DropReason::ChannelBankFull);
                 total -= c.size() as u64;
             }
         }
@@ -98,24 +104,24 @@ impl ChannelStage {
         cfg: &RollupConfig,
         origin: &L1BlockRef,
         frame: Frame,
+        log: &DropLog,
     ) -> StageResult<Vec<u8>> {
         if frame.number == 0 {
             if self.staging.as_ref().is_some_and(|c| !c.is_ready()) {
-                derive_log!("a new channel replaces the unfinished staging channel");
+                log.record(origin.number, DropReason::StagingChannelReplaced);
             }
             self.staging = Some(Channel::new(frame.id, *origin));
         }
         let Some(channel) = self.staging.as_mut() else {
-            derive_log!("dropping frame {}: no staging channel", frame.number);
+            log.record(origin.number, DropReason::NoStagingChannel);
             return Err(Step::NotEnoughData);
         };
-        let number = frame.number;
         if let Err(why) = channel.add_frame(frame) {
-            derive_log!("dropping frame {number}: {why}");
+            log.record(origin.number, DropReason::FrameRejected(why));
             return Err(Step::NotEnoughData);
         }
         if channel.size() as u64 > cfg.max_rlp_bytes_per_channel(origin.timestamp) {
-            derive_log!("staging channel exceeds MAX_RLP_BYTES_PER_CHANNEL: dropped");
+            log.record(origin.number, DropReason::ChannelTooLarge);
             self.staging = None;
             return Err(Step::NotEnoughData);
         }
@@ -132,6 +138,7 @@ impl ChannelStage {
         &mut self,
         cfg: &RollupConfig,
         origin: &L1BlockRef,
+        log: &DropLog,
         next_frame: impl FnOnce() -> StageResult<Frame>,
     ) -> StageResult<Vec<u8>> {
         if cfg.is_active(Fork::Holocene, origin.timestamp) {
@@ -141,20 +148,20 @@ impl ChannelStage {
                 .as_ref()
                 .is_some_and(|c| c.is_timed_out(origin, timeout))
             {
-                derive_log!("staging channel timed out");
+                log.record(origin.number, DropReason::ChannelTimedOut);
                 self.staging = None;
             }
             let frame = next_frame()?;
-            return self.next_holocene(cfg, origin, frame);
+            return self.next_holocene(cfg, origin, frame, log);
         }
-        match self.read_bank(cfg, origin) {
+        match self.read_bank(cfg, origin, log) {
             Ok(Some(data)) => return Ok(data),
             Ok(None) => return Err(Step::NotEnoughData),
             Err(Step::Eof) => {}
             Err(e) => return Err(e),
         }
         let frame = next_frame()?;
-        self.ingest_bank(cfg, origin, frame);
+        self.ingest_bank(cfg, origin, frame, log);
         Err(Step::NotEnoughData)
     }
 }

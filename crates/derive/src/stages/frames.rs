@@ -3,8 +3,8 @@
 
 use super::{StageResult, Step};
 use crate::config::RollupConfig;
-use crate::derive_log;
 use crate::frame::{parse_frames, Frame};
+use crate::log::{DropLog, DropReason};
 use crate::provider::{BlobProvider, L1Provider};
 use crate::source::{batcher_data, DataOrigin};
 use crate::stages::traversal::Traversal;
@@ -36,11 +36,12 @@ impl FrameQueue {
         traversal: &mut Traversal,
         l1: &mut dyn L1Provider,
         blobs: &mut dyn BlobProvider,
+        log: &DropLog,
     ) -> StageResult<Vec<u8>> {
         if self.data.is_none() {
             let block = traversal.next_block()?;
             let batcher = traversal.system_config.batcher_address;
-            self.data = Some(batcher_data(cfg, l1, blobs, &block, batcher)?);
+            self.data = Some(batcher_data(cfg, l1, blobs, &block, batcher, log)?);
         }
         match self.data.as_mut().and_then(|d| d.pop_front()) {
             Some((_, data)) => Ok(data),
@@ -58,20 +59,18 @@ impl FrameQueue {
         traversal: &mut Traversal,
         l1: &mut dyn L1Provider,
         blobs: &mut dyn BlobProvider,
+        log: &DropLog,
     ) -> StageResult<Frame> {
         if self.queue.is_empty() {
-            let data = self.next_data(cfg, traversal, l1, blobs)?;
+            let data = self.next_data(cfg, traversal, l1, blobs, log)?;
             match parse_frames(&data) {
                 Ok(frames) => {
                     self.queue.extend(frames);
                     if cfg.is_active(crate::config::Fork::Holocene, traversal.block.timestamp) {
-                        self.prune_holocene();
+                        self.prune_holocene(traversal.block.number, log);
                     }
                 }
-                Err(e) => derive_log!(
-                    "block {}: dropping batcher data: {e}",
-                    traversal.block.number
-                ),
+                Err(e) => log.record(traversal.block.number, DropReason::BadFrames(e)),
             }
         }
         self.queue.pop_front().ok_or(Step::NotEnoughData)
@@ -79,27 +78,23 @@ impl FrameQueue {
 
     /// Holocene's frame queue rules: a non-first frame must follow its channel's previous frame;
     /// a first frame after an unclosed channel drops that channel's queued frames.
-    fn prune_holocene(&mut self) {
+    fn prune_holocene(&mut self, l1_block: u64, log: &DropLog) {
         let mut i = 0;
         while i + 1 < self.queue.len() {
             let (prev, next) = (&self.queue[i], &self.queue[i + 1]);
             let same = prev.id == next.id;
             if same && (prev.is_last || prev.number.checked_add(1) != Some(next.number)) {
-                derive_log!("dropping out-of-order frame {} of a channel", next.number);
+                log.record(l1_block, DropReason::FrameOutOfOrder);
                 self.queue.remove(i + 1);
             } else if !same && next.number != 0 {
-                derive_log!(
-                    "dropping frame {} that does not start a channel",
-                    next.number
-                );
+                log.record(l1_block, DropReason::FrameNotFirst);
                 self.queue.remove(i + 1);
             } else if !same && !prev.is_last {
                 let id = prev.id;
                 let first = self.queue.iter().position(|f| f.id == id).unwrap_or(i);
-                derive_log!(
-                    "a new channel starts: dropping {} frames of an unclosed one",
-                    i + 1 - first
-                );
+                for _ in first..=i {
+                    log.record(l1_block, DropReason::UnclosedChannelFrames);
+                }
                 self.queue.drain(first..=i);
                 i = first.saturating_sub(1);
                 if first == 0 {

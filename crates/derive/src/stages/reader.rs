@@ -5,7 +5,7 @@ use super::{StageResult, Step};
 use crate::batch::{Batch, BatchReader};
 use crate::compression::decompress;
 use crate::config::{Fork, RollupConfig};
-use crate::derive_log;
+use crate::log::{DropLog, DropReason};
 use crate::types::L1BlockRef;
 use alloc::vec::Vec;
 
@@ -26,6 +26,7 @@ impl ChannelReader {
         &mut self,
         cfg: &RollupConfig,
         origin: &L1BlockRef,
+        log: &DropLog,
         next_channel: impl FnOnce() -> StageResult<Vec<u8>>,
     ) -> StageResult<Batch> {
         if self.reader.is_none() {
@@ -35,19 +36,15 @@ impl ChannelReader {
             match decompress(&data, fjord, limit) {
                 Ok(d) => {
                     if d.truncated {
-                        derive_log!("channel clipped to {limit} decompressed bytes");
+                        log.record(origin.number, DropReason::StreamClipped);
                     }
                     if d.corrupt {
-                        derive_log!(
-                            "channel's {:?} stream is corrupt after {} bytes",
-                            d.compression,
-                            d.data.len()
-                        );
+                        log.record(origin.number, DropReason::CorruptStream);
                     }
                     self.reader = Some(BatchReader::new(d.data));
                 }
                 Err(e) => {
-                    derive_log!("dropping channel: {e}");
+                    log.record(origin.number, DropReason::Decompression(e));
                     return Err(Step::NotEnoughData);
                 }
             }
@@ -56,7 +53,7 @@ impl ChannelReader {
         match reader.next_batch(cfg, origin.timestamp) {
             Some(Ok(batch)) => Ok(batch),
             Some(Err(why)) => {
-                derive_log!("dropping the rest of the channel: {why}");
+                log.record(origin.number, DropReason::MalformedBatch(why));
                 self.reader = None;
                 Err(Step::NotEnoughData)
             }
