@@ -4,7 +4,7 @@
 mod common;
 
 use alloy_primitives::{keccak256, Bytes};
-use verdict_derive::generator::{derive_all, generate, CodeStore, Options};
+use verdict_derive::generator::{derive_all, derive_with_drops, generate, CodeStore, Options};
 
 fn code_store() -> Option<CodeStore> {
     let dir = common::fixtures()?.join("upgrade-txs");
@@ -29,11 +29,36 @@ fn seeded_chains_derive_as_sequenced() {
         .unwrap_or(60);
     let mut blocks = 0;
     let mut features = std::collections::BTreeMap::new();
+    let mut reasons = std::collections::BTreeMap::new();
     for seed in 0..seeds {
         let s = generate(seed, &code, &Options::default()).unwrap();
-        let derived = derive_all(&s, &code).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let (derived, drops) =
+            derive_with_drops(&s, &code).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         for (i, (got, want)) in derived.iter().zip(&s.expected).enumerate() {
             assert_eq!(got, want, "seed {seed}: block {}", i + 1);
+        }
+        // What the generator knows independently of the attributes builder: the blocks of a
+        // withheld epoch carry only deposits, and every invalid input it made is dropped for
+        // the reason it broke.
+        for n in &s.deposits_only {
+            let a = &derived[*n as usize - 1];
+            assert_eq!(
+                a.deposit_count(),
+                a.transactions.len(),
+                "seed {seed}: block {n}"
+            );
+        }
+        let reached = derived.last().map_or(0, |a| a.timestamp);
+        for (by, want) in &s.expected_drops {
+            if *by > reached {
+                continue;
+            }
+            let seen = drops.iter().any(|d| d.reason == *want);
+            let e = reasons
+                .entry(format!("{:?}: {want:?}", want.stage()))
+                .or_insert((0u32, 0u32));
+            e.0 += 1;
+            e.1 += u32::from(seen);
         }
         assert!(
             derived.len() >= s.expected.len(),
@@ -46,8 +71,21 @@ fn seeded_chains_derive_as_sequenced() {
             *features.entry(f).or_insert(0u32) += 1;
         }
     }
-    eprintln!("{seeds} chains, {blocks} blocks; features: {features:?}");
+    eprintln!("{seeds} chains, {blocks} blocks; features: {features:?}; drops: {reasons:?}");
     assert!(blocks > 0);
+    // Every kind of invalid input the generator made was dropped for its reason (a chain may
+    // miss one where a span batch or a later channel filled the slot first: counted above).
+    for (reason, (made, seen)) in &reasons {
+        assert!(
+            *seen > 0,
+            "{reason}: made {made} times, never dropped for it"
+        );
+    }
+    assert!(
+        reasons.is_empty() || reasons.len() >= 15,
+        "only {} kinds of drops made",
+        reasons.len()
+    );
 }
 
 #[test]
