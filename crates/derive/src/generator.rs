@@ -650,8 +650,9 @@ pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario,
         let last_epoch = (group[len - 1].epoch_num - 1000) as usize;
         let first_epoch = (group[0].epoch_num - 1000) as usize;
         let mut window_end = (first_epoch + cfg.seq_window_size as usize).min(n);
-        // Included in its last epoch's own L1 block at times, else after it.
-        let mut at = next_l1.max(last_epoch + usize::from(!(opts.adversarial && b.rng.chance(15))));
+        // Included after its last epoch's L1 block: a batch names its L1 origins by hash, which
+        // no L1 block can contain about itself (its hash commits to its transactions and blobs).
+        let mut at = next_l1.max(last_epoch + 1);
         if b.rng.chance(30) {
             at += 1;
         }
@@ -678,8 +679,16 @@ pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario,
         }
         let holocene = holocene_at(at);
         let l1_time = b.l1.headers[at].timestamp;
+        // A span batch is checked against Delta by the L1 origin of the safe head when it is
+        // read (delta/span-batches.md, "Batch Queue": `batch_origin` is the safe head's epoch
+        // unless the span starts at the next one), which lags the span's own by a few epochs
+        // when channels are read ahead of the safe head (interleaved, or after a span batch):
+        // span batches only from four epochs past Delta.
         let span_ok = cfg.is_active(Fork::Delta, l1_time)
-            && cfg.is_active(Fork::Delta, b.l1.headers[first_epoch].timestamp);
+            && cfg.is_active(
+                Fork::Delta,
+                b.l1.headers[first_epoch.saturating_sub(4)].timestamp,
+            );
         let mut data = Vec::new();
         if span_ok && b.rng.chance(50) {
             let raw = RawSpanBatch::from_singles(
@@ -699,7 +708,8 @@ pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario,
         // An invalid batch for the slot after the group, last in the channel.
         if opts.adversarial && b.rng.chance(40) {
             let last = seq.blocks[(group[len - 1].timestamp - t0) as usize / 2].0;
-            if let Some(next) = next {
+            // Not when the next batch names the inclusion block itself as its L1 origin.
+            if let Some(next) = next.filter(|x| ((x.epoch_num - 1000) as usize) < at) {
                 b.invalid_batch(&mut data, group, next, &last, at, holocene, &seq);
             }
         }
@@ -982,19 +992,24 @@ impl Batcher<'_> {
                 let data = self.channel(&alt, Compression::Zlib);
                 let frames = encode::split_frames(self.next_id(), &data, data.len() + 1);
                 let mut payload = encode::frames_payload(&frames);
-                let (reason, what) = match self.rng.below(3) {
+                // kona-derive 0.4.5 reads an is_last byte other than 1 as "not last" where the
+                // spec makes the frame, and with it the whole transaction, invalid
+                // (derivation.md, "Frame Format" and "Batcher Transaction Format"): not in the
+                // differential.
+                let variants = if self.opts.kona_safe { 2 } else { 3 };
+                let (reason, what) = match self.rng.below(variants) {
                     0 => {
                         payload[0] = 1;
                         (FrameError::Version(1), "bad derivation version")
                     }
                     1 => {
+                        payload.pop();
+                        (FrameError::Truncated, "truncated frame")
+                    }
+                    _ => {
                         let last = payload.len() - 1;
                         payload[last] = 2;
                         (FrameError::BadIsLast(2), "bad is_last byte")
-                    }
-                    _ => {
-                        payload.pop();
-                        (FrameError::Truncated, "truncated frame")
                     }
                 };
                 let key = self.key_at(at).clone();
@@ -1103,6 +1118,17 @@ impl Batcher<'_> {
         let (kind, what) = match self.rng.below(14) {
             0 => {
                 bad.parent_hash = self.rng.b256();
+                // One more transaction, so the chain would show the batch used. kona-derive
+                // 0.4.5's Holocene batch stage overwrites a singular batch's parent hash with
+                // the safe head's before checking it, where the spec keeps Bedrock's rule
+                // (derivation.md, "Batch Queue": `batch.parent_hash != safe_l2_head.hash` ->
+                // drop; holocene/derivation.md, "Batch Queue": "the other rules stay the same"):
+                // in the differential's Holocene chains the batch stays a copy of the right
+                // one, from which both derive the same block.
+                if !(self.opts.kona_safe && holocene) {
+                    let tx = encode::calldata_tx(&self.key, 901, 1 << 42, Address::ZERO, vec![]);
+                    bad.transactions.push(Bytes::from(tx.encoded_2718()));
+                }
                 (InvalidBatch::ParentHash, "invalid batch: parent hash")
             }
             1 => {
@@ -1117,7 +1143,7 @@ impl Batcher<'_> {
                     "invalid batch: L1 origin too old",
                 )
             }
-            3 if origin + 2 <= at => {
+            3 if origin + 2 < at => {
                 bad.epoch_num = parent.l1_origin.number + 2;
                 bad.epoch_hash = hash_of(origin + 2);
                 (
@@ -1125,7 +1151,7 @@ impl Batcher<'_> {
                     "invalid batch: L1 origin skips a block",
                 )
             }
-            4 if origin < at && self.l1.headers[origin + 1].timestamp > next.timestamp => {
+            4 if origin + 1 < at && self.l1.headers[origin + 1].timestamp > next.timestamp => {
                 bad.epoch_num = parent.l1_origin.number + 1;
                 bad.epoch_hash = hash_of(origin + 1);
                 (

@@ -8,5 +8,6 @@
 //! every field of every block's attributes.
 
 pub mod convert;
+pub mod fixtures;
 pub mod providers;
 pub mod run;

@@ -56,6 +56,13 @@ pub enum InvalidBatch {
     SpanOverlapOrigin,
     /// A span batch with an L1 origin the pipeline has not seen.
     SpanUnknownOrigin,
+    /// For a block after the safe head, but read before L1 traversal caught up with the safe
+    /// head: from an L1 block before its L1 origin, or from Holocene on from that origin itself
+    /// (derivation.md, "Finding the sync starting point": outputs are dropped "until L1
+    /// traversal has caught up with the actual L2 safe head"). The next block's batch names its
+    /// L1 origin, the safe head's or a later one, by hash, which neither an earlier L1 block nor
+    /// that block itself can contain, so no batch read there can be valid.
+    BehindSafeHead,
 }
 
 /// What to do with a batch.

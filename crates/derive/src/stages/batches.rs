@@ -29,6 +29,27 @@ pub trait BatchSource {
     fn log(&self) -> &DropLog;
 }
 
+/// Records the drop of a batch read before L1 traversal caught up with the safe head
+/// ([`InvalidBatch::BehindSafeHead`], or [`InvalidBatch::PastTimestamp`] when it ends at or
+/// before the safe head).
+fn record_behind(up: &dyn BatchSource, last_timestamp: u64, parent: &L2BlockRef) {
+    let why = if last_timestamp <= parent.timestamp {
+        InvalidBatch::PastTimestamp
+    } else {
+        InvalidBatch::BehindSafeHead
+    };
+    up.log()
+        .record(up.origin().number, DropReason::InvalidBatch(why));
+}
+
+/// The last L2 timestamp of a batch.
+fn last_timestamp(batch: &Batch) -> u64 {
+    match batch {
+        Batch::Single(b) => b.timestamp,
+        Batch::Span(b) => b.end_timestamp(),
+    }
+}
+
 /// Records the drop of a batch for `validity` (nothing for a batch that is kept).
 fn record_invalid(up: &dyn BatchSource, validity: Validity) {
     let reason = match validity {
@@ -161,7 +182,7 @@ impl BatchStage {
         let mut out_of_data = false;
         match up.next_batch() {
             Ok(batch) if !behind => self.add_batch(cfg, up, l2, parent, batch, origin)?,
-            Ok(_) => {}
+            Ok(batch) => record_behind(up, last_timestamp(&batch), parent),
             Err(Step::Eof) => out_of_data = true,
             Err(e) => return Err(e),
         }
@@ -311,8 +332,13 @@ impl BatchStage {
         self.track_origin(origin, behind);
         self.advance_epochs_to(parent);
         if behind || parent.l1_origin.number == origin.number {
-            // Batches read before the L1 block after the safe head's origin cannot be valid.
-            self.stream_next(cfg, up, l2, parent)?;
+            // Not caught up with the safe head yet: whatever is read here is dropped (see
+            // `InvalidBatch::BehindSafeHead`), a span batch whole.
+            let last = match self.spans.pop_front() {
+                Some(b) => b.timestamp,
+                None => last_timestamp(&up.next_batch()?),
+            };
+            record_behind(up, last, parent);
             return Err(Step::NotEnoughData);
         }
         let epoch = *self.l1_blocks.first().ok_or_else(|| {
