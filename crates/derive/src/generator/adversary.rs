@@ -1,0 +1,330 @@
+//! The adversarial inputs of a scenario: around each channel, inputs that must all be dropped
+//! (wrong senders, broken frames, bad blobs, channels that do not decompress, unclosed
+//! channels) and invalid batches of every kind; and [`corrupt`], for random damage.
+
+use super::batcher::Batcher;
+use super::l1::{receipt, INBOX};
+use super::memory::FakeL2;
+use super::Rng;
+use crate::batch::validity::InvalidBatch;
+use crate::batch::{Batch, SingleBatch};
+use crate::blob::BlobError;
+use crate::compression::{Compression, CompressionError};
+use crate::config::Fork;
+use crate::encode;
+use crate::frame::FrameError;
+use crate::log::{DropReason, MalformedBatch};
+use crate::types::L2BlockRef;
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{keccak256, Address, Bytes};
+use k256::ecdsa::SigningKey;
+
+/// Damages data the way a faulty batcher might: a flipped byte, a cut, garbage appended or
+/// prepended, a zeroed run.
+pub(super) fn corrupt(rng: &mut Rng, data: &mut Vec<u8>) {
+    if data.is_empty() {
+        data.push(rng.next_u64() as u8);
+        return;
+    }
+    let at = rng.below(data.len() as u64) as usize;
+    match rng.below(5) {
+        0 => data[at] ^= 1 << rng.below(8),
+        1 => data.truncate(at),
+        2 => {
+            let n = 1 + rng.below(40) as usize;
+            data.extend(rng.bytes(n))
+        }
+        3 => {
+            let n = 1 + rng.below(8) as usize;
+            let g = rng.bytes(n);
+            data.splice(0..0, g);
+        }
+        _ => {
+            let end = (at + 1 + rng.below(64) as usize).min(data.len());
+            data[at..end].iter_mut().for_each(|b| *b = 0);
+        }
+    }
+}
+
+impl Batcher<'_> {
+    /// Inputs around a group's channel that must all be dropped: an alternative of the group
+    /// from the wrong sender, broken batcher data, a blob badly encoded, a channel of unknown
+    /// compression or brotli before Fjord, an unclosed channel.
+    pub(super) fn extra_inputs(&mut self, at: usize, group: &[SingleBatch], holocene: bool) {
+        let l1_time = self.l1.headers[at].timestamp;
+        let by = group[group.len() - 1].timestamp + self.cfg.block_time;
+        let alt = self.alternative(group);
+        match self.rng.below(12) {
+            0 => {
+                let data = self.channel(&alt, Compression::Zlib);
+                let frames = encode::split_frames(self.next_id(), &data, data.len() + 1);
+                let stranger = SigningKey::from_slice(&keccak256(self.seed.to_be_bytes()).0)
+                    .expect("valid key");
+                self.post(at, encode::frames_payload(&frames), &stranger, false);
+                // The previous batcher after a change is a stranger too.
+                if self.batcher_change.is_some_and(|k| at >= k) {
+                    let old = self.key.clone();
+                    self.post(at, encode::frames_payload(&frames), &old, false);
+                    self.expected_drops.push((by, DropReason::WrongSender));
+                }
+                self.expected_drops.push((by, DropReason::WrongSender));
+                self.features.push("wrong sender");
+            }
+            1 => {
+                let data = self.channel(&alt, Compression::Zlib);
+                let frames = encode::split_frames(self.next_id(), &data, data.len() + 1);
+                let mut payload = encode::frames_payload(&frames);
+                // kona-derive 0.4.5 reads an is_last byte other than 1 as "not last" where the
+                // spec makes the frame, and with it the whole transaction, invalid
+                // (derivation.md, "Frame Format" and "Batcher Transaction Format"): not in the
+                // differential.
+                let variants = if self.opts.kona_safe { 2 } else { 3 };
+                let (reason, what) = match self.rng.below(variants) {
+                    0 => {
+                        payload[0] = 1;
+                        (FrameError::Version(1), "bad derivation version")
+                    }
+                    1 => {
+                        payload.pop();
+                        (FrameError::Truncated, "truncated frame")
+                    }
+                    _ => {
+                        let last = payload.len() - 1;
+                        payload[last] = 2;
+                        (FrameError::BadIsLast(2), "bad is_last byte")
+                    }
+                };
+                let key = self.key_at(at).clone();
+                self.post(at, payload, &key, false);
+                self.expected_drops
+                    .push((by, DropReason::BadFrames(reason)));
+                self.features.push(what);
+            }
+            2 if self.cfg.is_active(Fork::Ecotone, l1_time) => {
+                let data = self.channel(&alt, Compression::Zlib);
+                let frames = encode::split_frames(self.next_id(), &data, data.len() + 1);
+                let payload = encode::frames_payload(&frames);
+                if let Some((commitment, mut blob)) =
+                    encode::blob_with_commitment(&payload, self.seed ^ self.tx_nonce << 24)
+                {
+                    // The blob's version byte (the first field element's second byte).
+                    blob[1] = 1;
+                    let hash = encode::blob_hash(&commitment);
+                    self.l1.blobs.insert(hash, (commitment, blob));
+                    let key = self.key_at(at).clone();
+                    let tx = encode::blob_tx(
+                        &key,
+                        self.cfg.l1_chain_id,
+                        self.tx_nonce,
+                        INBOX,
+                        vec![hash],
+                    );
+                    self.tx_nonce += 1;
+                    self.l1.txs[at].push(tx);
+                    self.l1.receipts[at].push(receipt(vec![], true));
+                    self.expected_drops
+                        .push((by, DropReason::BadBlob(BlobError::Version(1))));
+                    self.features.push("bad blob");
+                }
+            }
+            3 => {
+                let mut data = self.channel(&alt, Compression::Zlib);
+                data[0] = 0x02;
+                let frames = encode::split_frames(self.next_id(), &data, data.len() + 1);
+                let key = self.key_at(at).clone();
+                self.post(at, encode::frames_payload(&frames), &key, false);
+                self.expected_drops.push((
+                    by,
+                    DropReason::Decompression(CompressionError::UnknownVersion(2)),
+                ));
+                self.features.push("unknown channel version");
+            }
+            // kona 0.4.5 checks brotli against the batch's L2 time, not the L1 block being read
+            // (fjord/derivation.md, "Timestamp Activation": derivation changes apply by the L1
+            // block's time): the differential only has brotli before Fjord where both agree.
+            4 if !self.cfg.is_active(Fork::Fjord, l1_time)
+                && (!self.opts.kona_safe
+                    || group
+                        .iter()
+                        .all(|x| !self.cfg.is_active(Fork::Fjord, x.timestamp))) =>
+            {
+                let data = self.channel(&alt, Compression::Brotli);
+                let frames = encode::split_frames(self.next_id(), &data, data.len() + 1);
+                let key = self.key_at(at).clone();
+                self.post(at, encode::frames_payload(&frames), &key, false);
+                self.expected_drops.push((
+                    by,
+                    DropReason::Decompression(CompressionError::BrotliBeforeFjord),
+                ));
+                self.features.push("brotli before Fjord");
+            }
+            5 if holocene || self.cfg.is_active(Fork::Canyon, l1_time) => {
+                // An unclosed channel of the alternative, before the real one (not before
+                // Canyon, whose bank would wait for it to time out before reading the next).
+                let data = self.channel(&alt, Compression::Zlib);
+                let mut frames = encode::split_frames(self.next_id(), &data, data.len() + 1);
+                frames[0].is_last = false;
+                let key = self.key_at(at).clone();
+                self.post(at, encode::frames_payload(&frames), &key, false);
+                if holocene {
+                    self.expected_drops
+                        .push((by, DropReason::StagingChannelReplaced));
+                }
+                self.features.push("unclosed channel");
+            }
+            _ => {}
+        }
+    }
+
+    /// Appends to `data` an invalid copy of `next` (the batch after the group), breaking one
+    /// validity rule, and records the drop it must cause.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn invalid_batch(
+        &mut self,
+        data: &mut Vec<u8>,
+        group: &[SingleBatch],
+        next: &SingleBatch,
+        parent: &L2BlockRef,
+        at: usize,
+        holocene: bool,
+        seq: &FakeL2,
+    ) {
+        let cfg = self.cfg;
+        let by = next.timestamp + 2 * cfg.block_time;
+        let mut bad = next.clone();
+        bad.parent_hash = parent.hash;
+        let origin = (parent.l1_origin.number - 1000) as usize;
+        let hash_of = |e: usize| self.l1.hashes[e];
+        let origin_time = self.l1.headers[origin].timestamp;
+        let drift = cfg.max_sequencer_drift(origin_time);
+        let (kind, what) = match self.rng.below(14) {
+            0 => {
+                bad.parent_hash = self.rng.b256();
+                // One more transaction, so the chain would show the batch used. kona-derive
+                // 0.4.5's Holocene batch stage overwrites a singular batch's parent hash with
+                // the safe head's before checking it, where the spec keeps Bedrock's rule
+                // (derivation.md, "Batch Queue": `batch.parent_hash != safe_l2_head.hash` ->
+                // drop; holocene/derivation.md, "Batch Queue": "the other rules stay the same"):
+                // in the differential's Holocene chains the batch stays a copy of the right
+                // one, from which both derive the same block.
+                if !(self.opts.kona_safe && holocene) {
+                    let tx = encode::calldata_tx(&self.key, 901, 1 << 42, Address::ZERO, vec![]);
+                    bad.transactions.push(Bytes::from(tx.encoded_2718()));
+                }
+                (InvalidBatch::ParentHash, "invalid batch: parent hash")
+            }
+            1 => {
+                bad.epoch_hash = self.rng.b256();
+                (InvalidBatch::EpochHash, "invalid batch: L1 origin hash")
+            }
+            2 if origin > 0 => {
+                bad.epoch_num = parent.l1_origin.number - 1;
+                bad.epoch_hash = hash_of(origin - 1);
+                (
+                    InvalidBatch::EpochTooOld,
+                    "invalid batch: L1 origin too old",
+                )
+            }
+            3 if origin + 2 < at => {
+                bad.epoch_num = parent.l1_origin.number + 2;
+                bad.epoch_hash = hash_of(origin + 2);
+                (
+                    InvalidBatch::EpochTooNew,
+                    "invalid batch: L1 origin skips a block",
+                )
+            }
+            4 if origin + 1 < at && self.l1.headers[origin + 1].timestamp > next.timestamp => {
+                bad.epoch_num = parent.l1_origin.number + 1;
+                bad.epoch_hash = hash_of(origin + 1);
+                (
+                    InvalidBatch::BeforeL1Origin,
+                    "invalid batch: before its L1 origin",
+                )
+            }
+            5 => {
+                bad.transactions.push(Bytes::new());
+                (
+                    InvalidBatch::EmptyTransaction,
+                    "invalid batch: empty transaction",
+                )
+            }
+            6 => {
+                bad.transactions.push(Bytes::from_static(&[0x7e, 0xc0]));
+                (
+                    InvalidBatch::DepositTransaction,
+                    "invalid batch: deposit transaction",
+                )
+            }
+            7 if !cfg.is_active(Fork::Isthmus, next.timestamp) => {
+                bad.transactions.push(Bytes::from_static(&[0x04, 0xc0]));
+                (
+                    InvalidBatch::SetCodeBeforeIsthmus,
+                    "invalid batch: SetCode before Isthmus",
+                )
+            }
+            8 => {
+                bad = group[0].clone();
+                (InvalidBatch::PastTimestamp, "invalid batch: past")
+            }
+            9 => {
+                bad.timestamp += cfg.block_time;
+                bad.parent_hash = self.rng.b256();
+                if !holocene {
+                    // Kept until its slot, then dropped for its parent hash, or as past when a
+                    // span batch filled the slot first: only the chain shows it was not used.
+                    encode::push_single(data, &bad);
+                    self.features.push("invalid batch: future");
+                    return;
+                }
+                (InvalidBatch::FutureTimestamp, "invalid batch: future")
+            }
+            10 if at > cfg.seq_window_size as usize && at - cfg.seq_window_size as usize > 0 => {
+                let e = at - cfg.seq_window_size as usize - 1;
+                bad.epoch_num = 1000 + e as u64;
+                bad.epoch_hash = hash_of(e);
+                (
+                    InvalidBatch::OutsideSequenceWindow,
+                    "invalid batch: outside its window",
+                )
+            }
+            11 if next.timestamp > origin_time + drift
+                && next.epoch_num == parent.l1_origin.number =>
+            {
+                let tx = encode::calldata_tx(&self.key, 901, 1 << 41, Address::ZERO, vec![]);
+                bad.transactions.push(Bytes::from(tx.encoded_2718()));
+                (
+                    InvalidBatch::DriftWithTransactions,
+                    "invalid batch: drift with transactions",
+                )
+            }
+            12 if next.timestamp > origin_time + drift
+                && next.epoch_num == parent.l1_origin.number + 1 =>
+            {
+                bad.epoch_num = parent.l1_origin.number;
+                bad.epoch_hash = hash_of(origin);
+                bad.transactions.clear();
+                (
+                    InvalidBatch::DriftCouldAdoptNextOrigin,
+                    "invalid batch: drift, next origin",
+                )
+            }
+            // kona-protocol 0.4.5 panics on an unknown batch type (derivation.md, "Batch
+            // Format": unknown versions make the batch invalid): not in the differential.
+            13 if !self.opts.kona_safe => {
+                Batch::encode_for_channel(9, &[0xc0], data);
+                self.expected_drops.push((
+                    by,
+                    DropReason::MalformedBatch(MalformedBatch::UnknownType(9)),
+                ));
+                self.features.push("malformed batch");
+                return;
+            }
+            _ => return,
+        };
+        let _ = seq;
+        encode::push_single(data, &bad);
+        self.expected_drops
+            .push((by, DropReason::InvalidBatch(kind)));
+        self.features.push(what);
+    }
+}

@@ -1,0 +1,187 @@
+//! Synthetic chains for tests (`std`): a seeded generator of L1 blocks (deposits, config updates,
+//! batcher transactions in calldata and blobs) from a sequenced L2 chain, with the expected
+//! payload attributes of every L2 block; in-memory L1 and L2 providers and a fake engine.
+//!
+//! - [`l1`]: the rollup config and forks, L1 headers and L1 events;
+//! - [`sequencer`]: the L2 chain and its batches;
+//! - [`batcher`]: channels and frames posted in L1 blocks;
+//! - [`adversary`]: the inputs that must be dropped, and random damage;
+//! - [`memory`]: the in-memory chains the pipeline reads; [`rng`]: seeded randomness.
+
+mod adversary;
+mod batcher;
+mod l1;
+mod memory;
+mod rng;
+mod sequencer;
+
+pub use memory::{CodeStore, FakeL2, MemL1};
+pub use rng::Rng;
+
+use crate::attributes::PayloadAttributes;
+use crate::config::RollupConfig;
+use crate::error::DeriveError;
+use crate::log::{DropReason, Dropped};
+use alloy_primitives::keccak256;
+use k256::ecdsa::SigningKey;
+
+/// A generated chain.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The rollup config.
+    pub cfg: RollupConfig,
+    /// The L1 chain.
+    pub l1: MemL1,
+    /// The sequencer's L2 chain.
+    pub l2: FakeL2,
+    /// The expected attributes of L2 blocks 1, 2, ...
+    pub expected: Vec<PayloadAttributes>,
+    /// Which features the scenario used (for coverage counts).
+    pub features: Vec<&'static str>,
+    /// The L2 blocks whose epoch's batches were withheld: derived deposits-only when the
+    /// sequencing window expires.
+    pub deposits_only: Vec<u64>,
+    /// Drops the generator's invalid inputs must cause (each at least once), each with the L2
+    /// timestamp by which it must have happened (the drop is certain once that block is derived).
+    pub expected_drops: Vec<(u64, DropReason)>,
+}
+
+/// Generation knobs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// L1 blocks after genesis.
+    pub l1_blocks: usize,
+    /// Whether Jovian may be scheduled.
+    pub jovian: bool,
+    /// Percent chance to corrupt each channel and each batcher payload (bad input tests).
+    pub corrupt: u64,
+    /// Whether to add invalid and valid-looking-but-unusable inputs (invalid batches of every
+    /// kind, duplicate, out-of-order and interleaved frames, timed-out channels, wrong senders,
+    /// bad blobs, withheld epochs, a batcher change, missed L1 slots).
+    pub adversarial: bool,
+    /// Whether to leave out the inputs on which kona-derive 0.4.5 departs from the spec.
+    pub kona_safe: bool,
+}
+
+impl Options {
+    /// The chains of the differential against kona-derive 0.4.5: no Jovian (kona 0.4.5 predates
+    /// it), and none of the inputs where kona departs from the spec (see `kona-diff`).
+    pub fn kona_differential() -> Self {
+        Self {
+            jovian: false,
+            adversarial: true,
+            kona_safe: true,
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            l1_blocks: 40,
+            jovian: true,
+            corrupt: 0,
+            adversarial: false,
+            kona_safe: false,
+        }
+    }
+}
+
+/// The keys of a scenario's actors.
+pub(crate) struct Keys {
+    /// The batcher's key at genesis.
+    pub batcher: SigningKey,
+    /// The batcher's key after a batcher change.
+    pub new_batcher: SigningKey,
+    /// The key of the L2 user whose transactions fill the blocks.
+    pub user: SigningKey,
+}
+
+impl Keys {
+    fn new() -> Self {
+        let key = |seed: &[u8]| SigningKey::from_slice(&keccak256(seed).0).expect("valid key");
+        Self {
+            batcher: key(b"verdict batcher"),
+            new_batcher: key(b"verdict batcher 2"),
+            user: key(b"verdict user"),
+        }
+    }
+}
+
+/// Generates the scenario of `seed`.
+pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario, DeriveError> {
+    let mut rng = Rng::new(seed);
+    let mut features = Vec::new();
+    let keys = Keys::new();
+    let (cfg, mut l1) = l1::chain(&mut rng, opts, &keys);
+    let batcher_change = l1::batcher_change(&mut rng, &cfg, &l1, opts);
+    l1::events(
+        &mut rng,
+        &cfg,
+        &mut l1,
+        batcher_change,
+        &keys,
+        &mut features,
+    );
+    let seq = sequencer::sequence(&mut rng, &cfg, &l1, code, opts, &keys, &mut features)?;
+    let expected_drops = batcher::submit(
+        &mut rng,
+        &cfg,
+        &mut l1,
+        &seq,
+        opts,
+        seed,
+        &keys,
+        batcher_change,
+        &mut features,
+    )?;
+    Ok(Scenario {
+        cfg,
+        l1,
+        l2: seq.l2,
+        expected: seq.expected,
+        features,
+        deposits_only: seq.deposits_only,
+        expected_drops,
+    })
+}
+
+/// Derives a scenario's chain with the pipeline and a fresh fake engine; returns the attributes
+/// of every block derived before the L1 head.
+pub fn derive_all(s: &Scenario, code: &CodeStore) -> Result<Vec<PayloadAttributes>, DeriveError> {
+    derive_with_drops(s, code).map(|(attrs, _)| attrs)
+}
+
+/// [`derive_all`], and every drop the pipeline recorded on the way.
+pub fn derive_with_drops(
+    s: &Scenario,
+    code: &CodeStore,
+) -> Result<(Vec<PayloadAttributes>, Vec<Dropped>), DeriveError> {
+    let l2 = FakeL2::new(&s.cfg);
+    let genesis = l2.head();
+    let mut p = crate::Pipeline::new(
+        s.cfg.clone(),
+        &s.l1,
+        &s.l1,
+        l2,
+        code.clone(),
+        genesis,
+        s.cfg.genesis.l1.number,
+    )?;
+    let mut out = Vec::new();
+    let mut drops = Vec::new();
+    loop {
+        let next = p.next_attributes();
+        drops.extend(p.take_drops().0);
+        match next {
+            Ok(d) => {
+                let block = p.l2_mut().execute(&d.attributes)?;
+                p.advance(block);
+                out.push(d.attributes);
+            }
+            Err(DeriveError::EndOfL1) => return Ok((out, drops)),
+            Err(e) => return Err(e),
+        }
+    }
+}
