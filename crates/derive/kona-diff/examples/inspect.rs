@@ -8,7 +8,7 @@
 //! `VERDICT_DERIVE_LOG=1` verdict's.
 
 use verdict_derive::frame::parse_frames;
-use verdict_derive::generator::{derive_with_drops, generate, Options};
+use verdict_derive::generator::{derive, generate, unmatched_drops, Options};
 use verdict_derive_kona_diff::run::{first_difference, run_kona};
 
 fn main() {
@@ -29,7 +29,16 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let s = generate(seed, &code, &Options::kona_differential()).expect("generates");
+    // `OPTS=adversarial`: the crate's adversarial chains (Jovian, and the inputs kona 0.4.5
+    // mishandles) instead of the differential's.
+    let opts = match std::env::var("OPTS").as_deref() {
+        Ok("adversarial") => Options {
+            adversarial: true,
+            ..Options::default()
+        },
+        _ => Options::kona_differential(),
+    };
+    let s = generate(seed, &code, &opts).expect("generates");
     let c = &s.cfg;
     println!(
         "forks: regolith {:?} canyon {:?} delta {:?} ecotone {:?} fjord {:?} granite {:?} holocene {:?} isthmus {:?}",
@@ -100,8 +109,12 @@ fn main() {
         );
     }
     println!("deposits-only: {:?}", s.deposits_only);
-    println!("expected drops: {:?}", s.expected_drops);
-    let (v, drops) = derive_with_drops(&s, &code).expect("verdict derives");
+    for e in &s.expected_drops {
+        println!("expected drop: {e:?}");
+    }
+    let d = derive(&s, &code).expect("verdict derives");
+    println!("unmatched expected drops: {:?}", unmatched_drops(&s, &d));
+    let (v, drops) = (d.attributes, d.drops);
     let k = run_kona(&s);
     println!("kona halted: {:?}", k.halted);
     for d in &drops {
@@ -134,11 +147,11 @@ fn main() {
     for i in 0..v.len().max(k.attributes.len()) {
         let (a, b, e) = (v.get(i), k.attributes.get(i), s.expected.get(i));
         let dv = match (a, e) {
-            (Some(a), Some(e)) => first_difference(a, e),
+            (Some(a), Some(e)) => first_difference(a, e, ("verdict", "expected")),
             _ => Some("missing".into()),
         };
         let dk = match (a, b) {
-            (Some(a), Some(b)) => first_difference(a, b),
+            (Some(a), Some(b)) => first_difference(a, b, ("verdict", "kona")),
             _ => Some("missing".into()),
         };
         if dv.is_some() || dk.is_some() {

@@ -165,13 +165,17 @@ pub struct Comparison {
     pub difference: Option<String>,
 }
 
-/// The first field that differs between two attributes.
-pub fn first_difference(a: &PayloadAttributes, b: &PayloadAttributes) -> Option<String> {
+/// The first field that differs between two attributes, named `left` and `right` in the answer.
+pub fn first_difference(
+    a: &PayloadAttributes,
+    b: &PayloadAttributes,
+    (left, right): (&str, &str),
+) -> Option<String> {
     macro_rules! field {
         ($f:ident) => {
             if a.$f != b.$f {
                 return Some(format!(
-                    "{}: verdict {:?} kona {:?}",
+                    "{}: {left} {:?} {right} {:?}",
                     stringify!($f),
                     a.$f,
                     b.$f
@@ -190,20 +194,21 @@ pub fn first_difference(a: &PayloadAttributes, b: &PayloadAttributes) -> Option<
     field!(min_base_fee);
     if a.transactions.len() != b.transactions.len() {
         return Some(format!(
-            "transaction count: verdict {} kona {}",
+            "transaction count: {left} {} {right} {}",
             a.transactions.len(),
             b.transactions.len()
         ));
     }
     for (i, (x, y)) in a.transactions.iter().zip(&b.transactions).enumerate() {
         if x != y {
-            return Some(format!("transaction {i}: verdict {x} kona {y}"));
+            return Some(format!("transaction {i}: {left} {x} {right} {y}"));
         }
     }
     None
 }
 
-/// Derives the chain with both pipelines and compares every attribute of every block.
+/// Derives the chain with both pipelines and compares every attribute of every block, after
+/// checking verdict's chain against the generator's expected one.
 pub fn compare(seed: u64, s: &Scenario, code: &CodeStore) -> Comparison {
     let verdict = derive_all(s, code);
     let kona = run_kona(s);
@@ -220,8 +225,24 @@ pub fn compare(seed: u64, s: &Scenario, code: &CodeStore) -> Comparison {
             return c;
         }
     };
+    // The generator's own expectation first: two pipelines agreeing on a chain the sequencer
+    // did not build would hide a generator bug.
+    if verdict.len() < s.expected.len() {
+        c.difference = Some(format!(
+            "verdict derived {} of the {} expected blocks",
+            verdict.len(),
+            s.expected.len()
+        ));
+        return c;
+    }
+    for (i, (v, e)) in verdict.iter().zip(&s.expected).enumerate() {
+        if let Some(d) = first_difference(v, e, ("verdict", "expected")) {
+            c.difference = Some(format!("block {}: not the expected block: {d}", i + 1));
+            return c;
+        }
+    }
     for (i, (v, k)) in verdict.iter().zip(&kona.attributes).enumerate() {
-        if let Some(d) = first_difference(v, k) {
+        if let Some(d) = first_difference(v, k, ("verdict", "kona")) {
             c.difference = Some(format!("block {}: {d}", i + 1));
             return c;
         }

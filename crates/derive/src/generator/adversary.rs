@@ -4,7 +4,6 @@
 
 use super::batcher::Batcher;
 use super::l1::{receipt, INBOX};
-use super::memory::FakeL2;
 use super::Rng;
 use crate::batch::validity::InvalidBatch;
 use crate::batch::{Batch, SingleBatch};
@@ -52,7 +51,6 @@ impl Batcher<'_> {
     /// compression or brotli before Fjord, an unclosed channel.
     pub(super) fn extra_inputs(&mut self, at: usize, group: &[SingleBatch], holocene: bool) {
         let l1_time = self.l1.headers[at].timestamp;
-        let by = group[group.len() - 1].timestamp + self.cfg.block_time;
         let alt = self.alternative(group);
         match self.rng.below(12) {
             0 => {
@@ -65,9 +63,9 @@ impl Batcher<'_> {
                 if self.batcher_change.is_some_and(|k| at >= k) {
                     let old = self.key.clone();
                     self.post(at, encode::frames_payload(&frames), &old, false);
-                    self.expected_drops.push((by, DropReason::WrongSender));
+                    self.expect(at, DropReason::WrongSender);
                 }
-                self.expected_drops.push((by, DropReason::WrongSender));
+                self.expect(at, DropReason::WrongSender);
                 self.features.push("wrong sender");
             }
             1 => {
@@ -96,8 +94,7 @@ impl Batcher<'_> {
                 };
                 let key = self.key_at(at).clone();
                 self.post(at, payload, &key, false);
-                self.expected_drops
-                    .push((by, DropReason::BadFrames(reason)));
+                self.expect(at, DropReason::BadFrames(reason));
                 self.features.push(what);
             }
             2 if self.cfg.is_active(Fork::Ecotone, l1_time) => {
@@ -122,8 +119,7 @@ impl Batcher<'_> {
                     self.tx_nonce += 1;
                     self.l1.txs[at].push(tx);
                     self.l1.receipts[at].push(receipt(vec![], true));
-                    self.expected_drops
-                        .push((by, DropReason::BadBlob(BlobError::Version(1))));
+                    self.expect(at, DropReason::BadBlob(BlobError::Version(1)));
                     self.features.push("bad blob");
                 }
             }
@@ -133,10 +129,10 @@ impl Batcher<'_> {
                 let frames = encode::split_frames(self.next_id(), &data, data.len() + 1);
                 let key = self.key_at(at).clone();
                 self.post(at, encode::frames_payload(&frames), &key, false);
-                self.expected_drops.push((
-                    by,
+                self.expect(
+                    at,
                     DropReason::Decompression(CompressionError::UnknownVersion(2)),
-                ));
+                );
                 self.features.push("unknown channel version");
             }
             // kona 0.4.5 checks brotli against the batch's L2 time, not the L1 block being read
@@ -152,10 +148,10 @@ impl Batcher<'_> {
                 let frames = encode::split_frames(self.next_id(), &data, data.len() + 1);
                 let key = self.key_at(at).clone();
                 self.post(at, encode::frames_payload(&frames), &key, false);
-                self.expected_drops.push((
-                    by,
+                self.expect(
+                    at,
                     DropReason::Decompression(CompressionError::BrotliBeforeFjord),
-                ));
+                );
                 self.features.push("brotli before Fjord");
             }
             5 if holocene || self.cfg.is_active(Fork::Canyon, l1_time) => {
@@ -166,9 +162,12 @@ impl Batcher<'_> {
                 frames[0].is_last = false;
                 let key = self.key_at(at).clone();
                 self.post(at, encode::frames_payload(&frames), &key, false);
+                // Holocene: replaced by the real channel's first frame, next in this block;
+                // before: timed out, unless Holocene's activation discards it first.
                 if holocene {
-                    self.expected_drops
-                        .push((by, DropReason::StagingChannelReplaced));
+                    self.expect(at, DropReason::StagingChannelReplaced);
+                } else if let Some(b) = self.timed_out_at(at).filter(|b| !self.holocene_at(*b)) {
+                    self.expect(b, DropReason::ChannelTimedOut);
                 }
                 self.features.push("unclosed channel");
             }
@@ -176,8 +175,10 @@ impl Batcher<'_> {
         }
     }
 
-    /// Appends to `data` an invalid copy of `next` (the batch after the group), breaking one
-    /// validity rule, and records the drop it must cause.
+    /// Appends to `data` an invalid copy of `next` (the batch after the group, whose parent is
+    /// `parent`), breaking one validity rule and no rule checked before it, for a channel read
+    /// from L1 block `at` to `last_inclusion`; returns the drop it must cause, and for a batch
+    /// the L2 timestamp by whose derivation it must have happened.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn invalid_batch(
         &mut self,
@@ -186,17 +187,23 @@ impl Batcher<'_> {
         next: &SingleBatch,
         parent: &L2BlockRef,
         at: usize,
+        last_inclusion: usize,
         holocene: bool,
-        seq: &FakeL2,
-    ) {
+    ) -> Option<(DropReason, Option<u64>)> {
         let cfg = self.cfg;
-        let by = next.timestamp + 2 * cfg.block_time;
+        let window = cfg.seq_window_size as usize;
         let mut bad = next.clone();
         bad.parent_hash = parent.hash;
         let origin = (parent.l1_origin.number - 1000) as usize;
         let hash_of = |e: usize| self.l1.hashes[e];
         let origin_time = self.l1.headers[origin].timestamp;
         let drift = cfg.max_sequencer_drift(origin_time);
+        // The transaction rules are checked after the drift rule and Jovian's activation rule.
+        let next_origin_time = self.l1.headers[(next.epoch_num - 1000) as usize].timestamp;
+        let txs_checked = next.timestamp
+            <= next_origin_time + cfg.max_sequencer_drift(next_origin_time)
+            && !cfg.is_activation_block(Fork::Jovian, next.timestamp)
+            && !cfg.is_activation_block(Fork::Interop, next.timestamp);
         let (kind, what) = match self.rng.below(14) {
             0 => {
                 bad.parent_hash = self.rng.b256();
@@ -217,7 +224,8 @@ impl Batcher<'_> {
                 bad.epoch_hash = self.rng.b256();
                 (InvalidBatch::EpochHash, "invalid batch: L1 origin hash")
             }
-            2 if origin > 0 => {
+            // Inside its sequencing window wherever the channel is read.
+            2 if origin > 0 && origin - 1 + window >= last_inclusion => {
                 bad.epoch_num = parent.l1_origin.number - 1;
                 bad.epoch_hash = hash_of(origin - 1);
                 (
@@ -241,21 +249,21 @@ impl Batcher<'_> {
                     "invalid batch: before its L1 origin",
                 )
             }
-            5 => {
+            5 if txs_checked => {
                 bad.transactions.push(Bytes::new());
                 (
                     InvalidBatch::EmptyTransaction,
                     "invalid batch: empty transaction",
                 )
             }
-            6 => {
+            6 if txs_checked => {
                 bad.transactions.push(Bytes::from_static(&[0x7e, 0xc0]));
                 (
                     InvalidBatch::DepositTransaction,
                     "invalid batch: deposit transaction",
                 )
             }
-            7 if !cfg.is_active(Fork::Isthmus, next.timestamp) => {
+            7 if txs_checked && !cfg.is_active(Fork::Isthmus, next.timestamp) => {
                 bad.transactions.push(Bytes::from_static(&[0x04, 0xc0]));
                 (
                     InvalidBatch::SetCodeBeforeIsthmus,
@@ -274,12 +282,12 @@ impl Batcher<'_> {
                     // span batch filled the slot first: only the chain shows it was not used.
                     encode::push_single(data, &bad);
                     self.features.push("invalid batch: future");
-                    return;
+                    return None;
                 }
                 (InvalidBatch::FutureTimestamp, "invalid batch: future")
             }
-            10 if at > cfg.seq_window_size as usize && at - cfg.seq_window_size as usize > 0 => {
-                let e = at - cfg.seq_window_size as usize - 1;
+            10 if at > window => {
+                let e = at - window - 1;
                 bad.epoch_num = 1000 + e as u64;
                 bad.epoch_hash = hash_of(e);
                 (
@@ -312,19 +320,17 @@ impl Batcher<'_> {
             // Format": unknown versions make the batch invalid): not in the differential.
             13 if !self.opts.kona_safe => {
                 Batch::encode_for_channel(9, &[0xc0], data);
-                self.expected_drops.push((
-                    by,
-                    DropReason::MalformedBatch(MalformedBatch::UnknownType(9)),
-                ));
                 self.features.push("malformed batch");
-                return;
+                // Read with the rest of its channel.
+                return Some((
+                    DropReason::MalformedBatch(MalformedBatch::UnknownType(9)),
+                    None,
+                ));
             }
-            _ => return,
+            _ => return None,
         };
-        let _ = seq;
         encode::push_single(data, &bad);
-        self.expected_drops
-            .push((by, DropReason::InvalidBatch(kind)));
         self.features.push(what);
+        Some((DropReason::InvalidBatch(kind), Some(next.timestamp)))
     }
 }

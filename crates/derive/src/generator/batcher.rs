@@ -5,7 +5,7 @@
 use super::adversary::corrupt;
 use super::l1::{receipt, INBOX};
 use super::sequencer::Sequenced;
-use super::{Keys, MemL1, Options, Rng};
+use super::{ExpectedDrop, Keys, MemL1, Options, Rng};
 use crate::batch::{RawSpanBatch, SingleBatch};
 use crate::compression::Compression;
 use crate::config::{Fork, RollupConfig};
@@ -29,18 +29,17 @@ pub(super) fn submit(
     keys: &Keys,
     batcher_change: Option<usize>,
     features: &mut Vec<&'static str>,
-) -> Result<Vec<(u64, DropReason)>, DeriveError> {
+) -> Result<Vec<ExpectedDrop>, DeriveError> {
     let n = opts.l1_blocks;
     let t0 = cfg.genesis.l2_time;
     let (batches, withheld) = (&seq.batches, seq.withheld);
     // The batcher: channels of consecutive blocks, submitted in order, with the adversarial
     // inputs of `opts` around them (each one invalid, or valid-looking but never to be used).
-    let holo: Vec<bool> = l1
+    let holocene: Vec<bool> = l1
         .headers
         .iter()
         .map(|h| cfg.is_active(Fork::Holocene, h.timestamp))
         .collect();
-    let holocene_at = |k: usize| holo[k.min(n)];
     let mut b = Batcher {
         cfg,
         opts,
@@ -49,6 +48,7 @@ pub(super) fn submit(
         rng,
         features,
         expected_drops: Vec::new(),
+        holocene,
         key: keys.batcher.clone(),
         new_key: keys.new_batcher.clone(),
         batcher_change,
@@ -97,18 +97,27 @@ pub(super) fn submit(
         if opts.adversarial && canyon && b.rng.chance(10) {
             let timeout = cfg.channel_timeout.max(cfg.granite_channel_timeout) as usize;
             let late = at + timeout + 1;
-            if late <= window_end && holocene_at(at) == holocene_at(late) && held.is_empty() {
+            if late <= window_end && b.holocene_at(at) == b.holocene_at(late) && held.is_empty() {
                 let data = b.channel(&b.alternative(group), Compression::Zlib);
                 let frames = encode::split_frames(b.next_id(), &data, data.len() / 2 + 1);
                 if frames.len() == 2 {
                     b.post_frames(at, &frames[..1], false);
                     b.post_frames(late, &frames[1..], false);
                     b.features.push("timed-out channel");
+                    // Nothing else opens a channel before `late`: the channel times out
+                    // (Holocene: the staging channel), and from Holocene on its second frame
+                    // finds no staging channel.
+                    if let Some(t) = b.timed_out_at(at).filter(|t| *t <= late) {
+                        b.expect(t, DropReason::ChannelTimedOut);
+                        if b.holocene_at(at) {
+                            b.expect(late, DropReason::NoStagingChannel);
+                        }
+                    }
                     at = late;
                 }
             }
         }
-        let holocene = holocene_at(at);
+        let holocene = b.holocene_at(at);
         let l1_time = b.l1.headers[at].timestamp;
         // A span batch is checked against Delta by the L1 origin of the safe head when it is
         // read (delta/span-batches.md, "Batch Queue": `batch_origin` is the safe head's epoch
@@ -136,12 +145,16 @@ pub(super) fn submit(
             }
             b.features.push("singular batch");
         }
-        // An invalid batch for the slot after the group, last in the channel.
+        // An invalid batch for the slot after the group, last in the channel, and the drop it
+        // must cause once the channel is read (the L1 block of its last frame).
+        let mut channel_drops = Vec::new();
         if opts.adversarial && b.rng.chance(40) {
             let last = seq.l2.blocks[(group[len - 1].timestamp - t0) as usize / 2].0;
             // Not when the next batch names the inclusion block itself as its L1 origin.
             if let Some(next) = next.filter(|x| ((x.epoch_num - 1000) as usize) < at) {
-                b.invalid_batch(&mut data, group, next, &last, at, holocene, &seq.l2);
+                channel_drops.extend(
+                    b.invalid_batch(&mut data, group, next, &last, at, window_end, holocene),
+                );
             }
         }
         let brotli = cfg.is_active(Fork::Fjord, l1_time)
@@ -174,7 +187,8 @@ pub(super) fn submit(
             frames.reverse();
             b.features.push("out-of-order frames");
         }
-        let interleave_ok = !holocene && at < n && !holocene_at((at + 1).min(n)) && next.is_some();
+        let interleave_ok =
+            !holocene && at < n && !b.holocene_at((at + 1).min(n)) && next.is_some();
         if held.is_empty() && opts.adversarial && interleave_ok && b.rng.chance(20) {
             held = frames;
             (held_at, held_window) = (at, window_end);
@@ -189,6 +203,9 @@ pub(super) fn submit(
             b.post_frames(held_at, &frames, false);
         }
         if !held.is_empty() {
+            // Mixed frames: either channel may be read first, so their batches' drops are not
+            // certain (a slot may be filled before the invalid batch for it is read).
+            channel_drops.clear();
             window_end = window_end.min(held_window);
             let mut mixed = Vec::new();
             let (mut x, mut y) = (std::mem::take(&mut held).into_iter(), frames.into_iter());
@@ -201,30 +218,48 @@ pub(super) fn submit(
             frames = mixed;
         }
         let blobs = cfg.is_active(Fork::Ecotone, l1_time) && b.rng.chance(50);
+        // The first L1 block each frame is posted in (a copy may come first): the channel is
+        // complete, and read, in the last of them.
+        let mut first_posted: Vec<Option<usize>> = vec![None; frames.len()];
         for (k, frame) in frames.iter().enumerate() {
             // Later frames may go into the next L1 block (still within the window); a channel
             // never straddles Holocene's activation (its frames would be dropped there).
-            let same_rules = at < n && holocene_at(at) == holocene_at(at + 1);
+            let same_rules = at < n && b.holocene_at(at) == b.holocene_at(at + 1);
             if k > 0 && same_rules && b.rng.chance(30) && at < window_end {
                 at += 1;
             }
             b.post_frames(at, std::slice::from_ref(frame), blobs);
+            first_posted[k].get_or_insert(at);
             // Before Canyon the bank reads only its first channel, so a stray channel (a
             // duplicate of a frame of a channel already read opens one) would hold the rest up.
             let fifo = !holocene && !cfg.is_active(Fork::Canyon, l1_time);
             if opts.adversarial && !fifo && b.rng.chance(8) {
                 // A duplicate, or (Holocene) a copy of a later frame ahead of its turn.
-                let dup = if holocene && k + 1 < frames.len() {
-                    frames[k + 1].clone()
+                let copied = if holocene && k + 1 < frames.len() {
+                    k + 1
                 } else {
-                    frame.clone()
+                    k
                 };
+                let dup = frames[copied].clone();
+                first_posted[copied].get_or_insert(at);
                 b.post_frames(at, &[dup], blobs);
                 b.features.push("duplicate frame");
             }
         }
+        let complete = first_posted.iter().flatten().max().copied().unwrap_or(at);
+        for (reason, by_timestamp) in channel_drops {
+            b.expected_drops.push(ExpectedDrop {
+                reason,
+                l1_block: b.l1.headers[complete].number,
+                by_timestamp,
+            });
+        }
         next_l1 = at;
         i += len;
+    }
+    // Random damage makes every expectation uncertain.
+    if opts.corrupt > 0 {
+        b.expected_drops.clear();
     }
     Ok(b.expected_drops)
 }
@@ -237,7 +272,9 @@ pub(super) struct Batcher<'a> {
     pub l1: &'a mut MemL1,
     pub rng: &'a mut Rng,
     pub features: &'a mut Vec<&'static str>,
-    pub expected_drops: Vec<(u64, DropReason)>,
+    pub expected_drops: Vec<ExpectedDrop>,
+    /// Each L1 block's Holocene activity.
+    pub holocene: Vec<bool>,
     pub key: SigningKey,
     pub new_key: SigningKey,
     pub batcher_change: Option<usize>,
@@ -246,6 +283,33 @@ pub(super) struct Batcher<'a> {
 }
 
 impl Batcher<'_> {
+    /// Expects a drop for `reason` in L1 block `block` (index from genesis).
+    pub(super) fn expect(&mut self, block: usize, reason: DropReason) {
+        self.expected_drops.push(ExpectedDrop {
+            reason,
+            l1_block: self.l1.headers[block].number,
+            by_timestamp: None,
+        });
+    }
+
+    /// Whether Holocene is active at L1 block `block` (index from genesis).
+    pub(super) fn holocene_at(&self, block: usize) -> bool {
+        self.holocene
+            .get(block)
+            .or(self.holocene.last())
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The first L1 block (index) in which a channel opened in block `opened` is timed out
+    /// (`opened + channel_timeout < block`, the timeout as of that block), if the chain has it.
+    pub(super) fn timed_out_at(&self, opened: usize) -> Option<usize> {
+        (opened + 1..self.l1.headers.len()).find(|b| {
+            let timeout = self.cfg.channel_timeout(self.l1.headers[*b].timestamp);
+            opened as u64 + timeout < *b as u64
+        })
+    }
+
     /// The batcher's key for L1 block `block`.
     pub(super) fn key_at(&self, block: usize) -> &SigningKey {
         match self.batcher_change {

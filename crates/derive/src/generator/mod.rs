@@ -41,9 +41,35 @@ pub struct Scenario {
     /// The L2 blocks whose epoch's batches were withheld: derived deposits-only when the
     /// sequencing window expires.
     pub deposits_only: Vec<u64>,
-    /// Drops the generator's invalid inputs must cause (each at least once), each with the L2
-    /// timestamp by which it must have happened (the drop is certain once that block is derived).
-    pub expected_drops: Vec<(u64, DropReason)>,
+    /// The drops the generator's inputs must cause, wherever they are certain (see
+    /// [`unmatched_drops`]); none when [`Options::corrupt`] damages inputs at random.
+    pub expected_drops: Vec<ExpectedDrop>,
+}
+
+/// A drop an input of the generator must cause: its reason (which names the stage, see
+/// [`DropReason::stage`]) and the L1 blocks it can happen in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpectedDrop {
+    /// Why.
+    pub reason: DropReason,
+    /// The number of the L1 block the input is in (for a batch, the block its channel is
+    /// complete in): the first the drop can happen in.
+    pub l1_block: u64,
+    /// `None`: the drop happens in `l1_block` itself. For a batch, the L2 timestamp of the
+    /// block it was made for: it is dropped when read, or before Holocene, when it is checked
+    /// for its slot, so at the latest in the L1 block that block is derived from.
+    pub by_timestamp: Option<u64>,
+}
+
+/// A scenario as the pipeline derived it.
+#[derive(Clone, Debug, Default)]
+pub struct Derivation {
+    /// The attributes of every block derived before the L1 head.
+    pub attributes: Vec<PayloadAttributes>,
+    /// The number of the L1 block each was derived from.
+    pub derived_from: Vec<u64>,
+    /// Every drop the pipeline recorded, in order.
+    pub drops: Vec<Dropped>,
 }
 
 /// Generation knobs.
@@ -147,17 +173,9 @@ pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario,
     })
 }
 
-/// Derives a scenario's chain with the pipeline and a fresh fake engine; returns the attributes
-/// of every block derived before the L1 head.
-pub fn derive_all(s: &Scenario, code: &CodeStore) -> Result<Vec<PayloadAttributes>, DeriveError> {
-    derive_with_drops(s, code).map(|(attrs, _)| attrs)
-}
-
-/// [`derive_all`], and every drop the pipeline recorded on the way.
-pub fn derive_with_drops(
-    s: &Scenario,
-    code: &CodeStore,
-) -> Result<(Vec<PayloadAttributes>, Vec<Dropped>), DeriveError> {
+/// Derives a scenario's chain with the pipeline and a fresh fake engine: the attributes of every
+/// block derived before the L1 head, where each was derived from, and every drop.
+pub fn derive(s: &Scenario, code: &CodeStore) -> Result<Derivation, DeriveError> {
     let l2 = FakeL2::new(&s.cfg);
     let genesis = l2.head();
     let mut p = crate::Pipeline::new(
@@ -169,19 +187,62 @@ pub fn derive_with_drops(
         genesis,
         s.cfg.genesis.l1.number,
     )?;
-    let mut out = Vec::new();
-    let mut drops = Vec::new();
+    let mut out = Derivation::default();
     loop {
         let next = p.next_attributes();
-        drops.extend(p.take_drops().0);
+        out.drops.extend(p.take_drops().0);
         match next {
             Ok(d) => {
                 let block = p.l2_mut().execute(&d.attributes)?;
                 p.advance(block);
-                out.push(d.attributes);
+                out.attributes.push(d.attributes);
+                out.derived_from.push(d.derived_from.number);
             }
-            Err(DeriveError::EndOfL1) => return Ok((out, drops)),
+            Err(DeriveError::EndOfL1) => return Ok(out),
             Err(e) => return Err(e),
         }
     }
+}
+
+/// [`derive`]'s attributes alone.
+pub fn derive_all(s: &Scenario, code: &CodeStore) -> Result<Vec<PayloadAttributes>, DeriveError> {
+    derive(s, code).map(|d| d.attributes)
+}
+
+/// The expected drops of `s` that `d` does not show. Each must be matched by a recorded drop of
+/// its own (the same reason) in an L1 block from its `l1_block` to the block its
+/// `by_timestamp` block was derived from (the L1 head's, should that block be missing).
+pub fn unmatched_drops(s: &Scenario, d: &Derivation) -> Vec<ExpectedDrop> {
+    let head = s.l1.headers.last().map_or(0, |h| h.number);
+    let mut windows: Vec<(u64, u64, ExpectedDrop)> = s
+        .expected_drops
+        .iter()
+        .map(|e| {
+            let end = match e.by_timestamp {
+                None => e.l1_block,
+                Some(t) => d
+                    .attributes
+                    .iter()
+                    .position(|a| a.timestamp == t)
+                    .and_then(|i| d.derived_from.get(i).copied())
+                    .unwrap_or(head),
+            };
+            (e.l1_block, end, *e)
+        })
+        .collect();
+    // Earliest deadline first, each taking the earliest free drop it can: a matching exists
+    // exactly when this finds one.
+    windows.sort_by_key(|w| (w.1, w.0));
+    let mut used = vec![false; d.drops.len()];
+    let mut missing = Vec::new();
+    for (start, end, e) in windows {
+        let found = d.drops.iter().enumerate().position(|(i, x)| {
+            !used[i] && x.reason == e.reason && (start..=end).contains(&x.l1_block)
+        });
+        match found {
+            Some(i) => used[i] = true,
+            None => missing.push(e),
+        }
+    }
+    missing
 }
