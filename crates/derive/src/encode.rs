@@ -7,7 +7,8 @@ use crate::compression::{Compression, CHANNEL_VERSION_BROTLI};
 use crate::frame::{ChannelId, Frame, DERIVATION_VERSION_0};
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEnvelope};
 use alloy_primitives::{Address, Bytes, Signature, TxKind, B256, U256};
-use k256::ecdsa::SigningKey;
+/// The key type batcher transactions are signed with.
+pub use k256::ecdsa::SigningKey;
 
 /// Appends a singular batch as a channel carries it.
 pub fn push_single(out: &mut Vec<u8>, batch: &SingleBatch) {

@@ -95,7 +95,10 @@ pub enum DropReason {
     UnclosedChannelFrames,
     /// A frame the channel does not take (duplicate, past the closing frame, second close).
     FrameRejected(FrameRejection),
-    /// A frame of a channel that has timed out.
+    /// A frame of a channel that has timed out but is still in the bank (derivation.md,
+    /// "Loading frames"). The pipeline never meets one: reading removes the timed-out channels
+    /// at the front of the bank before a frame is loaded, and channels time out in the order
+    /// they were opened. Kept as the spec's rule.
     FrameOfTimedOutChannel,
     /// Holocene: a frame with no staging channel to go into.
     NoStagingChannel,

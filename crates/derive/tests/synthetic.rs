@@ -3,26 +3,11 @@
 
 mod common;
 
-use alloy_primitives::{keccak256, Bytes};
 use std::collections::{BTreeMap, BTreeSet};
 use verdict_derive::generator::{
     derive, derive_all, generate, unmatched_drops, CodeStore, Options, Scenario,
 };
 use verdict_derive::log::DropReason;
-
-fn code_store() -> Option<CodeStore> {
-    let dir = common::fixtures()?.join("upgrade-txs");
-    let mut store = CodeStore::default();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_name().unwrap().to_str().unwrap().to_owned();
-        if name.ends_with(".hex") && !name.contains("_tx_") {
-            let code = common::read_hex(&p);
-            store.0.insert(keccak256(&code), Bytes::from(code));
-        }
-    }
-    Some(store)
-}
 
 fn seeds(default: u64) -> u64 {
     std::env::var("VERDICT_DERIVE_SEEDS")
@@ -84,7 +69,9 @@ fn check(seed: u64, s: &Scenario, code: &CodeStore, tally: &mut Tally) -> Vec<Dr
 
 #[test]
 fn seeded_chains_derive_as_sequenced() {
-    let Some(code) = code_store() else { return };
+    let Some(code) = common::code_store() else {
+        return;
+    };
     let n = seeds(60);
     let mut tally = Tally::default();
     for seed in 0..n {
@@ -108,7 +95,9 @@ fn seeded_chains_derive_as_sequenced() {
 /// differential leaves out), and the differential's own chains.
 #[test]
 fn adversarial_chains_derive_as_sequenced_and_drop_what_they_must() {
-    let Some(code) = code_store() else { return };
+    let Some(code) = common::code_store() else {
+        return;
+    };
     let n = seeds(60);
     let mut tally = Tally::default();
     let mut reasons = std::collections::HashSet::new();
@@ -184,7 +173,9 @@ fn adversarial_chains_derive_as_sequenced_and_drop_what_they_must() {
 
 #[test]
 fn corrupt_batcher_data_is_dropped_and_derivation_goes_on() {
-    let Some(code) = code_store() else { return };
+    let Some(code) = common::code_store() else {
+        return;
+    };
     let opts = Options {
         corrupt: 25,
         ..Options::default()

@@ -72,6 +72,8 @@ impl BatchReader {
         let mut buf = rest;
         let header = match Header::decode(&mut buf) {
             Ok(h) if !h.list => h,
+            // The header, or the string it announces, runs past the end of the channel.
+            Err(alloy_rlp::Error::InputTooShort) => return Some(Err(MalformedBatch::CutShort)),
             _ => return Some(Err(MalformedBatch::Rlp)),
         };
         let Some(content) = buf.get(..header.payload_length) else {

@@ -54,7 +54,10 @@ pub enum InvalidBatch {
     SpanOverlapTransactions,
     /// A span batch block overlapping the safe chain with another L1 origin.
     SpanOverlapOrigin,
-    /// A span batch with an L1 origin the pipeline has not seen.
+    /// A span batch naming an L1 origin the pipeline does not have: from Holocene on, one after
+    /// the L1 block being read (no such batch can be valid), or a block after the safe head
+    /// whose L1 origin is older than the safe head's (holocene/derivation.md, "Span Batches":
+    /// such singular batches, and with them the span batch, are invalid).
     SpanUnknownOrigin,
     /// For a block after the safe head, but read before L1 traversal caught up with the safe
     /// head: from an L1 block before its L1 origin, or from Holocene on from that origin itself
@@ -272,7 +275,16 @@ pub fn check_span_prefix(
         return Ok((Validity::Drop(InvalidBatch::EpochTooNew), None));
     }
     let end_epoch = batch.end_epoch();
+    if end_epoch < epoch.number {
+        // Its blocks after the safe head have L1 origins older than the safe head's (or, where
+        // empty batches moved the epoch past it, the batch is outside its window): invalid
+        // whether or not `l1_origin_check` matches the canonical block, which is older than
+        // the L1 blocks kept here (span-batches.md, "Batch Queue": "block_input.l1_origin.number
+        // < safe_head.l1_origin.number -> drop"; holocene/derivation.md, "Span Batches").
+        return Ok((Validity::Drop(InvalidBatch::EpochTooOld), None));
+    }
     match l1_blocks.iter().find(|b| b.number == end_epoch) {
+        // An L1 origin after the L1 block being read: more L1 data is needed.
         None => return Ok((Validity::Undecided, None)),
         Some(b) if !batch.origin_matches(&b.hash) => {
             return Ok((Validity::Drop(InvalidBatch::SpanOriginCheck), None));

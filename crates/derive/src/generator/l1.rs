@@ -1,7 +1,7 @@
 //! The L1 side of a scenario: the rollup config and fork schedule, L1 headers, and the L1
 //! events in receipts (deposits, config updates, a batcher change).
 
-use super::{Keys, MemL1, Options, Rng};
+use super::{ForkSchedule, Keys, MemL1, Options, Rng};
 use crate::config::{Fork, Genesis, RollupConfig};
 use crate::deposits::{encode_deposit_log_data, DEPOSIT_EVENT_TOPIC};
 use crate::encode;
@@ -39,6 +39,21 @@ fn word(v: U256) -> [u8; 32] {
     v.to_be_bytes()
 }
 
+/// The forks from Regolith to Jovian: through `last` at genesis, `next` some seconds after
+/// genesis (at `t0`), the others never.
+fn scheduled(t0: u64, last: Fork, next: Option<(Fork, u64)>) -> [Option<u64>; 9] {
+    let mut t = [None; 9];
+    for (slot, fork) in t.iter_mut().zip(Fork::SCHEDULED) {
+        *slot = if fork <= last {
+            Some(0)
+        } else {
+            next.filter(|(f, _)| *f == fork)
+                .map(|(_, after)| t0 + after)
+        };
+    }
+    t
+}
+
 /// Fork schedule of a scenario: every fork at genesis, none, or staggered over the chain.
 fn fork_times(rng: &mut Rng, t0: u64, span: u64, jovian: bool) -> [Option<u64>; 9] {
     let mode = rng.below(3);
@@ -74,7 +89,11 @@ pub(super) fn chain(rng: &mut Rng, opts: &Options, keys: &Keys) -> (RollupConfig
     let t0 = 1_700_000_000u64;
     let n = opts.l1_blocks;
     let span = n as u64 * 12;
-    let f = fork_times(rng, t0, span, opts.jovian);
+    let f = match opts.forks {
+        ForkSchedule::Random => fork_times(rng, t0, span, opts.jovian),
+        ForkSchedule::Through(last) => scheduled(t0, last, None),
+        ForkSchedule::Then(last, next, after) => scheduled(t0, last, Some((next, after))),
+    };
     let mut cfg = RollupConfig {
         block_time: 2,
         max_sequencer_drift: 600,
@@ -104,7 +123,7 @@ pub(super) fn chain(rng: &mut Rng, opts: &Options, keys: &Keys) -> (RollupConfig
     // the real one in time.
     cfg.seq_window_size = cfg.channel_timeout.max(cfg.granite_channel_timeout) + 4 + rng.below(6);
     // Some chains have a short drift and missed L1 slots, so blocks outrun their origin.
-    let gaps = opts.adversarial && rng.chance(35);
+    let gaps = opts.l1_gaps || (opts.adversarial && rng.chance(35));
     if gaps {
         cfg.max_sequencer_drift = 20 + rng.below(20);
     }

@@ -19,7 +19,7 @@ pub use memory::{CodeStore, FakeL2, MemL1};
 pub use rng::Rng;
 
 use crate::attributes::PayloadAttributes;
-use crate::config::RollupConfig;
+use crate::config::{Fork, RollupConfig};
 use crate::error::DeriveError;
 use crate::log::{DropReason, Dropped};
 use alloy_primitives::keccak256;
@@ -87,6 +87,25 @@ pub struct Options {
     pub adversarial: bool,
     /// Whether to leave out the inputs on which kona-derive 0.4.5 departs from the spec.
     pub kona_safe: bool,
+    /// When the forks activate.
+    pub forks: ForkSchedule,
+    /// Whether the chain surely has a short sequencer drift and missed L1 slots, so some blocks
+    /// outrun their L1 origin (adversarial chains have them at times).
+    pub l1_gaps: bool,
+}
+
+/// When a scenario's forks activate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ForkSchedule {
+    /// Drawn from the seed: every fork at genesis, staggered over the chain, or at random times
+    /// (Jovian only with [`Options::jovian`]).
+    #[default]
+    Random,
+    /// Every fork through this one at genesis, the later ones never.
+    Through(Fork),
+    /// Every fork through the first at genesis, the second this many seconds after genesis,
+    /// the later ones never.
+    Then(Fork, Fork, u64),
 }
 
 impl Options {
@@ -110,6 +129,8 @@ impl Default for Options {
             corrupt: 0,
             adversarial: false,
             kona_safe: false,
+            forks: ForkSchedule::Random,
+            l1_gaps: false,
         }
     }
 }
@@ -133,6 +154,11 @@ impl Keys {
             user: key(b"verdict user"),
         }
     }
+}
+
+/// The batcher's key at genesis (tests post their own batcher transactions with it).
+pub fn batcher_key() -> SigningKey {
+    Keys::new().batcher
 }
 
 /// Generates the scenario of `seed`.

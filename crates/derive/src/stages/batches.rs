@@ -369,6 +369,9 @@ impl BatchStage {
                 self.flush(up);
                 Err(Step::NotEnoughData)
             }
+            // Dropped alone: the rest of the channel goes on. (`Future` and `Undecided` need
+            // an L1 block the stage lacks; it holds the epoch and the next one, checked above,
+            // and Holocene makes future batches `Drop`.)
             v => {
                 record_invalid(up, v);
                 Err(Step::NotEnoughData)
@@ -418,8 +421,17 @@ impl BatchStage {
                             self.flush(up);
                             return Err(Step::NotEnoughData);
                         }
-                        v => {
-                            record_invalid(up, v);
+                        // Dropped alone: the rest of the channel goes on.
+                        Validity::Past => {
+                            record_invalid(up, Validity::Past);
+                            return Err(Step::NotEnoughData);
+                        }
+                        // Holocene buffers no batch to decide later: one that names an L1
+                        // origin past the block being read is invalid (future span batches
+                        // are dropped by `check_span_prefix` itself).
+                        Validity::Undecided | Validity::Future => {
+                            record_invalid(up, Validity::Drop(InvalidBatch::SpanUnknownOrigin));
+                            self.flush(up);
                             return Err(Step::NotEnoughData);
                         }
                     }

@@ -165,3 +165,93 @@ impl ChannelStage {
         Err(Step::NotEnoughData)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::Stage;
+    use alloc::vec;
+
+    /// A frame of `len` zero bytes.
+    fn frame(id: u8, number: u16, len: usize, is_last: bool) -> Frame {
+        Frame {
+            id: [id; 16],
+            number,
+            data: vec![0; len],
+            is_last,
+        }
+    }
+
+    /// Feeds one frame; the channel data if one is ready after it.
+    fn feed(
+        stage: &mut ChannelStage,
+        cfg: &RollupConfig,
+        log: &DropLog,
+        f: Frame,
+    ) -> Option<Vec<u8>> {
+        let origin = L1BlockRef::default();
+        let mut f = Some(f);
+        loop {
+            match stage.next_channel(cfg, &origin, log, || f.take().ok_or(Step::Eof)) {
+                Ok(data) => return Some(data),
+                Err(Step::NotEnoughData) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    #[test]
+    fn a_bank_past_its_size_drops_its_oldest_channel() {
+        // Before Fjord `MAX_CHANNEL_BANK_SIZE` is 100,000,000 bytes, each frame counting its
+        // data and 200 bytes (derivation.md, "Channel Bank", "Pruning").
+        let cfg = RollupConfig::default();
+        let log = DropLog::default();
+        let mut stage = ChannelStage::default();
+        for n in 0..60 {
+            assert_eq!(
+                feed(&mut stage, &cfg, &log, frame(1, n, 1_000_000, false)),
+                None
+            );
+        }
+        for n in 0..40 {
+            assert_eq!(
+                feed(&mut stage, &cfg, &log, frame(2, n, 1_000_000, false)),
+                None
+            );
+        }
+        let (drops, _) = log.take();
+        let reasons: Vec<_> = drops.iter().map(|d| d.reason).collect();
+        assert_eq!(reasons, [DropReason::ChannelBankFull]);
+        assert_eq!(DropReason::ChannelBankFull.stage(), Stage::ChannelBank);
+        // The younger channel stays and completes.
+        let data = feed(&mut stage, &cfg, &log, frame(2, 40, 3, true));
+        assert_eq!(data.map(|d| d.len()), Some(40_000_003));
+        assert!(log.take().0.is_empty());
+    }
+
+    #[test]
+    fn a_holocene_staging_channel_past_max_rlp_bytes_is_dropped() {
+        // From Holocene on (so Fjord: 100,000,000 bytes) the staging channel is dropped once its
+        // size passes `MAX_RLP_BYTES_PER_CHANNEL` (holocene/derivation.md, "Pruning").
+        let cfg = RollupConfig {
+            holocene_time: Some(0),
+            ..Default::default()
+        };
+        let log = DropLog::default();
+        let mut stage = ChannelStage::default();
+        for n in 0..100 {
+            assert_eq!(
+                feed(&mut stage, &cfg, &log, frame(1, n, 1_000_000, false)),
+                None
+            );
+        }
+        let (drops, _) = log.take();
+        let reasons: Vec<_> = drops.iter().map(|d| d.reason).collect();
+        assert_eq!(reasons, [DropReason::ChannelTooLarge]);
+        assert_eq!(DropReason::ChannelTooLarge.stage(), Stage::ChannelBank);
+        // Its next frame finds no channel.
+        assert_eq!(feed(&mut stage, &cfg, &log, frame(1, 100, 1, true)), None);
+        let reasons: Vec<_> = log.take().0.iter().map(|d| d.reason).collect();
+        assert_eq!(reasons, [DropReason::NoStagingChannel]);
+    }
+}

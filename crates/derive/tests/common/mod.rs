@@ -1,5 +1,7 @@
-//! Shared test helpers: finding the fixtures.
+//! Shared test helpers: finding the fixtures, the upgrade bytecode, a bench for single inputs.
 #![allow(dead_code)]
+
+pub mod bench;
 
 use std::path::PathBuf;
 
@@ -29,4 +31,24 @@ pub fn read_hex(path: &std::path::Path) -> Vec<u8> {
     let s = s.trim();
     alloy_primitives::hex::decode(s.strip_prefix("0x").unwrap_or(s))
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The upgrade transactions' bytecode by hash, from the fixtures (`None` as for
+/// [`fixtures`]).
+pub fn code_store() -> Option<verdict_derive::generator::CodeStore> {
+    let dir = fixtures()?.join("upgrade-txs");
+    let mut store = verdict_derive::generator::CodeStore::default();
+    for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let p = e.expect("directory entry").path();
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.ends_with(".hex") && !name.contains("_tx_") {
+            let code = read_hex(&p);
+            store.0.insert(
+                alloy_primitives::keccak256(&code),
+                alloy_primitives::Bytes::from(code),
+            );
+        }
+    }
+    assert!(!store.0.is_empty(), "no bytecode in {}", dir.display());
+    Some(store)
 }
