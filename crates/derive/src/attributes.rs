@@ -89,7 +89,8 @@ pub fn build_attributes(
         }
         let receipts = l1.receipts(batch.epoch_hash)?;
         transactions = user_deposits(batch.epoch_hash, &receipts, cfg.deposit_contract_address)?;
-        sc.update_from_receipts(cfg, &receipts, header.timestamp);
+        // Skipped updates were recorded by the traversal, which read this block's logs too.
+        let _skipped = sc.update_from_receipts(cfg, &receipts, header.timestamp);
         0
     } else {
         if parent.l1_origin.hash != batch.epoch_hash {

@@ -1,5 +1,12 @@
 //! Deposit transactions: source hashes, the portal's `TransactionDeposited` logs and their
 //! encoding as type-0x7e transactions (deposits.md).
+//!
+//! A `TransactionDeposited` log of the portal that cannot be decoded stops derivation with
+//! [`DeriveError::BadDeposit`] (an error, never a panic). Deposits "must be included as part of
+//! the protocol" (deposits.md), so such a log can be neither included nor left out, and the
+//! portal cannot emit one: the L1 data is not what the rollup config says it is. A `ConfigUpdate`
+//! log that cannot be parsed is different: system-config.md says to skip it, and the traversal
+//! stage records it as skipped (see [`crate::system_config`]).
 
 use crate::error::DeriveError;
 use alloc::format;

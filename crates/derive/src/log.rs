@@ -1,6 +1,7 @@
 //! Why the pipeline dropped something: every frame, channel, compressed stream, batch or blob
-//! it discards is recorded in a [`DropLog`] as a [`Dropped`] (the L1 block being read and a
-//! [`DropReason`]), which the caller reads with `Pipeline::take_drops`. The log keeps at most
+//! it discards, and every `ConfigUpdate` log it skips, is recorded in a [`DropLog`] as a
+//! [`Dropped`] (the L1 block being read and a [`DropReason`]), which the caller reads with
+//! `Pipeline::take_drops`. The log keeps at most
 //! [`DropLog::CAPACITY`] entries between reads (and counts the rest), so garbage on L1 cannot
 //! grow memory without bound.
 //!
@@ -12,6 +13,7 @@ use crate::blob::BlobError;
 use crate::channel::FrameRejection;
 use crate::compression::CompressionError;
 use crate::frame::FrameError;
+use crate::system_config::UpdateError;
 use core::cell::RefCell;
 use core::fmt;
 
@@ -43,6 +45,8 @@ pub fn enabled() -> bool {
 /// The pipeline stage that drops an item (derivation.md, "L2 Chain Derivation Pipeline").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Stage {
+    /// L1 traversal: the system config's `ConfigUpdate` logs.
+    Traversal,
     /// L1 retrieval: batcher transactions and blobs.
     Retrieval,
     /// The frame queue: parsing frames, Holocene's frame ordering.
@@ -79,6 +83,9 @@ pub enum MalformedBatch {
 /// Why something was dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DropReason {
+    /// A `ConfigUpdate` log of the SystemConfig contract that cannot be parsed: skipped, the
+    /// config unchanged (system-config.md, "System Config Updates").
+    ConfigUpdate(UpdateError),
     /// A transaction to the batch inbox not signed by the batcher.
     WrongSender,
     /// A transaction to the batch inbox whose signature does not recover.
@@ -133,6 +140,7 @@ impl DropReason {
     pub fn stage(&self) -> Stage {
         use DropReason::*;
         match self {
+            ConfigUpdate(_) => Stage::Traversal,
             WrongSender | BadSignature | BadBlob(_) => Stage::Retrieval,
             BadFrames(_) | FrameOutOfOrder | FrameNotFirst | UnclosedChannelFrames => {
                 Stage::FrameQueue
@@ -156,6 +164,7 @@ impl DropReason {
 impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            DropReason::ConfigUpdate(e) => write!(f, "config update skipped: {e}"),
             DropReason::BadBlob(e) => write!(f, "bad blob: {e}"),
             DropReason::BadFrames(e) => write!(f, "bad frames: {e}"),
             DropReason::FrameRejected(e) => write!(f, "frame rejected: {e}"),

@@ -180,7 +180,8 @@ impl<L1: L1Provider, B: BlobProvider, L2: L2Provider, C: BytecodeSource> Pipelin
         let was_holocene = self
             .cfg
             .is_active(Fork::Holocene, self.traversal.block.timestamp);
-        self.traversal.advance(&self.cfg, &mut self.l1)?;
+        self.traversal
+            .advance(&self.cfg, &mut self.l1, &self.drops)?;
         if !was_holocene
             && self
                 .cfg

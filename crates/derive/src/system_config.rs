@@ -1,12 +1,15 @@
 //! The system config and its updates: the `ConfigUpdate(uint256 version, uint8 updateType, bytes
 //! data)` logs of the L1 SystemConfig contract. An update that cannot be parsed is skipped
-//! (system-config.md, "System Config Updates").
+//! ("If a System Config Update cannot be parsed for any reason, it is not applied and is instead
+//! skipped", system-config.md, "System Config Updates"), and the reason is returned so the
+//! traversal stage can record it. (A `TransactionDeposited` log of the portal that cannot be
+//! decoded is not skipped: deposits must be included, see [`crate::deposits`].)
 
 use crate::config::{Fork, RollupConfig};
-use alloc::format;
-use alloc::string::String;
+use alloc::vec::Vec;
 use alloy_consensus::{Eip658Value, ReceiptEnvelope, TxReceipt};
 use alloy_primitives::{b256, Address, Log, B256, U256};
+use core::fmt;
 
 /// `keccak256("ConfigUpdate(uint256,uint8,bytes)")`.
 pub const CONFIG_UPDATE_TOPIC: B256 =
@@ -77,6 +80,36 @@ impl UpdateType {
     }
 }
 
+/// Why a `ConfigUpdate` log was skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UpdateError {
+    /// Not three topics (signature, version, update type).
+    Topics(usize),
+    /// A version other than 0.
+    Version,
+    /// An update type version 0 does not have.
+    UnknownType,
+    /// The data is not the ABI encoding of a `bytes` of the type's size.
+    Data,
+    /// A value that does not fit its type (non-zero high bytes).
+    Value,
+    /// From Ecotone on, a scalar that is not a valid versioned scalar.
+    EcotoneScalar,
+}
+
+impl fmt::Display for UpdateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UpdateError::Topics(n) => write!(f, "{n} topics, expected 3"),
+            UpdateError::Version => write!(f, "unsupported version"),
+            UpdateError::UnknownType => write!(f, "unknown update type"),
+            UpdateError::Data => write!(f, "data is not the ABI encoding of its bytes"),
+            UpdateError::Value => write!(f, "a value does not fit its type"),
+            UpdateError::EcotoneScalar => write!(f, "invalid Ecotone scalar encoding"),
+        }
+    }
+}
+
 /// Reads word `i` of ABI data.
 fn word(data: &[u8], i: usize) -> Option<[u8; 32]> {
     data.get(i * 32..(i + 1) * 32)?.try_into().ok()
@@ -92,29 +125,22 @@ fn uint_word(w: &[u8; 32], bytes: usize) -> Option<U256> {
 
 /// The ABI-encoded `bytes` payload of an update: pointer 32, then its length, then `len` bytes as
 /// whole words, nothing else.
-fn payload(data: &[u8], len: usize) -> Result<&[u8], String> {
+fn payload(data: &[u8], len: usize) -> Result<&[u8], UpdateError> {
     if data.len() != 64 + len {
-        return Err(format!(
-            "data is {} bytes, expected {}",
-            data.len(),
-            64 + len
-        ));
+        return Err(UpdateError::Data);
     }
     let pointer = word(data, 0).and_then(|w| uint_word(&w, 8));
-    if pointer != Some(U256::from(32)) {
-        return Err(String::from("bytes pointer is not 32"));
-    }
     let length = word(data, 1).and_then(|w| uint_word(&w, 8));
-    if length != Some(U256::from(len)) {
-        return Err(format!("bytes length is not {len}"));
+    if pointer != Some(U256::from(32)) || length != Some(U256::from(len)) {
+        return Err(UpdateError::Data);
     }
     Ok(&data[64..])
 }
 
-fn u64_of(w: &[u8; 32], bytes: usize, what: &str) -> Result<u64, String> {
+fn u64_of(w: &[u8; 32], bytes: usize) -> Result<u64, UpdateError> {
     uint_word(w, bytes)
         .map(|v| v.to::<u64>())
-        .ok_or_else(|| format!("{what} does not fit in {bytes} bytes"))
+        .ok_or(UpdateError::Value)
 }
 
 /// Whether a scalar is a valid Ecotone versioned scalar (system-config.md, "Post-Ecotone Scalar
@@ -141,76 +167,77 @@ impl SystemConfig {
     }
 
     /// Applies one `ConfigUpdate` log emitted in an L1 block with time `l1_time`. An error names
-    /// why the log was skipped; the config is then unchanged.
-    pub fn apply_log(&mut self, cfg: &RollupConfig, log: &Log, l1_time: u64) -> Result<(), String> {
+    /// why the log is skipped; the config is then unchanged.
+    pub fn apply_log(
+        &mut self,
+        cfg: &RollupConfig,
+        log: &Log,
+        l1_time: u64,
+    ) -> Result<(), UpdateError> {
         let topics = log.topics();
         if topics.len() != 3 {
-            return Err(format!("{} topics, expected 3", topics.len()));
+            return Err(UpdateError::Topics(topics.len()));
         }
         if topics[1] != B256::ZERO {
-            return Err(format!("unsupported version {}", topics[1]));
+            return Err(UpdateError::Version);
         }
-        let kind = UpdateType::from_topic(&topics[2])
-            .ok_or_else(|| format!("unknown update type {}", topics[2]))?;
+        let kind = UpdateType::from_topic(&topics[2]).ok_or(UpdateError::UnknownType)?;
         let data = log.data.data.as_ref();
+        if kind == UpdateType::FeeScalars {
+            let p = payload(data, 64)?;
+            let overhead = word(p, 0).ok_or(UpdateError::Data)?;
+            let scalar = word(p, 1).ok_or(UpdateError::Data)?;
+            if cfg.is_active(Fork::Ecotone, l1_time) {
+                if !is_valid_ecotone_scalar(&scalar) {
+                    return Err(UpdateError::EcotoneScalar);
+                }
+                self.overhead = U256::ZERO;
+            } else {
+                self.overhead = U256::from_be_bytes(overhead);
+            }
+            self.scalar = U256::from_be_bytes(scalar);
+            return Ok(());
+        }
+        let w = word(payload(data, 32)?, 0).ok_or(UpdateError::Data)?;
         match kind {
-            UpdateType::FeeScalars => {
-                let p = payload(data, 64)?;
-                let overhead: [u8; 32] = p[..32].try_into().map_err(|_| "short")?;
-                let scalar: [u8; 32] = p[32..].try_into().map_err(|_| "short")?;
-                if cfg.is_active(Fork::Ecotone, l1_time) {
-                    if !is_valid_ecotone_scalar(&scalar) {
-                        return Err(String::from("invalid Ecotone scalar encoding"));
-                    }
-                    self.overhead = U256::ZERO;
-                } else {
-                    self.overhead = U256::from_be_bytes(overhead);
-                }
-                self.scalar = U256::from_be_bytes(scalar);
+            UpdateType::Batcher => {
+                uint_word(&w, 20).ok_or(UpdateError::Value)?;
+                self.batcher_address = Address::from_slice(&w[12..]);
             }
-            other => {
-                let p = payload(data, 32)?;
-                let w: [u8; 32] = p.try_into().map_err(|_| "short")?;
-                match other {
-                    UpdateType::Batcher => {
-                        uint_word(&w, 20).ok_or("batcher address has non-zero padding")?;
-                        self.batcher_address = Address::from_slice(&w[12..]);
-                    }
-                    UpdateType::GasLimit => self.gas_limit = u64_of(&w, 8, "gas limit")?,
-                    UpdateType::UnsafeBlockSigner => {
-                        uint_word(&w, 20).ok_or("signer address has non-zero padding")?;
-                    }
-                    UpdateType::Eip1559Params => {
-                        let v = u64_of(&w, 8, "EIP-1559 params")?;
-                        self.eip1559_denominator = (v >> 32) as u32;
-                        self.eip1559_elasticity = v as u32;
-                    }
-                    UpdateType::OperatorFeeParams => {
-                        self.operator_fee_scalar = u32::from_be_bytes([w[20], w[21], w[22], w[23]]);
-                        let mut c = [0u8; 8];
-                        c.copy_from_slice(&w[24..]);
-                        self.operator_fee_constant = u64::from_be_bytes(c);
-                    }
-                    UpdateType::MinBaseFee => self.min_base_fee = u64_of(&w, 8, "min base fee")?,
-                    UpdateType::DaFootprintGasScalar => {
-                        self.da_footprint_gas_scalar =
-                            u64_of(&w, 2, "DA footprint gas scalar")? as u16
-                    }
-                    UpdateType::FeeScalars => unreachable!("handled above"),
-                }
+            UpdateType::GasLimit => self.gas_limit = u64_of(&w, 8)?,
+            UpdateType::UnsafeBlockSigner => {
+                uint_word(&w, 20).ok_or(UpdateError::Value)?;
             }
+            UpdateType::Eip1559Params => {
+                let v = u64_of(&w, 8)?;
+                self.eip1559_denominator = (v >> 32) as u32;
+                self.eip1559_elasticity = v as u32;
+            }
+            UpdateType::OperatorFeeParams => {
+                self.operator_fee_scalar = u32::from_be_bytes([w[20], w[21], w[22], w[23]]);
+                let mut c = [0u8; 8];
+                c.copy_from_slice(&w[24..]);
+                self.operator_fee_constant = u64::from_be_bytes(c);
+            }
+            UpdateType::MinBaseFee => self.min_base_fee = u64_of(&w, 8)?,
+            UpdateType::DaFootprintGasScalar => {
+                self.da_footprint_gas_scalar = u64_of(&w, 2)? as u16
+            }
+            UpdateType::FeeScalars => {}
         }
         Ok(())
     }
 
     /// Applies every `ConfigUpdate` log of the SystemConfig contract in a block's receipts
-    /// (successful transactions only), skipping (and logging) those that cannot be parsed.
+    /// (successful transactions only), skipping those that cannot be parsed; returns why each
+    /// skipped one was.
     pub fn update_from_receipts(
         &mut self,
         cfg: &RollupConfig,
         receipts: &[ReceiptEnvelope],
         l1_time: u64,
-    ) {
+    ) -> Vec<UpdateError> {
+        let mut skipped = Vec::new();
         for receipt in receipts {
             if receipt.status_or_post_state() == Eip658Value::Eip658(false) {
                 continue;
@@ -222,10 +249,11 @@ impl SystemConfig {
                     continue;
                 }
                 if let Err(why) = self.apply_log(cfg, log, l1_time) {
-                    crate::derive_log!("skipping system config update: {why}");
+                    skipped.push(why);
                 }
             }
         }
+        skipped
     }
 }
 
@@ -347,33 +375,50 @@ mod tests {
 
     #[test]
     fn malformed_updates_are_skipped() {
-        let cfg = RollupConfig::default();
+        let cfg = RollupConfig {
+            ecotone_time: Some(0),
+            ..Default::default()
+        };
         let mut sc = SystemConfig::default();
         let before = sc;
         // Gas limit larger than u64.
         let big = U256::from(u64::MAX) + U256::from(1);
-        assert!(sc
-            .apply_log(&cfg, &log(2, encode_update_data(&word_of(big))), 0)
-            .is_err());
+        assert_eq!(
+            sc.apply_log(&cfg, &log(2, encode_update_data(&word_of(big))), 0),
+            Err(UpdateError::Value)
+        );
         // Wrong length, wrong pointer, unknown type, bad version.
-        assert!(sc
-            .apply_log(&cfg, &log(2, alloc::vec![0u8; 95]), 0)
-            .is_err());
+        assert_eq!(
+            sc.apply_log(&cfg, &log(2, alloc::vec![0u8; 95]), 0),
+            Err(UpdateError::Data)
+        );
         let mut d = encode_update_data(&word_of(U256::from(1)));
         d[31] = 64;
-        assert!(sc.apply_log(&cfg, &log(2, d), 0).is_err());
-        assert!(sc
-            .apply_log(&cfg, &log(8, encode_update_data(&[0u8; 32])), 0)
-            .is_err());
+        assert_eq!(sc.apply_log(&cfg, &log(2, d), 0), Err(UpdateError::Data));
+        assert_eq!(
+            sc.apply_log(&cfg, &log(8, encode_update_data(&[0u8; 32])), 0),
+            Err(UpdateError::UnknownType)
+        );
         let mut l = log(2, encode_update_data(&word_of(U256::from(1))));
         let mut topics = l.data.topics().to_vec();
         topics[1] = B256::with_last_byte(1);
+        l.data = LogData::new_unchecked(topics.clone(), l.data.data.clone());
+        assert_eq!(sc.apply_log(&cfg, &l, 0), Err(UpdateError::Version));
+        topics.pop();
         l.data = LogData::new_unchecked(topics, l.data.data.clone());
-        assert!(sc.apply_log(&cfg, &l, 0).is_err());
+        assert_eq!(sc.apply_log(&cfg, &l, 0), Err(UpdateError::Topics(2)));
         // Batcher address with dirty padding.
-        assert!(sc
-            .apply_log(&cfg, &log(0, encode_update_data(&[0xffu8; 32])), 0)
-            .is_err());
+        assert_eq!(
+            sc.apply_log(&cfg, &log(0, encode_update_data(&[0xffu8; 32])), 0),
+            Err(UpdateError::Value)
+        );
+        // An Ecotone scalar of version 2.
+        let mut fee = [0u8; 64];
+        fee[32] = 2;
+        assert_eq!(
+            sc.apply_log(&cfg, &log(1, encode_update_data(&fee)), 0),
+            Err(UpdateError::EcotoneScalar)
+        );
         assert_eq!(sc, before);
     }
 }

@@ -1219,3 +1219,100 @@ fn frames_buffered_when_holocene_activates() {
         (act, DropReason::NoStagingChannel, Stage::ChannelBank),
     ]);
 }
+
+// --- L1 logs: system config updates and deposits --------------------------------------------
+
+/// A receipt of a successful transaction with `logs`.
+fn receipt(logs: Vec<alloy_primitives::Log>) -> alloy_consensus::ReceiptEnvelope {
+    alloy_consensus::ReceiptEnvelope::Eip1559(alloy_consensus::ReceiptWithBloom::new(
+        alloy_consensus::Receipt {
+            status: alloy_consensus::Eip658Value::Eip658(true),
+            cumulative_gas_used: 21_000,
+            logs,
+        },
+        Default::default(),
+    ))
+}
+
+/// A log of `address` with `topics` and `data`.
+fn log(
+    address: alloy_primitives::Address,
+    topics: Vec<B256>,
+    data: Vec<u8>,
+) -> alloy_primitives::Log {
+    alloy_primitives::Log {
+        address,
+        data: alloy_primitives::LogData::new_unchecked(topics, data.into()),
+    }
+}
+
+#[test]
+fn config_updates_that_do_not_parse_are_skipped() {
+    use verdict_derive::system_config::{encode_update_data, UpdateError, CONFIG_UPDATE_TOPIC};
+    let Some(code) = code() else { return };
+    let mut b = Bench::through(&code, HOLOCENE);
+    let at = 5;
+    let contract = b.s.cfg.l1_system_config_address;
+    let kind = |k: u8| B256::with_last_byte(k);
+    let update = |version: B256, k: u8, data: Vec<u8>| {
+        log(contract, vec![CONFIG_UPDATE_TOPIC, version, kind(k)], data)
+    };
+    let word = |w: [u8; 32]| encode_update_data(&w);
+    // "If a System Config Update cannot be parsed for any reason, it is not applied and is
+    // instead skipped" (system-config.md). Were the batcher update applied, every later batch
+    // would come from the wrong sender; were the gas limit applied, the attributes would show it.
+    let logs = vec![
+        update(B256::ZERO, 0, word([0xff; 32])),
+        update(B256::ZERO, 2, word([0x01; 32])),
+        update(B256::ZERO, 2, vec![0; 95]),
+        update(B256::ZERO, 9, word([0; 32])),
+        update(B256::with_last_byte(1), 2, word([0; 32])),
+        log(
+            contract,
+            vec![CONFIG_UPDATE_TOPIC, B256::ZERO],
+            word([0; 32]),
+        ),
+        update(B256::ZERO, 1, {
+            let mut fee = [0u8; 64];
+            fee[32] = 2;
+            encode_update_data(&fee)
+        }),
+    ];
+    b.s.l1.receipts[at].push(receipt(logs));
+    let skipped = [
+        UpdateError::Value,
+        UpdateError::Value,
+        UpdateError::Data,
+        UpdateError::UnknownType,
+        UpdateError::Version,
+        UpdateError::Topics(2),
+        UpdateError::EcotoneScalar,
+    ];
+    let drops: Vec<_> = skipped
+        .iter()
+        .map(|e| (at, DropReason::ConfigUpdate(*e), Stage::Traversal))
+        .collect();
+    b.expect(&drops);
+}
+
+#[test]
+fn deposit_logs_that_do_not_decode_stop_derivation() {
+    use verdict_derive::deposits::DEPOSIT_EVENT_TOPIC;
+    use verdict_derive::DeriveError;
+    let Some(code) = code() else { return };
+    let mut b = Bench::through(&code, HOLOCENE);
+    // Deposits must be included (deposits.md); a log of the portal that cannot be decoded is
+    // not a deposit the pipeline can include, nor one it may leave out: derivation stops with
+    // an error (never a panic) once it reaches that L1 block as an L1 origin.
+    let at = 5;
+    let portal = b.s.cfg.deposit_contract_address;
+    let bad = log(
+        portal,
+        vec![DEPOSIT_EVENT_TOPIC, B256::ZERO, B256::ZERO, B256::ZERO],
+        vec![0x42; 40],
+    );
+    b.s.l1.receipts[at].push(receipt(vec![bad]));
+    b.post_rest();
+    let err = verdict_derive::generator::derive(&b.s, &b.code).expect_err("stops");
+    assert!(matches!(err, DeriveError::BadDeposit(_)), "{err}");
+}

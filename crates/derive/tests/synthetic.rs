@@ -127,6 +127,11 @@ fn adversarial_chains_derive_as_sequenced_and_drop_what_they_must() {
     // are rare: tests/malformed.rs has one of each kind).
     if n >= 40 {
         let kinds = [
+            "Traversal: ConfigUpdate(Value)",
+            "Traversal: ConfigUpdate(UnknownType)",
+            "Traversal: ConfigUpdate(Data)",
+            "Traversal: ConfigUpdate(Version)",
+            "Traversal: ConfigUpdate(EcotoneScalar)",
             "Retrieval: WrongSender",
             "Retrieval: BadBlob(Version(1))",
             "FrameQueue: BadFrames(Version(1))",

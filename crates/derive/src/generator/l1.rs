@@ -1,11 +1,12 @@
 //! The L1 side of a scenario: the rollup config and fork schedule, L1 headers, and the L1
 //! events in receipts (deposits, config updates, a batcher change).
 
-use super::{ForkSchedule, Keys, MemL1, Options, Rng};
+use super::{ExpectedDrop, ForkSchedule, Keys, MemL1, Options, Rng};
 use crate::config::{Fork, Genesis, RollupConfig};
 use crate::deposits::{encode_deposit_log_data, DEPOSIT_EVENT_TOPIC};
 use crate::encode;
-use crate::system_config::{encode_update_data, SystemConfig, CONFIG_UPDATE_TOPIC};
+use crate::log::DropReason;
+use crate::system_config::{encode_update_data, SystemConfig, UpdateError, CONFIG_UPDATE_TOPIC};
 use crate::types::BlockId;
 use alloy_consensus::{Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom};
 use alloy_primitives::{address, Address, Log, LogData, B256, U256};
@@ -207,11 +208,13 @@ pub(super) fn batcher_change(
 pub(super) fn events(
     rng: &mut Rng,
     cfg: &RollupConfig,
+    opts: &Options,
     l1: &mut MemL1,
     batcher_change: Option<usize>,
     keys: &Keys,
     features: &mut Vec<&'static str>,
-) {
+) -> Vec<ExpectedDrop> {
+    let mut expected = Vec::new();
     let n = l1.headers.len() - 1;
     // Deposits and config updates (the receipts of L1 blocks after genesis).
     for i in 1..=n {
@@ -276,6 +279,55 @@ pub(super) fn events(
         if rng.chance(10) {
             l1.receipts[i].push(receipt(vec![config_log(2, &word(U256::from(1u64)))], false));
         }
+        // An update that cannot be parsed is skipped (system-config.md, "System Config
+        // Updates"); kona-derive 0.4.5 stops derivation on one instead: not in the
+        // differential.
+        if opts.adversarial && !opts.kona_safe && rng.chance(8) {
+            let (log, why) = malformed_update(cfg, rng, l1.headers[i].timestamp);
+            logs.push(log);
+            expected.push(ExpectedDrop {
+                reason: DropReason::ConfigUpdate(why),
+                l1_block: l1.headers[i].number,
+                by_timestamp: None,
+            });
+            features.push("malformed config update");
+        }
         l1.receipts[i].push(receipt(logs, true));
+    }
+    expected
+}
+
+/// A `ConfigUpdate` log of the SystemConfig contract that cannot be parsed, and why.
+fn malformed_update(cfg: &RollupConfig, rng: &mut Rng, l1_time: u64) -> (Log, UpdateError) {
+    let ecotone = cfg.is_active(Fork::Ecotone, l1_time);
+    match rng.below(if ecotone { 6 } else { 5 }) {
+        // A batcher hash whose padding is not zero.
+        0 => (config_log(0, &[0xff; 32]), UpdateError::Value),
+        // A gas limit past u64.
+        1 => (config_log(2, &[0x01; 32]), UpdateError::Value),
+        // An unknown update type.
+        2 => (config_log(9, &[0; 32]), UpdateError::UnknownType),
+        // Data one byte short.
+        3 => {
+            let mut log = config_log(2, &word(U256::from(30_000_000u64)));
+            let mut data = log.data.data.to_vec();
+            data.pop();
+            log.data = LogData::new_unchecked(log.data.topics().to_vec(), data.into());
+            (log, UpdateError::Data)
+        }
+        // Version 1.
+        4 => {
+            let mut log = config_log(2, &word(U256::from(30_000_000u64)));
+            let mut topics = log.data.topics().to_vec();
+            topics[1] = B256::with_last_byte(1);
+            log.data = LogData::new_unchecked(topics, log.data.data.clone());
+            (log, UpdateError::Version)
+        }
+        // From Ecotone on, a scalar of version 2.
+        _ => {
+            let mut fee = [0u8; 64];
+            fee[32] = 2;
+            (config_log(1, &fee), UpdateError::EcotoneScalar)
+        }
     }
 }

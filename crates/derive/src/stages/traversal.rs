@@ -1,9 +1,11 @@
 //! L1 traversal: the current L1 block, moved forward one block at a time up to the L1 head; the
-//! system config of the retrieval stage follows every block's `ConfigUpdate` logs.
+//! system config of the retrieval stage follows every block's `ConfigUpdate` logs (one that
+//! cannot be parsed is skipped, and recorded).
 
 use super::{StageResult, Step};
 use crate::config::RollupConfig;
 use crate::error::DeriveError;
+use crate::log::{DropLog, DropReason};
 use crate::provider::L1Provider;
 use crate::system_config::SystemConfig;
 use crate::types::L1BlockRef;
@@ -39,11 +41,13 @@ impl Traversal {
         Ok(self.block)
     }
 
-    /// Moves to the next L1 block; [`DeriveError::EndOfL1`] past the head.
+    /// Moves to the next L1 block; [`DeriveError::EndOfL1`] past the head. `ConfigUpdate` logs
+    /// that cannot be parsed are skipped and recorded in `log`.
     pub fn advance(
         &mut self,
         cfg: &RollupConfig,
         l1: &mut dyn L1Provider,
+        log: &DropLog,
     ) -> Result<(), DeriveError> {
         let header = l1
             .header_by_number(self.block.number + 1)?
@@ -56,8 +60,12 @@ impl Traversal {
             )));
         }
         let receipts = l1.receipts(next.hash)?;
-        self.system_config
-            .update_from_receipts(cfg, &receipts, next.timestamp);
+        for why in self
+            .system_config
+            .update_from_receipts(cfg, &receipts, next.timestamp)
+        {
+            log.record(next.number, DropReason::ConfigUpdate(why));
+        }
         self.block = next;
         self.done = false;
         Ok(())
