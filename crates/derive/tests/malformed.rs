@@ -122,6 +122,13 @@ fn blob_field_element_top_bits() {
 }
 
 #[test]
+fn blob_first_field_element_top_bits() {
+    // The rule holds for the first field element too (ecotone/derivation.md, "Blob Encoding":
+    // "the top-most two bits of each field-element must be 0").
+    bad_blob(|blob| blob[0] |= 0x40, BlobError::FieldElement(0));
+}
+
+#[test]
 fn blob_trailing_data() {
     bad_blob(|blob| blob[BLOB_SIZE - 1] = 1, BlobError::TrailingData);
 }

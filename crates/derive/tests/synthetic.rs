@@ -134,6 +134,7 @@ fn adversarial_chains_derive_as_sequenced_and_drop_what_they_must() {
             "Traversal: ConfigUpdate(EcotoneScalar)",
             "Retrieval: WrongSender",
             "Retrieval: BadBlob(Version(1))",
+            "Retrieval: BadBlob(FieldElement(0))",
             "FrameQueue: BadFrames(Version(1))",
             "FrameQueue: BadFrames(Truncated)",
             "FrameQueue: BadFrames(BadIsLast(2))",

@@ -104,8 +104,17 @@ impl Batcher<'_> {
                 if let Some((commitment, mut blob)) =
                     encode::blob_with_commitment(&payload, self.seed ^ self.tx_nonce << 24)
                 {
-                    // The blob's version byte (the first field element's second byte).
-                    blob[1] = 1;
+                    // The blob's version byte (the first field element's second byte), or the
+                    // top bits of the first field element, which must be clear
+                    // (ecotone/derivation.md, "Blob Encoding"). kona-derive 0.4.5 does not
+                    // check the first element's: that one not in the differential.
+                    let why = if !self.opts.kona_safe && self.rng.chance(50) {
+                        blob[0] |= 0x80;
+                        BlobError::FieldElement(0)
+                    } else {
+                        blob[1] = 1;
+                        BlobError::Version(1)
+                    };
                     let hash = encode::blob_hash(&commitment);
                     self.l1.blobs.insert(hash, (commitment, blob));
                     let key = self.key_at(at).clone();
@@ -119,7 +128,7 @@ impl Batcher<'_> {
                     self.tx_nonce += 1;
                     self.l1.txs[at].push(tx);
                     self.l1.receipts[at].push(receipt(vec![], true));
-                    self.expect(at, DropReason::BadBlob(BlobError::Version(1)));
+                    self.expect(at, DropReason::BadBlob(why));
                     self.features.push("bad blob");
                 }
             }
