@@ -1323,3 +1323,48 @@ fn deposit_logs_that_do_not_decode_stop_derivation() {
     let err = verdict_derive::generator::derive(&b.s, &b.code).expect_err("stops");
     assert!(matches!(err, DeriveError::BadDeposit(_)), "{err}");
 }
+
+#[test]
+fn holocene_reads_on_in_the_same_l1_block_after_a_dropped_span_batch() {
+    let Some(code) = code() else { return };
+    let mut b = Bench::through(&code, HOLOCENE);
+    b.post_batches(1..N);
+    let at = b.at[N - 1];
+    // An invalid span batch, then in the same L1 block the first frame of a channel whose last
+    // frame comes once a channel opened in this block has timed out. The span batch and its
+    // channel are dropped and the block is read on (the traversal moves on once a block's data
+    // is used up), so that channel opens in this block and times out.
+    let span = {
+        let mut singles = b.batches[N - 1..N + 1].to_vec();
+        singles[0] = b.alternative(N);
+        let mut data = Vec::new();
+        let parent_origin = b.s.l2.blocks[N - 1].0.l1_origin.number;
+        let mut raw = verdict_derive::batch::RawSpanBatch::from_singles(
+            &singles,
+            b.s.cfg.genesis.l2_time,
+            singles[0].epoch_num != parent_origin,
+        )
+        .expect("a span batch");
+        raw.parent_check = [0x66; 20];
+        encode::push_span(&mut data, &raw);
+        data
+    };
+    let payload = b.channel_payload(&span);
+    b.post(at, payload);
+    let alt = Bench::singles(&[b.alternative(N)]);
+    let x = frames(&mut b, &alt, 2);
+    b.post_frames(at, &x[..1]);
+    let late = at + b.s.cfg.granite_channel_timeout as usize + 1;
+    b.post_frames(late, &x[1..]);
+    b.delay(N, late);
+    b.expect(&[
+        (
+            at,
+            DropReason::InvalidBatch(InvalidBatch::SpanParentCheck),
+            Stage::BatchQueue,
+        ),
+        (at, DropReason::ChannelFlushed, Stage::BatchQueue),
+        (late, DropReason::ChannelTimedOut, Stage::ChannelBank),
+        (late, DropReason::NoStagingChannel, Stage::ChannelBank),
+    ]);
+}

@@ -155,6 +155,9 @@ fn adversarial_chains_derive_as_sequenced_and_drop_what_they_must() {
             "BatchQueue: InvalidBatch(EmptyTransaction)",
             "BatchQueue: InvalidBatch(DepositTransaction)",
             "BatchQueue: InvalidBatch(SetCodeBeforeIsthmus)",
+            "BatchQueue: InvalidBatch(SpanParentCheck)",
+            "BatchQueue: InvalidBatch(SpanOriginCheck)",
+            "BatchQueue: InvalidBatch(SpanMisaligned)",
         ];
         for k in kinds {
             assert!(tally.expected.contains_key(k), "no {k} in {} chains", 2 * n);

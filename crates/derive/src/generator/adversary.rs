@@ -6,7 +6,7 @@ use super::batcher::Batcher;
 use super::l1::{receipt, INBOX};
 use super::Rng;
 use crate::batch::validity::InvalidBatch;
-use crate::batch::{Batch, SingleBatch};
+use crate::batch::{Batch, RawSpanBatch, SingleBatch};
 use crate::blob::BlobError;
 use crate::compression::{Compression, CompressionError};
 use crate::config::Fork;
@@ -198,6 +198,7 @@ impl Batcher<'_> {
         at: usize,
         last_inclusion: usize,
         holocene: bool,
+        span_ok: bool,
     ) -> Option<(DropReason, Option<u64>)> {
         let cfg = self.cfg;
         let window = cfg.seq_window_size as usize;
@@ -213,7 +214,7 @@ impl Batcher<'_> {
             <= next_origin_time + cfg.max_sequencer_drift(next_origin_time)
             && !cfg.is_activation_block(Fork::Jovian, next.timestamp)
             && !cfg.is_activation_block(Fork::Interop, next.timestamp);
-        let (kind, what) = match self.rng.below(14) {
+        let (kind, what) = match self.rng.below(17) {
             0 => {
                 bad.parent_hash = self.rng.b256();
                 // One more transaction, so the chain would show the batch used. kona-derive
@@ -335,6 +336,55 @@ impl Batcher<'_> {
                     DropReason::MalformedBatch(MalformedBatch::UnknownType(9)),
                     None,
                 ));
+            }
+            // A span batch of the next block (with one more transaction, so the chain would
+            // show it used) breaking one of the span batch rules (delta/span-batches.md,
+            // "Batch Queue"; holocene/derivation.md, "Span Batches"). From Holocene on,
+            // kona-derive 0.4.5 answers a dropped span batch with end-of-data, so it moves to
+            // the next L1 block with data of this one unread, which it then reads as included
+            // there (channels open there, batches included there); the spec drops the span batch
+            // and the rest of its channel and reads on (holocene/derivation.md, "Span Batches";
+            // derivation.md: traversal advances once a block's data is used up): those not in
+            // the differential.
+            14..=16 if span_ok && !(self.opts.kona_safe && holocene) => {
+                let tx = encode::calldata_tx(&self.key, 901, 1 << 43, Address::ZERO, vec![]);
+                bad.transactions.push(Bytes::from(tx.encoded_2718()));
+                let changed = bad.epoch_num != parent.l1_origin.number;
+                // Two blocks, so a span shifted back a second still ends after the safe head.
+                let mut second = bad.clone();
+                second.timestamp += cfg.block_time;
+                let Ok(mut raw) =
+                    RawSpanBatch::from_singles(&[bad, second], cfg.genesis.l2_time, changed)
+                else {
+                    return None;
+                };
+                let (kind, what) = match self.rng.below(3) {
+                    0 => {
+                        raw.parent_check = [0x5a; 20];
+                        (
+                            InvalidBatch::SpanParentCheck,
+                            "invalid span batch: parent check",
+                        )
+                    }
+                    1 => {
+                        raw.l1_origin_check = [0xa5; 20];
+                        (
+                            InvalidBatch::SpanOriginCheck,
+                            "invalid span batch: L1 origin check",
+                        )
+                    }
+                    _ => {
+                        // A second before the next block, after the safe head.
+                        raw.rel_timestamp -= 1;
+                        (
+                            InvalidBatch::SpanMisaligned,
+                            "invalid span batch: misaligned",
+                        )
+                    }
+                };
+                encode::push_span(data, &raw);
+                self.features.push(what);
+                return Some((DropReason::InvalidBatch(kind), Some(next.timestamp)));
             }
             _ => return None,
         };

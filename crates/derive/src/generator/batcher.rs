@@ -152,9 +152,9 @@ pub(super) fn submit(
             let last = seq.l2.blocks[(group[len - 1].timestamp - t0) as usize / 2].0;
             // Not when the next batch names the inclusion block itself as its L1 origin.
             if let Some(next) = next.filter(|x| ((x.epoch_num - 1000) as usize) < at) {
-                channel_drops.extend(
-                    b.invalid_batch(&mut data, group, next, &last, at, window_end, holocene),
-                );
+                channel_drops.extend(b.invalid_batch(
+                    &mut data, group, next, &last, at, window_end, holocene, span_ok,
+                ));
             }
         }
         let brotli = cfg.is_active(Fork::Fjord, l1_time)
