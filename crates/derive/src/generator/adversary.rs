@@ -326,16 +326,44 @@ impl Batcher<'_> {
                     "invalid batch: drift, next origin",
                 )
             }
-            // kona-protocol 0.4.5 panics on an unknown batch type (derivation.md, "Batch
-            // Format": unknown versions make the batch invalid): not in the differential.
-            13 if !self.opts.kona_safe => {
-                Batch::encode_for_channel(9, &[0xc0], data);
-                self.features.push("malformed batch");
+            // A batch that does not decode, last in its channel (derivation.md, "Batch
+            // Format": malformed contents and unknown versions make a batch invalid). Not an
+            // unknown batch type in the differential: kona-protocol 0.4.5 panics on one.
+            13 => {
+                let delta = cfg.is_active(Fork::Delta, self.l1.headers[at].timestamp);
+                let (why, what) = match self.rng.below(6) {
+                    0 => {
+                        data.push(0xc0);
+                        (MalformedBatch::Rlp, "malformed batch: not a string")
+                    }
+                    1 => {
+                        data.push(0x80);
+                        (MalformedBatch::Empty, "malformed batch: empty")
+                    }
+                    2 => {
+                        data.extend_from_slice(&[0x83, 0x00]);
+                        (MalformedBatch::CutShort, "malformed batch: cut short")
+                    }
+                    3 => {
+                        Batch::encode_for_channel(0, &[0xc0], data);
+                        (MalformedBatch::Singular, "malformed batch: singular")
+                    }
+                    4 if delta => {
+                        Batch::encode_for_channel(1, &[0x00], data);
+                        (MalformedBatch::Span, "malformed batch: span")
+                    }
+                    5 if !self.opts.kona_safe => {
+                        Batch::encode_for_channel(9, &[0xc0], data);
+                        (
+                            MalformedBatch::UnknownType(9),
+                            "malformed batch: unknown type",
+                        )
+                    }
+                    _ => return None,
+                };
+                self.features.push(what);
                 // Read with the rest of its channel.
-                return Some((
-                    DropReason::MalformedBatch(MalformedBatch::UnknownType(9)),
-                    None,
-                ));
+                return Some((DropReason::MalformedBatch(why), None));
             }
             // A span batch of the next block (with one more transaction, so the chain would
             // show it used) breaking one of the span batch rules (delta/span-batches.md,
