@@ -11,7 +11,10 @@ echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
-echo "== no_std build of the stateless verifier"
+echo "== no_std builds (the verifier, derivation)"
 cargo build -p verdict-riscv-verifier --no-default-features
+cargo build -p verdict-derive --no-default-features
 echo "== cargo test"
 cargo test --workspace
+echo "== derivation against kona-derive (100 seeded chains; KONA_DIFF_SEEDS=1000 for the full run)"
+(cd crates/derive/kona-diff && cargo fmt -- --check && cargo clippy --all-targets -- -D warnings && cargo test --release)
