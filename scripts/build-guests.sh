@@ -159,6 +159,12 @@ if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
         -p verdict-guest --no-default-features --bin block-check \
         -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program" \
         "$ROOT/crates/chains" "$RT"
+    # The fault proof program: derivation (crates/derive) and execution (crates/program).
+    rust_guest claim "$ROOT" "$OUT/ws-target" claim \
+        -p verdict-guest --no-default-features --bin claim \
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program" \
+        "$ROOT/crates/chains" "$ROOT/crates/derive/src" "$ROOT/crates/derive/Cargo.toml" \
+        "$ROOT/crates/claim" "$RT"
 fi
 
 # ---------------------------------------------------------------- benchmark workloads

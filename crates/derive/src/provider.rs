@@ -27,12 +27,14 @@ pub trait L1Provider {
 
 /// EIP-4844 blobs.
 pub trait BlobProvider {
-    /// The KZG commitment and the blob of `versioned_hash`, from the block with `block_hash`.
+    /// The KZG commitment and the blob of `versioned_hash`, the blob numbered `index` among all
+    /// the blobs of `block` (counting every blob transaction's, as the beacon API numbers them).
     /// The pipeline checks the commitment against the versioned hash; checking the blob against
     /// the commitment is the provider's (the preimage oracle checks field elements against it).
     fn blob(
         &mut self,
-        block_hash: B256,
+        block: &crate::types::L1BlockRef,
+        index: u64,
         versioned_hash: B256,
     ) -> Result<([u8; 48], Blob), DeriveError>;
 }

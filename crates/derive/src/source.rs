@@ -47,7 +47,11 @@ pub fn batcher_data(
     let txs = l1.transactions(block.hash)?;
     let ecotone = cfg.is_active(Fork::Ecotone, block.timestamp);
     let mut out = VecDeque::new();
+    // Blobs are numbered across the block, every blob transaction's counted.
+    let mut next_blob_index = 0u64;
     for tx in &txs {
+        let first_blob_index = next_blob_index;
+        next_blob_index += tx.blob_versioned_hashes().map_or(0, |h| h.len() as u64);
         if tx.kind() != TxKind::Call(cfg.batch_inbox_address) || !is_allowed_type(tx) {
             continue;
         }
@@ -67,8 +71,8 @@ pub fn batcher_data(
             out.push_back((DataOrigin::Calldata, tx.input().to_vec()));
             continue;
         };
-        for hash in hashes {
-            let (commitment, blob) = blobs.blob(block.hash, *hash)?;
+        for (i, hash) in hashes.iter().enumerate() {
+            let (commitment, blob) = blobs.blob(block, first_blob_index + i as u64, *hash)?;
             if versioned_hash(&commitment) != *hash {
                 return Err(DeriveError::BadL1(format!(
                     "blob commitment served for {hash} does not match it"

@@ -1,6 +1,7 @@
 //! Importing preimages from a JSON map {"0x<key>": "0x<value>"}, where the key is keccak256(value)
-//! (as in the fixtures) or a typed keccak256 (type 2) or sha256 (type 4) preimage key. Every entry
-//! is checked against its key; one bad entry and nothing is imported.
+//! (as in the fixtures) or a typed preimage key: keccak256 (type 2) and sha256 (type 4) entries
+//! are checked against their keys (one bad entry and nothing is imported); blob (type 5) and
+//! precompile (type 6) entries cannot be checked from the key and are kept as given.
 
 use crate::store::{Store, StoreError};
 use std::path::Path;
@@ -80,7 +81,7 @@ pub fn parse_preimage_map(
         let typed = PreimageKey(key);
         let stored = if actual == key {
             PreimageKey::from_keccak_hash(key)
-        } else if typed.matches(&value) == Some(true) {
+        } else if typed.matches(&value) == Some(true) || unverifiable(typed) {
             typed
         } else {
             return Err(ImportError::Mismatch {
@@ -92,6 +93,13 @@ pub fn parse_preimage_map(
         out.push((stored, value));
     }
     Ok(out)
+}
+
+/// Blob (type 5) and precompile (type 6) keys commit to their values through a KZG proof or a
+/// precompile's execution, which the onchain oracle checks when they are loaded; a host cannot
+/// check them from the key alone, so they are kept as given.
+fn unverifiable(key: PreimageKey) -> bool {
+    matches!(key.0[0], 5 | 6)
 }
 
 /// Imports a preimage map into `store` in one transaction. Returns the number imported.

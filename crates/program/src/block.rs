@@ -69,6 +69,10 @@ pub struct ExecutedBlock {
     pub hash: B256,
     /// The receipts of its transactions.
     pub receipts: Vec<OpReceiptEnvelope>,
+    /// The storage root of the L2ToL1MessagePasser after the block (an output root commits to
+    /// it; from Isthmus it is also the header's withdrawals root): from Isthmus on, or when asked
+    /// for ([`execute_block_with_output`]).
+    pub message_passer_storage_root: Option<B256>,
 }
 
 /// Decodes Holocene `extraData`: version 0 ++ denominator (u32) ++ elasticity (u32).
@@ -283,6 +287,19 @@ pub fn execute_block<O: PreimageOracle>(
     parent: &Header,
     attrs: &PayloadAttributes,
 ) -> Result<ExecutedBlock, ProgramError> {
+    execute_block_with_output(preimages, config, parent, attrs, false)
+}
+
+/// [`execute_block`], also reading the L2ToL1MessagePasser's storage root after the block if
+/// `with_output` (for the block's output root; before Isthmus this reads the state trie's path
+/// to that account, which a block that does not touch it may not have among its preimages).
+pub fn execute_block_with_output<O: PreimageOracle>(
+    preimages: &Preimages<O>,
+    config: &RollupConfig,
+    parent: &Header,
+    attrs: &PayloadAttributes,
+    with_output: bool,
+) -> Result<ExecutedBlock, ProgramError> {
     let timestamp = attrs.timestamp;
     if timestamp <= parent.timestamp {
         return Err(ProgramError::BadPayload(format!(
@@ -418,8 +435,13 @@ pub fn execute_block<O: PreimageOracle>(
 
     let state = &mut evm.0.ctx.journaled_state.database;
     let state_root = state.state_root()?;
-    let withdrawals_root = if fork >= Fork::Isthmus {
+    let message_passer_storage_root = if fork >= Fork::Isthmus || with_output {
         Some(state.storage_root(L2_TO_L1_MESSAGE_PASSER)?)
+    } else {
+        None
+    };
+    let withdrawals_root = if fork >= Fork::Isthmus {
+        message_passer_storage_root
     } else if canyon {
         Some(EMPTY_ROOT)
     } else {
@@ -462,5 +484,6 @@ pub fn execute_block<O: PreimageOracle>(
         header,
         hash,
         receipts,
+        message_passer_storage_root,
     })
 }

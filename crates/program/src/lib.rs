@@ -30,7 +30,7 @@ pub mod trie;
 #[cfg(feature = "std")]
 pub mod fixture;
 
-pub use block::{execute_block, ExecutedBlock, PayloadAttributes};
+pub use block::{execute_block, execute_block_with_output, ExecutedBlock, PayloadAttributes};
 pub use config::{Fork, RollupConfig};
 pub use error::{PreimageKind, ProgramError};
 pub use oracle::{NoNodes, NodeSource, Preimages};

@@ -62,7 +62,12 @@ impl L1Provider for &MemL1 {
 }
 
 impl BlobProvider for &MemL1 {
-    fn blob(&mut self, _block: B256, hash: B256) -> Result<([u8; 48], Blob), DeriveError> {
+    fn blob(
+        &mut self,
+        _block: &crate::types::L1BlockRef,
+        _index: u64,
+        hash: B256,
+    ) -> Result<([u8; 48], Blob), DeriveError> {
         self.blobs
             .get(&hash)
             .cloned()

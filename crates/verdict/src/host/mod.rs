@@ -2,23 +2,20 @@
 //! 3..6 (as `verdict vm run ... -- verdict host --server ...` starts it); with a program after `--`
 //! it starts that program natively with its channels on fds 3..6 and serves it over pipes.
 //!
-//! `--fixture DIR` serves a block fixture (`fixture.json` + `preimages.json`, see
-//! `shared/fixtures/README.md`) to the block check program: the preimages (each checked against its
-//! key), plus the parent header's RLP as the keccak256 preimage of the parent hash, and the local
-//! inputs of `verdict_guest::block_check` (flags given explicitly override them):
-//! 1 = keccak256 of `executing_payload` (JSON, also served as that hash's preimage),
-//! 2 = the parent block hash, 3 = the claimed block hash (the fixture's expected hash),
-//! 4 = the block number, 5 = the chain id.
+//! `--fixture DIR` serves a fixture's preimages and boot inputs (flags given explicitly override
+//! them): a full-claim fixture (`claim.json`) to the fault proof program, or a block fixture
+//! (`fixture.json`) to the block check program; see `fixture.rs`.
 
 use anyhow::{bail, Context};
+
+mod fixture;
 use clap::{Args, Subcommand};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use verdict_host::{import, serve, DiskStore, Host, LayeredStore, LocalInputs, MemoryStore, Store};
 use verdict_preimage::transport::{channels_from_fds, pipe, spawn_with_fds, FileChannel};
-use verdict_preimage::{keccak256, PreimageKey};
 
 /// Arguments of `host`.
 #[derive(Args)]
@@ -118,54 +115,10 @@ pub fn run(args: HostArgs) -> anyhow::Result<()> {
     }
 }
 
-/// What `--fixture DIR` serves: preimages and local inputs.
-struct FixtureInputs {
-    preimages: Vec<(PreimageKey, Vec<u8>)>,
-    attributes_hash: [u8; 32],
-    parent_hash: [u8; 32],
-    claimed_hash: [u8; 32],
-    block_number: u64,
-    chain_id: u64,
-}
-
-fn load_fixture(dir: &Path) -> anyhow::Result<FixtureInputs> {
-    let path = dir.join("fixture.json");
-    let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    let json: serde_json::Value =
-        serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let part = |name: &str| {
-        json.get(name)
-            .with_context(|| format!("{}: no `{name}`", path.display()))
-    };
-    let config = verdict_program::fixture::parse_rollup_config(part("rollup_config")?)?;
-    let parent = verdict_program::fixture::parse_header(part("parent_header")?, "parent_header")?;
-    let claimed = part("expected_block_hash")?
-        .as_str()
-        .context("`expected_block_hash` is not a string")?;
-    let claimed_hash = parse_b256(claimed).map_err(anyhow::Error::msg)?;
-    let mut preimages = import::read_preimage_map(&dir.join("preimages.json"))?;
-    let (parent_hash, parent_rlp) = verdict_program::fixture::header_preimage(&parent);
-    preimages.push((PreimageKey::from_keccak_hash(parent_hash.0), parent_rlp));
-    let attributes = serde_json::to_vec(part("executing_payload")?)?;
-    let attributes_hash = keccak256(&attributes);
-    preimages.push((PreimageKey::from_keccak_hash(attributes_hash), attributes));
-    Ok(FixtureInputs {
-        preimages,
-        attributes_hash,
-        parent_hash: parent_hash.0,
-        claimed_hash,
-        block_number: parent
-            .number
-            .checked_add(1)
-            .context("the parent is the last block")?,
-        chain_id: config.l2_chain_id,
-    })
-}
-
 fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
     let fixture = match &args.fixture {
         Some(dir) => {
-            Some(load_fixture(dir).with_context(|| format!("loading fixture {}", dir.display()))?)
+            Some(fixture::load(dir).with_context(|| format!("loading fixture {}", dir.display()))?)
         }
         None => None,
     };
@@ -198,11 +151,18 @@ fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
         other: BTreeMap::new(),
     };
     if let Some(f) = fixture {
-        locals.l1_head.get_or_insert(f.attributes_hash);
-        locals.agreed_output_root.get_or_insert(f.parent_hash);
-        locals.claimed_output_root.get_or_insert(f.claimed_hash);
-        locals.claimed_block_number.get_or_insert(f.block_number);
-        locals.chain_id.get_or_insert(f.chain_id);
+        let b = f.boot;
+        locals.l1_head.get_or_insert(b.l1_head);
+        locals
+            .agreed_output_root
+            .get_or_insert(b.agreed_output_root);
+        locals
+            .claimed_output_root
+            .get_or_insert(b.claimed_output_root);
+        locals
+            .claimed_block_number
+            .get_or_insert(b.claimed_block_number);
+        locals.chain_id.get_or_insert(b.chain_id);
     }
     serve_with(args, store, locals)
 }
