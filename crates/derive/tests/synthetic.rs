@@ -163,6 +163,7 @@ fn adversarial_chains_derive_as_sequenced_and_drop_what_they_must() {
             "BatchQueue: InvalidBatch(SpanParentCheck)",
             "BatchQueue: InvalidBatch(SpanOriginCheck)",
             "BatchQueue: InvalidBatch(SpanMisaligned)",
+            "BatchQueue: InvalidBatch(SpanUndecided)",
         ];
         for k in kinds {
             assert!(tally.expected.contains_key(k), "no {k} in {} chains", 2 * n);

@@ -22,7 +22,9 @@ pub enum InvalidBatch {
     ParentHash,
     /// Included after its epoch's sequencing window.
     OutsideSequenceWindow,
-    /// The L1 origin is older than the safe head's.
+    /// The L1 origin is older than the safe head's: a singular batch's; a span batch's first
+    /// block's, older than its parent's; or that of a span batch's block after the safe head
+    /// (delta/span-batches.md, "Batch Queue"; holocene/derivation.md, "Span Batches").
     EpochTooOld,
     /// The L1 origin advances by more than one block.
     EpochTooNew,
@@ -54,11 +56,19 @@ pub enum InvalidBatch {
     SpanOverlapTransactions,
     /// A span batch block overlapping the safe chain with another L1 origin.
     SpanOverlapOrigin,
-    /// A span batch naming an L1 origin the pipeline does not have: from Holocene on, one after
-    /// the L1 block being read (no such batch can be valid), or a block after the safe head
-    /// whose L1 origin is older than the safe head's (holocene/derivation.md, "Span Batches":
-    /// such singular batches, and with them the span batch, are invalid).
-    SpanUnknownOrigin,
+    /// A span batch whose last L1 origin is not among the L1 blocks the stage holds (from the
+    /// safe head's L1 origin to the block being read): one after the block being read, or one
+    /// before the safe head's. op-node leaves such a span batch undecided
+    /// (`checkSpanBatchPrefix`): before Holocene it stays queued and holds up the batch queue
+    /// until it is decided (which, for an origin before the safe head's, may be never); from
+    /// Holocene on the batch stage skips it alone, reading the rest of its channel on. Recorded
+    /// only from Holocene on, where it is skipped.
+    SpanUndecided,
+    /// A span batch block after the safe head whose L1 origin, not older than the safe head's,
+    /// is not among the L1 blocks the stage holds (the stage moved to the next epoch with empty
+    /// batches): dropped (op-node's `checkSpanBatch`; from Holocene on, with the rest of its
+    /// channel, when the span batch is split into singular batches).
+    SpanOriginNotFound,
     /// For a block after the safe head, but read before L1 traversal caught up with the safe
     /// head: from an L1 block before its L1 origin, or from Holocene on from that origin itself
     /// (derivation.md, "Finding the sync starting point": outputs are dropped "until L1
@@ -204,6 +214,13 @@ pub fn check_single(
 
 /// The checks of a span batch that need no block of it: origin, timestamps, parent, sequencing
 /// window, L1 origin check. Returns the parent of the span's first block when accepted.
+///
+/// In op-node's order and with op-node's outcomes (`checkSpanBatchPrefix` in
+/// op-node/rollup/derive/batches.go, read for facts; delta/span-batches.md and
+/// holocene/derivation.md, "Span Batches", give the rules but not every outcome): a span batch
+/// whose last L1 origin is not among `l1_blocks` is [`Validity::Undecided`], whether that origin
+/// is after the block being read or before the safe head's, and that comes before the check of
+/// its first L1 origin against its parent's.
 pub fn check_span_prefix(
     cfg: &RollupConfig,
     l1_blocks: &[L1BlockRef],
@@ -261,7 +278,10 @@ pub fn check_span_prefix(
             .number
             .checked_sub(behind / cfg.block_time.max(1) + 1)
         else {
-            return Ok((Validity::Drop(InvalidBatch::SpanMisaligned), None));
+            // A span starting at the genesis block's time has no parent: op-node asks its
+            // engine for the block before genesis (the number wraps), fails to get it and
+            // leaves the batch undecided ("unable to validate the batch for now").
+            return Ok((Validity::Undecided, None));
         };
         parent = l2.block_ref(number)?;
     }
@@ -275,16 +295,14 @@ pub fn check_span_prefix(
         return Ok((Validity::Drop(InvalidBatch::EpochTooNew), None));
     }
     let end_epoch = batch.end_epoch();
-    if end_epoch < epoch.number {
-        // Its blocks after the safe head have L1 origins older than the safe head's (or, where
-        // empty batches moved the epoch past it, the batch is outside its window): invalid
-        // whether or not `l1_origin_check` matches the canonical block, which is older than
-        // the L1 blocks kept here (span-batches.md, "Batch Queue": "block_input.l1_origin.number
-        // < safe_head.l1_origin.number -> drop"; holocene/derivation.md, "Span Batches").
-        return Ok((Validity::Drop(InvalidBatch::EpochTooOld), None));
-    }
     match l1_blocks.iter().find(|b| b.number == end_epoch) {
-        // An L1 origin after the L1 block being read: more L1 data is needed.
+        // Not among the L1 blocks held: after the block being read, or before the safe head's
+        // L1 origin (a span batch ending there, whose blocks after the safe head are older than
+        // the safe head's origin). span-batches.md, "Batch Queue", would drop the second kind
+        // ("block_input.l1_origin.number < safe_head.l1_origin.number -> drop"), but that rule
+        // is checked per block, after this one: op-node (read for facts) finds the last origin
+        // missing first and answers undecided for both, which before Holocene holds the batch
+        // queue up and from Holocene on skips the span batch alone. We do the same.
         None => return Ok((Validity::Undecided, None)),
         Some(b) if !batch.origin_matches(&b.hash) => {
             return Ok((Validity::Drop(InvalidBatch::SpanOriginCheck), None));
@@ -316,15 +334,21 @@ pub fn check_span(
         if block.timestamp <= safe_head.timestamp {
             continue;
         }
+        // delta/span-batches.md, "Batch Queue": "block_input.l1_origin.number <
+        // safe_head.l1_origin.number -> drop". Then a block whose L1 origin is not among the L1
+        // blocks held is dropped too, as op-node's `checkSpanBatch` does (read for facts): the
+        // spec has no rule for it, and taking another block's time instead would decide the
+        // time rules below on the wrong block.
         if block.epoch_num < safe_head.l1_origin.number {
             return Ok(Validity::Drop(InvalidBatch::EpochTooOld));
         }
-        if let Some(j) = l1_blocks
+        match l1_blocks
             .iter()
             .skip(origin_index)
             .position(|b| b.number == block.epoch_num)
         {
-            origin_index += j;
+            Some(j) => origin_index += j,
+            None => return Ok(Validity::Drop(InvalidBatch::SpanOriginNotFound)),
         }
         let origin = l1_blocks[origin_index];
         let origin_advanced = if i == 0 {
@@ -375,26 +399,211 @@ pub fn check_span(
 }
 
 /// The singular batches of a span batch after the safe head, their epoch hashes from
-/// `l1_blocks`; `None` if an L1 origin is not among them.
+/// `l1_blocks`; the rule a block breaks if one has an L1 origin older than the safe head's
+/// ([`InvalidBatch::EpochTooOld`]) or one not among `l1_blocks`
+/// ([`InvalidBatch::SpanOriginNotFound`]).
+///
+/// From Holocene on only the prefix of a span batch is checked before this, so an overlapping
+/// span batch can get here with such a block: holocene/derivation.md, "Span Batches", has the
+/// singular batches checked by the batch queue rules, which drop a batch whose L1 origin is
+/// older than the safe head's, and says finding it here must invalidate the span batch rather
+/// than stop derivation. op-node (read for facts: `SpanBatch.GetSingularBatches` and its caller
+/// in the Holocene `BatchStage`) drops the span batch and the rest of its channel for either
+/// block.
 pub fn singular_batches(
     batch: &SpanBatch,
     l1_blocks: &[L1BlockRef],
     safe_head: &L2BlockRef,
-) -> Option<Vec<SingleBatch>> {
+) -> Result<Vec<SingleBatch>, InvalidBatch> {
     let mut out = Vec::new();
+    let mut origin_index = 0usize;
     for block in batch
         .blocks
         .iter()
         .filter(|b| b.timestamp > safe_head.timestamp)
     {
-        let origin = l1_blocks.iter().find(|b| b.number == block.epoch_num)?;
+        if block.epoch_num < safe_head.l1_origin.number {
+            return Err(InvalidBatch::EpochTooOld);
+        }
+        let j = l1_blocks
+            .iter()
+            .skip(origin_index)
+            .position(|b| b.number == block.epoch_num)
+            .ok_or(InvalidBatch::SpanOriginNotFound)?;
+        origin_index += j;
         out.push(SingleBatch {
             parent_hash: Default::default(),
             epoch_num: block.epoch_num,
-            epoch_hash: origin.hash,
+            epoch_hash: l1_blocks[origin_index].hash,
             timestamp: block.timestamp,
             transactions: block.transactions.clone(),
         });
     }
-    Some(out)
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::span::SpanBatchElement;
+    use crate::system_config::SystemConfig;
+    use crate::types::BlockId;
+    use alloy_primitives::B256;
+
+    /// L2 blocks every 2 s from time 120, six to an L1 block (L1 block `n` at `12 n`, from 10).
+    struct Chain(Vec<L2BlockRef>);
+
+    impl L2Provider for Chain {
+        fn block_ref(&mut self, number: u64) -> Result<L2BlockRef, DeriveError> {
+            self.0
+                .get(number as usize)
+                .copied()
+                .ok_or_else(|| DeriveError::Provider(alloc::format!("no block {number}")))
+        }
+        fn sequenced_transactions(&mut self, _: u64) -> Result<Vec<Bytes>, DeriveError> {
+            Ok(Vec::new())
+        }
+        fn system_config(&mut self, _: u64) -> Result<SystemConfig, DeriveError> {
+            Ok(SystemConfig::default())
+        }
+    }
+
+    fn cfg() -> RollupConfig {
+        RollupConfig {
+            block_time: 2,
+            max_sequencer_drift: 600,
+            seq_window_size: 100,
+            regolith_time: Some(0),
+            canyon_time: Some(0),
+            delta_time: Some(0),
+            ..Default::default()
+        }
+    }
+
+    fn l1(number: u64) -> L1BlockRef {
+        L1BlockRef {
+            hash: B256::repeat_byte(number as u8),
+            number,
+            parent_hash: B256::repeat_byte(number as u8 - 1),
+            timestamp: 12 * number,
+        }
+    }
+
+    fn chain() -> Chain {
+        Chain(
+            (0..12u64)
+                .map(|i| {
+                    let origin = 10 + i / 6;
+                    L2BlockRef {
+                        hash: B256::repeat_byte(0x80 + i as u8),
+                        number: i,
+                        parent_hash: B256::repeat_byte(0x7f + i as u8),
+                        timestamp: 120 + 2 * i,
+                        l1_origin: BlockId {
+                            hash: l1(origin).hash,
+                            number: origin,
+                        },
+                        sequence_number: i % 6,
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// A span batch of the blocks at `times` with L1 origins `epochs`, after L2 block `parent`,
+    /// its L1 origin check the hash of L1 block `check`.
+    fn span(c: &Chain, parent: usize, times: &[u64], epochs: &[u64], check: u64) -> SpanBatch {
+        let mut parent_check = [0u8; 20];
+        parent_check.copy_from_slice(&c.0[parent].hash[..20]);
+        let mut l1_origin_check = [0u8; 20];
+        l1_origin_check.copy_from_slice(&l1(check).hash[..20]);
+        SpanBatch {
+            parent_check,
+            l1_origin_check,
+            blocks: times
+                .iter()
+                .zip(epochs)
+                .map(|(t, e)| SpanBatchElement {
+                    timestamp: *t,
+                    epoch_num: *e,
+                    transactions: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_span_batch_ending_before_the_safe_heads_l1_origin_is_undecided() {
+        // Safe head 6, the first block of L1 origin 11; the span overlaps it and says both
+        // blocks are of origin 10.
+        let mut c = chain();
+        let safe = c.0[6];
+        let b = span(&c, 5, &[132, 134], &[10, 10], 10);
+        let held = [l1(11), l1(12)];
+        let (v, _) = check_span_prefix(&cfg(), &held, &safe, &b, &l1(13), &mut c).unwrap();
+        assert_eq!(v, Validity::Undecided);
+        let v = check_span(&cfg(), &held, &safe, &b, &l1(13), &mut c).unwrap();
+        assert_eq!(v, Validity::Undecided);
+    }
+
+    #[test]
+    fn a_span_batch_ending_after_the_l1_block_read_is_undecided() {
+        let mut c = chain();
+        let safe = c.0[7];
+        let b = span(&c, 7, &[136, 138, 140], &[11, 12, 13], 13);
+        let held = [l1(11), l1(12)];
+        let (v, _) = check_span_prefix(&cfg(), &held, &safe, &b, &l1(12), &mut c).unwrap();
+        assert_eq!(v, Validity::Undecided);
+    }
+
+    #[test]
+    fn a_span_batch_starting_at_genesis_is_undecided() {
+        // Its first block's parent would be the block before genesis, which no engine has.
+        let mut c = chain();
+        let safe = c.0[3];
+        let b = span(&c, 0, &[120, 122, 124, 126, 128], &[10; 5], 10);
+        let (v, _) = check_span_prefix(&cfg(), &[l1(10)], &safe, &b, &l1(12), &mut c).unwrap();
+        assert_eq!(v, Validity::Undecided);
+    }
+
+    #[test]
+    fn a_span_batch_block_after_the_safe_head_older_than_its_l1_origin_is_dropped() {
+        // Safe head 6 (L1 origin 11); the span, after block 5 (origin 10), says blocks 6 and 7
+        // are of origin 10 and block 8 of 11: its prefix passes, block 7 does not.
+        let mut c = chain();
+        let safe = c.0[6];
+        let b = span(&c, 5, &[132, 134, 136], &[10, 10, 11], 11);
+        let held = [l1(11), l1(12)];
+        let (v, _) = check_span_prefix(&cfg(), &held, &safe, &b, &l1(12), &mut c).unwrap();
+        assert_eq!(v, Validity::Accept);
+        let v = check_span(&cfg(), &held, &safe, &b, &l1(12), &mut c).unwrap();
+        assert_eq!(v, Validity::Drop(InvalidBatch::EpochTooOld));
+        assert_eq!(
+            singular_batches(&b, &held, &safe),
+            Err(InvalidBatch::EpochTooOld)
+        );
+    }
+
+    #[test]
+    fn a_span_batch_block_whose_l1_origin_is_not_held_is_dropped() {
+        // Safe head 7 (L1 origin 11), but the stage moved on to epoch 12 with empty batches: a
+        // span whose next block keeps origin 11 passes its prefix and fails that block.
+        let mut c = chain();
+        let safe = c.0[7];
+        let b = span(&c, 7, &[136, 138], &[11, 12], 12);
+        let held = [l1(12), l1(13)];
+        let (v, _) = check_span_prefix(&cfg(), &held, &safe, &b, &l1(13), &mut c).unwrap();
+        assert_eq!(v, Validity::Accept);
+        let v = check_span(&cfg(), &held, &safe, &b, &l1(13), &mut c).unwrap();
+        assert_eq!(v, Validity::Drop(InvalidBatch::SpanOriginNotFound));
+        assert_eq!(
+            singular_batches(&b, &held, &safe),
+            Err(InvalidBatch::SpanOriginNotFound)
+        );
+        // Its singular batches where the origins are held.
+        let held = [l1(11), l1(12), l1(13)];
+        let singles = singular_batches(&b, &held, &safe).unwrap();
+        assert_eq!(singles.len(), 2);
+        assert_eq!(singles[1].epoch_hash, l1(12).hash);
+    }
 }

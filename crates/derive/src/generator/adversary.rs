@@ -214,7 +214,7 @@ impl Batcher<'_> {
             <= next_origin_time + cfg.max_sequencer_drift(next_origin_time)
             && !cfg.is_activation_block(Fork::Jovian, next.timestamp)
             && !cfg.is_activation_block(Fork::Interop, next.timestamp);
-        let (kind, what) = match self.rng.below(17) {
+        let (kind, what) = match self.rng.below(18) {
             0 => {
                 bad.parent_hash = self.rng.b256();
                 // One more transaction, so the chain would show the batch used. kona-derive
@@ -414,10 +414,127 @@ impl Batcher<'_> {
                 self.features.push(what);
                 return Some((DropReason::InvalidBatch(kind), Some(next.timestamp)));
             }
+            // A span batch over the last block of the group (derived, the first of its epoch)
+            // and the next two, saying the last and the next are of the epoch before: it ends in
+            // a held L1 origin, so its prefix passes, but the block after the safe head has an
+            // L1 origin older than the safe head's (delta/span-batches.md, "Batch Queue";
+            // holocene/derivation.md, "Span Batches"). Dropped by op-node's full span checks
+            // before Holocene, and from Holocene on when split into singular batches, with the
+            // rest of its channel (read for facts). kona-derive 0.4.5 stops with a critical error
+            // there from Holocene on: those not in the differential.
+            17 if span_ok
+                && group.len() >= 2
+                && group[group.len() - 2].epoch_num + 1 == parent.l1_origin.number
+                && !(self.opts.kona_safe && holocene) =>
+            {
+                let older = group[group.len() - 2].epoch_num;
+                let older_hash = hash_of((older - 1000) as usize);
+                let mut last = group[group.len() - 1].clone();
+                (last.epoch_num, last.epoch_hash) = (older, older_hash);
+                let tx = encode::calldata_tx(&self.key, 901, 1 << 45, Address::ZERO, vec![]);
+                bad.transactions.push(Bytes::from(tx.encoded_2718()));
+                (bad.epoch_num, bad.epoch_hash) = (older, older_hash);
+                let mut after = next.clone();
+                after.timestamp += cfg.block_time;
+                after.transactions.clear();
+                (after.epoch_num, after.epoch_hash) = (parent.l1_origin.number, hash_of(origin));
+                let Ok(raw) =
+                    RawSpanBatch::from_singles(&[last, bad, after], cfg.genesis.l2_time, false)
+                else {
+                    return None;
+                };
+                encode::push_span(data, &raw);
+                self.features
+                    .push("invalid span batch: block older than the safe head's L1 origin");
+                return Some((
+                    DropReason::InvalidBatch(InvalidBatch::EpochTooOld),
+                    Some(next.timestamp),
+                ));
+            }
             _ => return None,
         };
         encode::push_single(data, &bad);
         self.features.push(what);
         Some((DropReason::InvalidBatch(kind), Some(next.timestamp)))
+    }
+
+    /// A span batch for the block after `safe` that op-node leaves undecided, its last L1
+    /// origin not among the L1 blocks the batch stage holds (op-node's `checkSpanBatchPrefix`,
+    /// read for facts), to go right before `next` (that block's batch) in a channel of the
+    /// group whose first L1 origin is `first_epoch`, posted in L1 block `at`. Returns its channel
+    /// content, the drop it must cause, the L1 block (index) of that drop when it is not the one
+    /// the channel is read in, and whether the channel's frames must all go in `at`.
+    ///
+    /// Either kind is valid-looking otherwise (parent check, timestamps, sequencing window, first
+    /// L1 origin), and its first block has one more transaction than `next`, so the chain would
+    /// show it used:
+    /// - naming L1 blocks up to the one after `at` (made-up hash: it cannot be known when the
+    ///   batch is posted), the channel read in `at`. From Holocene on it is skipped alone, the
+    ///   rest of the channel read on; before, it holds the batch queue up until that L1 block is
+    ///   read, then fails its L1 origin check;
+    /// - from Holocene on, a span over `safe` (the first block of its epoch) and the next block
+    ///   saying both are of the epoch before, so it ends before the safe head's L1 origin:
+    ///   skipped alone. (Before Holocene op-node's batch queue would wait for it for good.)
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn undecided_span(
+        &mut self,
+        next: &SingleBatch,
+        safe_batch: &SingleBatch,
+        safe: &L2BlockRef,
+        safe_parent_origin: u64,
+        first_epoch: usize,
+        at: usize,
+        holocene: bool,
+    ) -> Option<(Vec<u8>, DropReason, Option<usize>, bool)> {
+        let cfg = self.cfg;
+        let tx = encode::calldata_tx(&self.key, 901, 1 << 46, Address::ZERO, vec![]);
+        let mut first = next.clone();
+        first.transactions.push(Bytes::from(tx.encoded_2718()));
+        let origin = (safe.l1_origin.number - 1000) as usize;
+        let first_of_epoch = safe.l1_origin.number == safe_parent_origin + 1;
+        let stale = holocene && first_of_epoch && origin > first_epoch;
+        // Before Holocene the L1 block it names must come, before Holocene activates.
+        let future = holocene || (at < self.l1.headers.len() - 1 && !self.holocene_at(at + 1));
+        let (singles, pin) = if stale && (!future || self.rng.chance(50)) {
+            let older = safe.l1_origin.number - 1;
+            let older_hash = self.l1.hashes[origin - 1];
+            let mut over = safe_batch.clone();
+            (over.epoch_num, over.epoch_hash) = (older, older_hash);
+            (first.epoch_num, first.epoch_hash) = (older, older_hash);
+            self.features
+                .push("undecided span batch: ends before the safe head's L1 origin");
+            (vec![over, first], false)
+        } else if future && at >= origin {
+            // One L1 origin more per block, from the safe head's to the one after `at`.
+            let count = at + 2 - origin;
+            let mut singles: Vec<SingleBatch> = (0..count)
+                .map(|j| SingleBatch {
+                    parent_hash: safe.hash,
+                    epoch_num: safe.l1_origin.number + j as u64,
+                    epoch_hash: self.l1.hashes.get(origin + j).copied().unwrap_or_default(),
+                    timestamp: safe.timestamp + cfg.block_time * (j as u64 + 1),
+                    transactions: Vec::new(),
+                })
+                .collect();
+            singles[0].transactions = first.transactions;
+            singles[count - 1].epoch_hash = self.rng.b256();
+            self.features.push(if holocene {
+                "undecided span batch: L1 origin after the block read"
+            } else {
+                "undecided span batch: L1 origin after the block read (waited for)"
+            });
+            (singles, true)
+        } else {
+            return None;
+        };
+        let raw = RawSpanBatch::from_singles(&singles, cfg.genesis.l2_time, false).ok()?;
+        let mut data = Vec::new();
+        encode::push_span(&mut data, &raw);
+        let (reason, block) = if holocene {
+            (InvalidBatch::SpanUndecided, None)
+        } else {
+            (InvalidBatch::SpanOriginCheck, Some(at + 1))
+        };
+        Some((data, DropReason::InvalidBatch(reason), block, pin))
     }
 }

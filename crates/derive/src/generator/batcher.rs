@@ -131,6 +131,12 @@ pub(super) fn submit(
         let mut data = Vec::new();
         // The time of the channel's first batch (a span batch over derived blocks starts early).
         let mut first_time = group[0].timestamp;
+        // The drops the channel's invalid batches must cause once it is read (the L1 block of
+        // its last frame, or another L1 block (index) where given), and the L2 timestamp by
+        // whose derivation each must have happened.
+        let mut channel_drops: Vec<(DropReason, Option<u64>, Option<usize>)> = Vec::new();
+        // Whether the channel's frames must all go in `at` (see `undecided_span`).
+        let mut pinned = false;
         if span_ok && b.rng.chance(50) {
             // At times the span batch starts a block or two back, over blocks derived already
             // (a batcher resubmitting): still valid, the overlap matching the safe chain
@@ -164,21 +170,45 @@ pub(super) fn submit(
             }
             first_time = span[0].timestamp;
         } else {
-            for x in group {
+            // At times a span batch op-node leaves undecided goes between two of the group's
+            // batches, for the slot of the second: from Holocene on it is skipped alone, so the
+            // batches after it in the channel are still used (were the channel dropped with
+            // it, the chain would show it).
+            let undecided_before = (opts.adversarial && span_ok && len >= 2 && b.rng.chance(15))
+                .then(|| 1 + b.rng.below(len as u64 - 1) as usize);
+            for (k, x) in group.iter().enumerate() {
+                if undecided_before == Some(k) {
+                    let safe = seq.l2.blocks[(group[k - 1].timestamp - t0) as usize / 2].0;
+                    let safe_parent = seq.l2.blocks[safe.number as usize - 1].0;
+                    if let Some((span, reason, block, pin)) = b.undecided_span(
+                        x,
+                        &group[k - 1],
+                        &safe,
+                        safe_parent.l1_origin.number,
+                        first_epoch,
+                        at,
+                        holocene,
+                    ) {
+                        data.extend(span);
+                        channel_drops.push((reason, Some(x.timestamp), block));
+                        pinned |= pin;
+                    }
+                }
                 encode::push_single(&mut data, x);
             }
             b.features.push("singular batch");
         }
-        // An invalid batch for the slot after the group, last in the channel, and the drop it
-        // must cause once the channel is read (the L1 block of its last frame).
-        let mut channel_drops = Vec::new();
+        // An invalid batch for the slot after the group, last in the channel.
         if opts.adversarial && b.rng.chance(40) {
             let last = seq.l2.blocks[(group[len - 1].timestamp - t0) as usize / 2].0;
             // Not when the next batch names the inclusion block itself as its L1 origin.
             if let Some(next) = next.filter(|x| ((x.epoch_num - 1000) as usize) < at) {
-                channel_drops.extend(b.invalid_batch(
-                    &mut data, group, next, &last, at, window_end, holocene, span_ok,
-                ));
+                channel_drops.extend(
+                    b.invalid_batch(
+                        &mut data, group, next, &last, at, window_end, holocene, span_ok,
+                    )
+                    .map(|(reason, by)| (reason, by, None)),
+                );
             }
         }
         // Brotli where the L1 block read and the channel's first batch agree on Fjord: kona
@@ -213,7 +243,7 @@ pub(super) fn submit(
         }
         let interleave_ok =
             !holocene && at < n && !b.holocene_at((at + 1).min(n)) && next.is_some();
-        if held.is_empty() && opts.adversarial && interleave_ok && b.rng.chance(20) {
+        if held.is_empty() && opts.adversarial && interleave_ok && !pinned && b.rng.chance(20) {
             held = frames;
             (held_at, held_window) = (at, window_end);
             next_l1 = at;
@@ -249,7 +279,7 @@ pub(super) fn submit(
             // Later frames may go into the next L1 block (still within the window); a channel
             // never straddles Holocene's activation (its frames would be dropped there).
             let same_rules = at < n && b.holocene_at(at) == b.holocene_at(at + 1);
-            if k > 0 && same_rules && b.rng.chance(30) && at < window_end {
+            if k > 0 && same_rules && !pinned && b.rng.chance(30) && at < window_end {
                 at += 1;
             }
             b.post_frames(at, std::slice::from_ref(frame), blobs);
@@ -271,10 +301,10 @@ pub(super) fn submit(
             }
         }
         let complete = first_posted.iter().flatten().max().copied().unwrap_or(at);
-        for (reason, by_timestamp) in channel_drops {
+        for (reason, by_timestamp, block) in channel_drops {
             b.expected_drops.push(ExpectedDrop {
                 reason,
-                l1_block: b.l1.headers[complete].number,
+                l1_block: b.l1.headers[block.unwrap_or(complete)].number,
                 by_timestamp,
             });
         }

@@ -85,7 +85,8 @@ pub struct Options {
     /// kind, duplicate, out-of-order and interleaved frames, timed-out channels, wrong senders,
     /// bad blobs, withheld epochs, a batcher change, missed L1 slots).
     pub adversarial: bool,
-    /// Whether to leave out the inputs on which kona-derive 0.4.5 departs from the spec.
+    /// Whether to leave out the inputs on which kona-derive 0.4.5 departs from op-node (and the
+    /// spec where op-node follows it).
     pub kona_safe: bool,
     /// When the forks activate.
     pub forks: ForkSchedule,
@@ -110,7 +111,7 @@ pub enum ForkSchedule {
 
 impl Options {
     /// The chains of the differential against kona-derive 0.4.5: no Jovian (kona 0.4.5 predates
-    /// it), and none of the inputs where kona departs from the spec (see `kona-diff`).
+    /// it), and none of the inputs where kona departs from op-node (see `kona-diff`).
     pub fn kona_differential() -> Self {
         Self {
             jovian: false,

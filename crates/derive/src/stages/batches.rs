@@ -201,10 +201,15 @@ impl BatchStage {
         match batch {
             Batch::Single(b) => Ok(b),
             Batch::Span(span) => {
-                let Some(singles) = singular_batches(&span, &self.l1_blocks, parent) else {
-                    record_invalid(up, Validity::Drop(InvalidBatch::SpanUnknownOrigin));
-                    return Err(Step::NotEnoughData);
-                };
+                // The full checks just passed on these L1 blocks and this parent, so every block
+                // after the safe head has its L1 origin here; op-node's batch queue calls a
+                // failure a critical error, and so do we.
+                let singles = singular_batches(&span, &self.l1_blocks, parent).map_err(|why| {
+                    Step::Fatal(DeriveError::BadL2(format!(
+                        "span batch accepted for block {} has a block of no L1 origin ({why:?})",
+                        parent.number + 1
+                    )))
+                })?;
                 self.spans = singles.into();
                 let mut b = self.spans.pop_front().ok_or(Step::NotEnoughData)?;
                 b.parent_hash = parent.hash;
@@ -405,12 +410,12 @@ impl BatchStage {
                     match validity {
                         Validity::Accept => {
                             match singular_batches(&span, &self.l1_blocks, parent) {
-                                Some(singles) => self.spans = singles.into(),
-                                None => {
-                                    record_invalid(
-                                        up,
-                                        Validity::Drop(InvalidBatch::SpanUnknownOrigin),
-                                    );
+                                Ok(singles) => self.spans = singles.into(),
+                                // A block after the safe head with an L1 origin older than the
+                                // safe head's, or not held: the span batch is invalid, dropped
+                                // with the rest of its channel (see `singular_batches`).
+                                Err(why) => {
+                                    record_invalid(up, Validity::Drop(why));
                                     self.flush(up);
                                     return Err(Step::NotEnoughData);
                                 }
@@ -426,13 +431,23 @@ impl BatchStage {
                             record_invalid(up, Validity::Past);
                             return Err(Step::NotEnoughData);
                         }
-                        // Holocene buffers no batch to decide later: one that names an L1
-                        // origin past the block being read is invalid (future span batches
-                        // are dropped by `check_span_prefix` itself).
-                        Validity::Undecided | Validity::Future => {
-                            record_invalid(up, Validity::Drop(InvalidBatch::SpanUnknownOrigin));
-                            self.flush(up);
+                        // Its last L1 origin is not held (after the block being read, or before
+                        // the safe head's), or its parent is not there. Holocene buffers no
+                        // batch to decide later, and holocene/derivation.md, "Span Batches",
+                        // does not say what becomes of it; op-node's batch stage (read for
+                        // facts) skips it alone and reads the rest of the channel on, without
+                        // dropping the channel. We do the same.
+                        Validity::Undecided => {
+                            record_invalid(up, Validity::Drop(InvalidBatch::SpanUndecided));
                             return Err(Step::NotEnoughData);
+                        }
+                        // `check_span_prefix` drops future span batches from Holocene on, by
+                        // the same L1 block as this stage; op-node calls this critical.
+                        Validity::Future => {
+                            return Err(Step::Fatal(DeriveError::BadL2(format!(
+                                "future span batch for block {} under Holocene",
+                                parent.number + 1
+                            ))));
                         }
                     }
                 }
