@@ -404,3 +404,69 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         io(e)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim() -> ClaimFixture {
+        ClaimFixture {
+            l1_head: B256::repeat_byte(1),
+            agreed_l2_output_root: B256::repeat_byte(2),
+            agreed_l2_block_number: 5,
+            claimed_l2_output_root: B256::repeat_byte(3),
+            claimed_l2_block_number: 6,
+            l2_chain_id: 7_770_001,
+            expected: Expected::Invalid,
+            description: "a \"quoted\" description".into(),
+        }
+    }
+
+    #[test]
+    fn claims_round_trip_and_bad_ones_say_why() {
+        let c = claim();
+        assert_eq!(ClaimFixture::from_json(&c.to_json()).unwrap(), c);
+        let bad = |from: &str, to: &str| {
+            ClaimFixture::from_json(&c.to_json().replacen(from, to, 1))
+                .unwrap_err()
+                .0
+        };
+        assert!(bad("\"l1_head\"", "\"l1_hed\"").contains("`l1_head` is missing"));
+        assert!(bad("0x0101", "0x01zz").contains("`l1_head`"));
+        assert!(bad(": 5,", ": -5,").contains("`agreed_l2_block_number`"));
+        assert!(bad("\"invalid\"", "\"maybe\"").contains("`expected`"));
+        assert!(ClaimFixture::from_json("{")
+            .unwrap_err()
+            .0
+            .contains("claim.json"));
+    }
+
+    #[test]
+    fn preimage_files_round_trip_and_bad_ones_say_why() {
+        let mut map = PreimageMap::default();
+        map.insert_keccak(b"hello".to_vec());
+        map.0.insert(PreimageKey([5; 32]), vec![]);
+        assert_eq!(parse_preimages_json(&preimages_json(&map)).unwrap(), map);
+        let e = parse_preimages_json("{\"0x01\": \"0x\"}").unwrap_err().0;
+        assert!(e.contains("not 32"), "{e}");
+        let e = parse_preimages_json(&format!("{{\"0x{}\": 7}}", "00".repeat(32)))
+            .unwrap_err()
+            .0;
+        assert!(e.contains("not a 0x string"), "{e}");
+        assert!(parse_preimages_json("[]")
+            .unwrap_err()
+            .0
+            .contains("not an object"));
+    }
+
+    #[test]
+    fn kinds_parse_by_name() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.name()).unwrap(), k);
+        }
+        assert!(Kind::parse("two-blocks")
+            .unwrap_err()
+            .0
+            .contains("one-block"));
+    }
+}

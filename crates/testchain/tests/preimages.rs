@@ -116,3 +116,46 @@ fn every_key_matches_and_every_state_is_whole() {
         .unwrap()
         .is_none());
 }
+
+#[test]
+fn a_missing_preimage_is_a_clear_error() {
+    if !common::fixtures_present() {
+        return;
+    }
+    use verdict_derive::provider::BlobProvider;
+    let (world, _) = generate(Kind::Blobs, 3).unwrap();
+    let (hash, (commitment, _)) = world.l1.blobs.iter().next().unwrap();
+    let z = verdict_testchain::kzg::roots_of_unity()[17];
+    let mut pre = world.preimages.clone();
+    pre.0.remove(&PreimageKey::blob(commitment, &z));
+    let head = world.l1_head().hash_slow();
+    let e = PreimageL1::new(&pre, head)
+        .unwrap()
+        .blob(head, *hash)
+        .unwrap_err();
+    assert!(e.to_string().contains("no field element 17"), "{e}");
+    // A state node gone: executing the next block fails, naming it.
+    let b = &world.l2.blocks[5];
+    let mut pre = world.preimages.clone();
+    pre.0
+        .remove(&PreimageKey::from_keccak_hash(b.header.state_root.0));
+    let next = &world.l2.blocks[6];
+    let attrs = verdict_program::PayloadAttributes {
+        timestamp: next.header.timestamp,
+        prev_randao: next.header.mix_hash,
+        suggested_fee_recipient: next.header.beneficiary,
+        parent_beacon_block_root: next.header.parent_beacon_block_root,
+        transactions: next.transactions.clone(),
+        gas_limit: Some(next.header.gas_limit),
+        eip1559_params: Some(alloy_primitives::B64::from_slice(
+            &next.header.extra_data[1..9],
+        )),
+    };
+    let e =
+        verdict_program::execute_block(&pre.nodes(), &world.exec, &b.header, &attrs).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("{:x}", b.header.state_root)),
+        "{e}"
+    );
+}
