@@ -279,6 +279,16 @@ fn evm_error(index: usize, e: EVMError<ProgramError, op_revm::OpTransactionError
     }
 }
 
+/// The post-state a block leaves, as preimages: what a host needs to serve the next block.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PostState {
+    /// The RLP of every state-trie and storage-trie node of the post-state that the block held in
+    /// memory: the new nodes and those it read (a node's key is its keccak256).
+    pub nodes: Vec<Vec<u8>>,
+    /// The code of every contract the block created or called (a code's key is its keccak256).
+    pub code: Vec<Bytes>,
+}
+
 /// Executes the block after `parent` built from `attrs`, reading the parent state from
 /// `preimages`, and returns it with its hash.
 pub fn execute_block<O: PreimageOracle>(
@@ -287,7 +297,7 @@ pub fn execute_block<O: PreimageOracle>(
     parent: &Header,
     attrs: &PayloadAttributes,
 ) -> Result<ExecutedBlock, ProgramError> {
-    execute_block_with_output(preimages, config, parent, attrs, false)
+    execute(preimages, config, parent, attrs, false, |_| ())
 }
 
 /// [`execute_block`], also reading the L2ToL1MessagePasser's storage root after the block if
@@ -299,6 +309,34 @@ pub fn execute_block_with_output<O: PreimageOracle>(
     parent: &Header,
     attrs: &PayloadAttributes,
     with_output: bool,
+) -> Result<ExecutedBlock, ProgramError> {
+    execute(preimages, config, parent, attrs, with_output, |_| ())
+}
+
+/// [`execute_block_with_output`], also returning the post-state's trie nodes and code (to execute
+/// the blocks after it without asking for them again).
+pub fn execute_block_with_post_state<O: PreimageOracle>(
+    preimages: &Preimages<O>,
+    config: &RollupConfig,
+    parent: &Header,
+    attrs: &PayloadAttributes,
+    with_output: bool,
+) -> Result<(ExecutedBlock, PostState), ProgramError> {
+    let mut post = PostState::default();
+    let block = execute(preimages, config, parent, attrs, with_output, |state| {
+        post = state.post_state();
+    })?;
+    Ok((block, post))
+}
+
+/// Builds the block; `finish` sees the state once its root is written.
+fn execute<O: PreimageOracle>(
+    preimages: &Preimages<O>,
+    config: &RollupConfig,
+    parent: &Header,
+    attrs: &PayloadAttributes,
+    with_output: bool,
+    finish: impl FnOnce(&mut State<'_, O>),
 ) -> Result<ExecutedBlock, ProgramError> {
     let timestamp = attrs.timestamp;
     if timestamp <= parent.timestamp {
@@ -447,6 +485,7 @@ pub fn execute_block_with_output<O: PreimageOracle>(
     } else {
         None
     };
+    finish(state);
     let transactions_root = ordered_root(attrs.transactions.iter().map(|t| t.as_ref()))?;
     let encoded: Vec<Vec<u8>> = receipts.iter().map(|r| r.encoded_2718()).collect();
     let receipts_root = ordered_root(encoded.iter().map(|r| r.as_slice()))?;

@@ -30,7 +30,10 @@ pub mod trie;
 #[cfg(feature = "std")]
 pub mod fixture;
 
-pub use block::{execute_block, execute_block_with_output, ExecutedBlock, PayloadAttributes};
+pub use block::{
+    execute_block, execute_block_with_output, execute_block_with_post_state, ExecutedBlock,
+    PayloadAttributes, PostState,
+};
 pub use config::{Fork, RollupConfig};
 pub use error::{PreimageKind, ProgramError};
 pub use oracle::{NoNodes, NodeSource, Preimages};

@@ -232,6 +232,19 @@ impl<'a, O: PreimageOracle> State<'a, O> {
         Ok(self.trie.root())
     }
 
+    /// The state-trie and storage-trie nodes held in memory and every code seen, once
+    /// [`State::state_root`] has written the changes.
+    pub fn post_state(&mut self) -> crate::block::PostState {
+        let mut nodes = self.trie.nodes();
+        for entry in self.accounts.values_mut() {
+            if entry.info.is_some() {
+                nodes.extend(entry.storage.nodes());
+            }
+        }
+        let code = self.code.values().map(|c| c.original_bytes()).collect();
+        crate::block::PostState { nodes, code }
+    }
+
     /// The storage root of `address` in the state written by [`State::state_root`].
     pub fn storage_root(&mut self, address: Address) -> Result<B256, ProgramError> {
         let key = keccak256(address);

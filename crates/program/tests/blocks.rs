@@ -21,6 +21,21 @@ fn check(n: u64) {
         run.block.hash, fixture.expected_block_hash,
         "block {n} header: {h:#?}"
     );
+    // The same block with its post-state: the same hash, and the new state root's node.
+    let pre = verdict_program::Preimages::new(&fixture.preimages);
+    let (block, post) = verdict_program::execute_block_with_post_state(
+        &pre,
+        &fixture.config,
+        &fixture.parent,
+        &fixture.attributes,
+        false,
+    )
+    .unwrap_or_else(|e| panic!("block {n} with post-state: {e}"));
+    assert_eq!(block.hash, fixture.expected_block_hash);
+    assert!(post
+        .nodes
+        .iter()
+        .any(|node| alloy_primitives::keccak256(node) == h.state_root));
 }
 
 #[test]

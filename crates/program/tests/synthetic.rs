@@ -380,3 +380,77 @@ fn bad_eip1559_params_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn the_post_state_holds_every_new_node() {
+    let mut accounts = parent_accounts();
+    let (root, oracle) = oracle_of(&accounts);
+    let parent = parent(root);
+    let pre = Preimages::new(&oracle);
+    let cfg = config(Some(1002));
+    let (block, post) =
+        verdict_program::execute_block_with_post_state(&pre, &cfg, &parent, &attributes(), false)
+            .unwrap();
+    assert_eq!(
+        block.hash,
+        execute_block(&pre, &cfg, &parent, &attributes())
+            .unwrap()
+            .hash
+    );
+    // The whole post-state, built independently: each of its nodes is either unchanged from the
+    // parent's or among the block's post-state nodes.
+    let parent_hash = parent.hash_slow();
+    let history = accounts.get_mut(&HISTORY_STORAGE_ADDRESS).unwrap();
+    history
+        .storage
+        .insert(U256::from(100), U256::from_be_bytes(parent_hash.0));
+    let beacon = accounts.get_mut(&BEACON_ROOTS_ADDRESS).unwrap();
+    beacon
+        .storage
+        .insert(U256::from(1002), U256::from_be_bytes(BEACON_ROOT.0));
+    accounts.insert(
+        DEPOSITOR,
+        Account {
+            nonce: 1,
+            balance: U256::from(600_000_000_000_000_000u128),
+            ..Default::default()
+        },
+    );
+    accounts.insert(
+        RECEIVER,
+        Account {
+            balance: U256::from(400_000_000_000_000_000u128),
+            ..Default::default()
+        },
+    );
+    let (post_root, full) = oracle_of(&accounts);
+    assert_eq!(post_root, block.header.state_root);
+    let new: HashMap<PreimageKey, Vec<u8>> = post
+        .nodes
+        .iter()
+        .chain(
+            post.code
+                .iter()
+                .map(|c| c.to_vec())
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .map(|n| (PreimageKey::keccak256(n), n.clone()))
+        .collect();
+    assert!(new.contains_key(&PreimageKey::from_keccak_hash(post_root.0)));
+    let mut missing = 0;
+    for key in full.keys() {
+        if !new.contains_key(key) && !oracle.contains_key(key) {
+            missing += 1;
+        }
+    }
+    assert_eq!(
+        missing, 0,
+        "post-state nodes missing from the block's output"
+    );
+    // Code the block ran is handed back.
+    assert!(post
+        .code
+        .iter()
+        .any(|c| c.as_ref() == STORE_AT_PARENT_NUMBER));
+}
