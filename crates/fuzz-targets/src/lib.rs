@@ -172,11 +172,11 @@ pub fn preimage_client(data: &[u8]) {
     let channel = MemoryChannel::new(data);
     let hints = HintClient(&channel);
     let oracle = OracleClient(&channel);
-    for i in 0u8.. {
+    for i in 0u32.. {
         let ok = if i % 3 == 0 {
             hints.hint(b"l1-block-header 0x00").is_ok()
         } else {
-            oracle.get(PreimageKey::keccak256(&[i])).is_ok()
+            oracle.get(PreimageKey::keccak256(&i.to_be_bytes())).is_ok()
         };
         if !ok {
             break;
