@@ -1,4 +1,6 @@
-//! The first proof run: the block-check guest executes a real OP Sepolia block inside the VM, fed
+//! Real OP Sepolia blocks executed in the VM: the block-check guest (execution alone; the full
+//! fault proof program is tested on synthetic chains in `claim_in_vm.rs`, since these blocks' L1
+//! data is not available) executes a real block inside the VM, fed
 //! by `verdict host --server --fixture DIR`, and its exit code is the verdict: 0 (VALID) for the
 //! real block hash, 1 (INVALID) for a wrong claim. The same program run natively over pipes agrees,
 //! and proofs of steps in the middle of the run (one of them reading a preimage) verify in the

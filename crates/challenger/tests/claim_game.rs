@@ -1,12 +1,14 @@
-//! A dispute over a real program: the block-check fault proof program (in our RISC-V VM) on a real
-//! OP Sepolia block. A proposer claims a wrong block hash and defends it with a made-up execution
-//! trace that agrees with the real run up to the middle of the block, right before a step that
-//! reads a global preimage (a trie node). The honest challenger bisects down to that step; the
-//! step's data carries the preimage and the local context; the challenger loads the preimage into
-//! the PreimageOracle and steps; the stateless verifier accepts the step; the honest side wins.
+//! A dispute over the real fault proof program: the claim program (in our RISC-V VM) on a
+//! synthetic chain (L1 blocks carrying the batcher's data, the L2 chain executed by our executor).
+//! A proposer claims a wrong output root four blocks past the anchor, wrong from the second block
+//! on, and defends it with a made-up execution trace that agrees with the real run of the disputed
+//! block up to the middle, right before a step that reads a global preimage. The honest
+//! challenger bisects the output roots to that block, then its execution to that step; the step's
+//! data carries the preimage and the local context; the challenger loads the preimage into the
+//! PreimageOracle and steps; the stateless verifier accepts the step; the honest side wins.
 //!
-//! Needs `guests/build/block-check.elf` (scripts/build-guests.sh) and the shared fixtures; with
-//! `CI=true` a missing one fails the test.
+//! Needs `guests/build/claim.elf` (scripts/build-guests.sh) and `../shared/fixtures/upgrade-txs`
+//! (the synthetic chain's upgrade transactions); with `CI=true` a missing one fails the test.
 #![cfg(feature = "riscv")]
 
 use std::collections::BTreeMap;
@@ -25,12 +27,9 @@ use verdict_game::{
     Address, Claim, Game, GameConfig, GameStatus, LocalContext, OutputRoot, StepVm, VmStatus,
 };
 use verdict_preimage::{
-    keccak256, HintWriter, LocalKey, MapOracle, PreimageError, PreimageKey, PreimageOracle,
+    HintWriter, LocalKey, MapOracle, PreimageError, PreimageKey, PreimageOracle,
 };
-use verdict_program::fixture::{fixtures_dir, header_preimage, parse_header, parse_preimages};
-
-const BLOCK: &str = "op-sepolia-blocks/block-26207960";
-const CHAIN_ID: u64 = 11155420;
+use verdict_testchain::fixture::{generate, Kind};
 
 fn needed(path: PathBuf, how: &str) -> Option<PathBuf> {
     if path.exists() {
@@ -45,46 +44,8 @@ fn needed(path: PathBuf, how: &str) -> Option<PathBuf> {
     None
 }
 
-/// The fixture's preimages (trie nodes, code, the parent header, the payload attributes), the
-/// attributes' hash, the parent's number and hash, and the real block hash.
-struct Chain {
-    preimages: Rc<MapOracle>,
-    attributes_hash: [u8; 32],
-    parent_number: u64,
-    parent_hash: Claim,
-    block_hash: Claim,
-}
-
-fn load_chain(dir: &std::path::Path) -> Chain {
-    let read = |f: &str| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(dir.join(f)).unwrap()).unwrap()
-    };
-    let f = read("fixture.json");
-    let mut oracle = MapOracle::default();
-    for (k, v) in parse_preimages(&read("preimages.json")).unwrap() {
-        oracle.insert(k, v);
-    }
-    let parent = parse_header(&f["parent_header"], "parent_header").unwrap();
-    let (parent_hash, rlp) = header_preimage(&parent);
-    oracle.insert(PreimageKey::from_keccak_hash(parent_hash.0), rlp);
-    let attributes = serde_json::to_vec(&f["executing_payload"]).unwrap();
-    let attributes_hash = keccak256(&attributes);
-    oracle.insert(PreimageKey::from_keccak_hash(attributes_hash), attributes);
-    let block_hash: [u8; 32] = hex::decode(&f["expected_block_hash"].as_str().unwrap()[2..])
-        .unwrap()
-        .try_into()
-        .unwrap();
-    Chain {
-        preimages: Rc::new(oracle),
-        attributes_hash,
-        parent_number: parent.number,
-        parent_hash: Claim(parent_hash.0),
-        block_hash: Claim(block_hash),
-    }
-}
-
-/// What the VM reads in one subgame: the fixture's preimages, and the subgame's local inputs
-/// (the block check's idents 1-5) from its local context.
+/// What the VM reads in one subgame: the world's preimages, and the subgame's local inputs
+/// (idents 1-5) from its local context.
 struct SubgameOracle {
     shared: Rc<MapOracle>,
     locals: BTreeMap<PreimageKey, Vec<u8>>,
@@ -121,38 +82,58 @@ impl HintWriter for SubgameOracle {
     }
 }
 
-/// Output roots as the block check sees them: block hashes.
-#[derive(Clone, Copy)]
+/// Output roots by block number: the chain's, or a liar's from some block on.
+#[derive(Clone)]
 struct Outputs {
-    parent_number: u64,
-    parent_hash: Claim,
-    block_hash: Claim,
+    roots: BTreeMap<u64, Claim>,
 }
 
 impl OutputSource for Outputs {
     fn output_at(&mut self, block: u64) -> Result<Claim, TraceError> {
-        match block - self.parent_number {
-            0 => Ok(self.parent_hash),
-            1 => Ok(self.block_hash),
-            _ => Err(TraceError(format!("no output at block {block}"))),
-        }
+        self.roots
+            .get(&block)
+            .copied()
+            .ok_or_else(|| TraceError(format!("no output at block {block}")))
     }
 }
 
 #[test]
-fn a_dispute_over_the_block_check_ends_in_a_verified_step_that_reads_a_preimage() {
-    let (Some(dir), Some(elf)) = (
-        needed(fixtures_dir().join(BLOCK), "the shared fixtures"),
+fn a_dispute_over_the_fault_proof_program_ends_in_a_verified_step_that_reads_a_preimage() {
+    let (Some(elf), Some(_)) = (
         needed(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../guests/build/block-check.elf"),
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../guests/build/claim.elf"),
             "run scripts/build-guests.sh",
+        ),
+        needed(
+            verdict_program::fixture::fixtures_dir().join("upgrade-txs"),
+            "the shared fixtures",
         ),
     ) else {
         return;
     };
-    let chain = load_chain(&dir);
+    let (world, claims) = generate(Kind::OneBlock, 1).unwrap();
+    let l1_head = Claim(claims[0].l1_head.0);
+    let chain_id = claims[0].l2_chain_id;
+    // Anchor at block 2, root claim at block 6: the output bisection covers blocks 3 to 6.
+    let (anchor, top_block) = (2u64, 6u64);
+    assert!(top_block <= claims[0].claimed_l2_block_number);
+    let truth = Outputs {
+        roots: (anchor..=top_block)
+            .map(|n| (n, Claim(world.output_root(n).unwrap().0)))
+            .collect(),
+    };
+    let mut lie = truth.clone();
+    for n in anchor + 2..=top_block {
+        lie.roots.insert(n, Claim([n as u8; 32]));
+    }
+    let disputed_block = anchor + 2;
+    let mut oracle = MapOracle::default();
+    for (k, v) in &world.preimages.0 {
+        oracle.insert(*k, v.clone());
+    }
+    let preimages = Rc::new(oracle);
     let initial = verdict_riscv::load_elf(&std::fs::read(elf).unwrap()).unwrap();
-    let shared = chain.preimages.clone();
+    let shared = preimages.clone();
     let traces = VmTraceFactory {
         factory: Rc::new(RiscvFactory::new(move |ctx: &LocalContext| {
             SubgameOracle::new(shared.clone(), ctx)
@@ -161,14 +142,14 @@ fn a_dispute_over_the_block_check_ends_in_a_verified_step_that_reads_a_preimage(
         snapshot_every: 1 << 20,
     };
 
-    // The honest run, and the first step reading a global preimage after its middle.
-    let wrong_hash = Claim([0xab; 32]);
+    // The honest run of the disputed block against the liar's root, and the first step reading
+    // a global preimage after its middle.
     let ctx = LocalContext {
-        l1_head: Claim(chain.attributes_hash),
-        starting: chain.parent_hash,
-        disputed: wrong_hash,
-        disputed_l2_block_number: chain.parent_number + 1,
-        chain_id: CHAIN_ID,
+        l1_head,
+        starting: truth.roots[&(disputed_block - 1)],
+        disputed: lie.roots[&disputed_block],
+        disputed_l2_block_number: disputed_block,
+        chain_id,
         ..LocalContext::default()
     };
     let mut vm = traces.factory.vm(initial.clone(), &ctx);
@@ -177,7 +158,7 @@ fn a_dispute_over_the_block_check_ends_in_a_verified_step_that_reads_a_preimage(
     assert_eq!(
         vm.exit(),
         Some(1),
-        "the block check judges the wrong hash INVALID"
+        "the program judges the liar's root INVALID"
     );
     let mut vm = traces.factory.vm(initial.clone(), &ctx);
     vm.run(steps / 2).unwrap();
@@ -186,7 +167,7 @@ fn a_dispute_over_the_block_check_ends_in_a_verified_step_that_reads_a_preimage(
     assert!(vm.stopped_at_preimage());
     let read_step = vm.step_count() - 1;
 
-    // A game whose execution subgames cover the run: split depth 2, then 2^27 steps.
+    // A game whose execution subgames cover a block's run: split depth 2, then 2^27 steps.
     let exec_depth = 27;
     assert!(steps < 1 << exec_depth, "{steps} steps");
     let cfg = GameConfig {
@@ -197,38 +178,29 @@ fn a_dispute_over_the_block_check_ends_in_a_verified_step_that_reads_a_preimage(
         max_clock_duration: 302_400,
         clock_extension: 10_800,
         oracle_challenge_period: 86_400,
-        l2_chain_id: CHAIN_ID,
+        l2_chain_id: chain_id,
     };
     let now = 1_700_000_000;
     let proposer = Address::with_last_byte(2);
     let game = Game::new(
         cfg.clone(),
         OutputRoot {
-            root: chain.parent_hash,
-            l2_block_number: chain.parent_number,
+            root: truth.roots[&anchor],
+            l2_block_number: anchor,
         },
-        wrong_hash,
-        chain.parent_number + 1,
-        Claim(chain.attributes_hash),
+        lie.roots[&top_block],
+        top_block,
+        l1_head,
         proposer,
         80_000_000_000_000_000,
         now,
     )
     .unwrap();
-    let truth = Outputs {
-        parent_number: chain.parent_number,
-        parent_hash: chain.parent_hash,
-        block_hash: chain.block_hash,
-    };
-    let lie = Outputs {
-        block_hash: wrong_hash,
-        ..truth
-    };
-    let top = |o: Outputs| OutputTrace::new(o, chain.parent_number, chain.parent_number + 1, 2);
+    let top = |o: Outputs| OutputTrace::new(o, anchor, top_block, 2);
     let honest = Solver::new(
         "honest",
         HONEST,
-        SplitTrace::new(top(truth), traces.clone()),
+        SplitTrace::new(top(truth.clone()), traces.clone()),
     );
     // The liar agrees with the real run up to the step before the read, then makes states up,
     // ending VALID.
