@@ -222,6 +222,12 @@ fn derive_and_execute<O: PreimageOracle, H: HintWriter>(
         let parent = pipeline.l2_mut().head().header.clone();
         let number = parent.number + 1;
         let mut attributes = to_executable(&derived.attributes)?;
+        // The host fetches the state the block reads (an execution witness) before it runs.
+        let payload = payload_json(&derived.attributes);
+        host.hint(Hint::L2PayloadWitness {
+            parent: parent.hash_slow(),
+            payload: &payload,
+        })?;
         let execute = |attributes: &verdict_program::PayloadAttributes| {
             execute_block_with_output(&preimages, &chain.execute, &parent, attributes, true)
         };
@@ -260,6 +266,41 @@ fn derive_and_execute<O: PreimageOracle, H: HintWriter>(
     Ok(())
 }
 
+/// The payload attributes as the engine API's JSON has them (`OpPayloadAttributes`), the
+/// payload of the `l2-payload-witness` hint.
+pub fn payload_json(a: &verdict_derive::PayloadAttributes) -> alloc::vec::Vec<u8> {
+    use serde_json::{json, Map, Value};
+    let quantity = |v: u64| Value::String(format!("{v:#x}"));
+    let mut m = Map::new();
+    m.insert("timestamp".into(), quantity(a.timestamp));
+    m.insert("prevRandao".into(), json!(a.prev_randao.to_string()));
+    m.insert(
+        "suggestedFeeRecipient".into(),
+        json!(a.suggested_fee_recipient.to_string()),
+    );
+    if a.withdrawals.is_some() {
+        m.insert("withdrawals".into(), json!([]));
+    }
+    if let Some(root) = a.parent_beacon_block_root {
+        m.insert("parentBeaconBlockRoot".into(), json!(root.to_string()));
+    }
+    let txs: alloc::vec::Vec<Value> = a
+        .transactions
+        .iter()
+        .map(|t| json!(t.to_string()))
+        .collect();
+    m.insert("transactions".into(), Value::Array(txs));
+    m.insert("noTxPool".into(), Value::Bool(a.no_tx_pool));
+    m.insert("gasLimit".into(), quantity(a.gas_limit));
+    if let Some(p) = a.eip1559_params {
+        m.insert("eip1559Params".into(), json!(p.to_string()));
+    }
+    if let Some(fee) = a.min_base_fee {
+        m.insert("minBaseFee".into(), quantity(fee));
+    }
+    serde_json::to_vec(&Value::Object(m)).expect("JSON values serialize")
+}
+
 /// Derived attributes as the executor takes them.
 fn to_executable(
     a: &verdict_derive::PayloadAttributes,
@@ -279,4 +320,38 @@ fn to_executable(
         gas_limit: Some(a.gas_limit),
         eip1559_params: a.eip1559_params,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{address, b256, Bytes, B64};
+
+    #[test]
+    fn payload_attributes_are_the_engine_apis_json() {
+        let a = verdict_derive::PayloadAttributes {
+            timestamp: 0x64,
+            prev_randao: b256!("0101010101010101010101010101010101010101010101010101010101010101"),
+            suggested_fee_recipient: address!("4200000000000000000000000000000000000011"),
+            withdrawals: Some(alloc::vec![]),
+            parent_beacon_block_root: Some(B256::repeat_byte(2)),
+            transactions: alloc::vec![Bytes::from_static(&[0x7e, 1])],
+            no_tx_pool: true,
+            gas_limit: 30_000_000,
+            eip1559_params: Some(B64::from([0, 0, 0, 250, 0, 0, 0, 6])),
+            min_base_fee: None,
+        };
+        let v: serde_json::Value = serde_json::from_slice(&payload_json(&a)).unwrap();
+        assert_eq!(v["timestamp"], "0x64");
+        assert_eq!(v["gasLimit"], "0x1c9c380");
+        assert_eq!(v["transactions"][0], "0x7e01");
+        assert_eq!(v["withdrawals"], serde_json::json!([]));
+        assert_eq!(v["noTxPool"], true);
+        assert_eq!(v["eip1559Params"], "0x000000fa00000006");
+        assert!(v.get("minBaseFee").is_none());
+        assert_eq!(
+            v["suggestedFeeRecipient"].as_str().unwrap().to_lowercase(),
+            "0x4200000000000000000000000000000000000011"
+        );
+    }
 }
