@@ -31,12 +31,16 @@ pub enum HostError {
     /// A channel failed.
     #[error("{0}")]
     Channel(String),
+    /// Fetching what a hint names failed (the message names the endpoint and request).
+    #[error("hint {hint}: {message}")]
+    Fetch { hint: String, message: String },
 }
 
 /// The host's state: the store, the local inputs and counters.
 pub struct Host {
     store: Arc<dyn Store>,
     locals: LocalInputs,
+    fetcher: Option<Arc<dyn crate::online::Fetcher>>,
     /// Preimages served.
     pub served: AtomicU64,
     /// Hints received.
@@ -49,9 +53,17 @@ impl Host {
         Host {
             store,
             locals,
+            fetcher: None,
             served: AtomicU64::new(0),
             hints: AtomicU64::new(0),
         }
+    }
+
+    /// A host that fetches what each hint names with `fetcher` (which writes it into the store)
+    /// before acknowledging the hint.
+    pub fn with_fetcher(mut self, fetcher: Arc<dyn crate::online::Fetcher>) -> Self {
+        self.fetcher = Some(fetcher);
+        self
     }
 
     /// The value of `key`.
@@ -70,10 +82,23 @@ impl Host {
         Ok(value)
     }
 
-    /// Handles one hint. Everything the program can ask for must already be in the store, so a
-    /// well-formed hint needs no work; a malformed one is an error.
+    /// Handles one hint: an online host fetches what it names into the store; offline,
+    /// everything the program can ask for must already be in the store, so a well-formed hint
+    /// needs no work. A malformed hint is an error.
     pub fn handle_hint(&self, hint: &str) -> Result<(), HostError> {
         Hint::parse(hint).map_err(HostError::MalformedHint)?;
+        if let Some(f) = &self.fetcher {
+            f.fetch(hint).map_err(|message| {
+                let mut shown: String = hint.chars().take(90).collect();
+                if shown.len() < hint.len() {
+                    shown.push_str("...");
+                }
+                HostError::Fetch {
+                    hint: shown,
+                    message,
+                }
+            })?;
+        }
         self.hints.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

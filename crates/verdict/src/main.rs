@@ -2,6 +2,7 @@
 
 mod game;
 mod host;
+mod node;
 mod out;
 mod program;
 mod vm;
@@ -31,7 +32,9 @@ enum Command {
     #[command(subcommand)]
     Program(program::ProgramCommand),
     /// The preimage host: serves the program's preimages and hints (`--server` on fds 3..6).
-    Host(host::HostArgs),
+    Host(Box<host::HostArgs>),
+    /// The local chain's L2 sequencer node (JSON-RPC on loopback).
+    Node(Box<node::NodeArgs>),
 }
 
 fn main() {
@@ -40,7 +43,8 @@ fn main() {
         Command::Vm(cmd) => cmd.run(),
         Command::Game(cmd) => cmd.run(),
         Command::Program(cmd) => cmd.run(),
-        Command::Host(args) => host::run(args),
+        Command::Host(args) => host::run(*args),
+        Command::Node(args) => node::run(*args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

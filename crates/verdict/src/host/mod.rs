@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
-use verdict_host::{import, serve, DiskStore, Host, LayeredStore, LocalInputs, MemoryStore, Store};
+use verdict_host::{
+    import, serve, DiskStore, Host, LayeredStore, LocalInputs, MemoryStore, Online, OnlineConfig,
+    Store,
+};
 use verdict_preimage::transport::{channels_from_fds, pipe, spawn_with_fds, FileChannel};
 
 /// Arguments of `host`.
@@ -73,6 +76,27 @@ struct ServeArgs {
     /// as a keccak256 preimage, and local inputs 1-5; explicit flags override them).
     #[arg(long)]
     fixture: Option<PathBuf>,
+    /// Online: the L1 execution node (JSON-RPC) to fetch L1 headers, transactions and receipts
+    /// from (kona-host's flag).
+    #[arg(long)]
+    l1_node_address: Option<String>,
+    /// Online: the L1 beacon node (beacon API) to fetch blobs from.
+    #[arg(long)]
+    l1_beacon_address: Option<String>,
+    /// Online: the L2 node (JSON-RPC; its optimism_ methods too) to fetch L2 headers,
+    /// transactions, the starting output and execution witnesses from.
+    #[arg(long)]
+    l2_node_address: Option<String>,
+    /// Online: the agreed L2 head's hash (else found with optimism_outputAtBlock below the
+    /// claimed block).
+    #[arg(long, value_parser = parse_b256)]
+    agreed_l2_head_hash: Option<[u8; 32]>,
+    /// Online: the timeout of one RPC attempt, in seconds.
+    #[arg(long, default_value_t = 30)]
+    rpc_timeout_secs: u64,
+    /// Online: retries of an RPC call that fails to connect, times out or gets a 5xx.
+    #[arg(long, default_value_t = 4)]
+    rpc_retries: u32,
     /// Without --server: the program to run natively, with its channels on fds 3..6.
     #[arg(last = true)]
     program: Vec<String>,
@@ -131,7 +155,19 @@ fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(f) = &fixture {
         memory.insert_all(&f.preimages)?;
     }
+    let online = args.l1_node_address.is_some()
+        || args.l1_beacon_address.is_some()
+        || args.l2_node_address.is_some();
     let store: Arc<dyn Store> = match &args.data_dir {
+        // Online, the store is written: what is fetched is kept for later (offline) runs.
+        Some(dir) if online => {
+            let disk = Arc::new(DiskStore::open(dir)?);
+            if memory.is_empty()? {
+                disk
+            } else {
+                Arc::new(LayeredStore(vec![disk, Arc::new(memory)]))
+            }
+        }
         Some(dir) => {
             let disk = Arc::new(DiskStore::open_read_only(dir)?);
             if memory.is_empty()? {
@@ -168,7 +204,29 @@ fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn serve_with(args: ServeArgs, store: Arc<dyn Store>, locals: LocalInputs) -> anyhow::Result<()> {
-    let host = Arc::new(Host::new(store, locals));
+    let mut host = Host::new(store.clone(), locals.clone());
+    if args.l1_node_address.is_some()
+        || args.l1_beacon_address.is_some()
+        || args.l2_node_address.is_some()
+    {
+        let cfg = OnlineConfig {
+            l1: args.l1_node_address.clone(),
+            beacon: args.l1_beacon_address.clone(),
+            l2: args.l2_node_address.clone(),
+            agreed_l2_head_hash: args.agreed_l2_head_hash.map(Into::into),
+            agreed_output_root: locals.agreed_output_root.map(Into::into),
+            claimed_block_number: locals.claimed_block_number,
+            client: verdict_rpc::ClientConfig {
+                timeout: std::time::Duration::from_secs(args.rpc_timeout_secs),
+                retries: args.rpc_retries,
+                backoff: std::time::Duration::from_millis(250),
+            },
+        };
+        host = host.with_fetcher(Arc::new(
+            Online::new(cfg, store).map_err(anyhow::Error::msg)?,
+        ));
+    }
+    let host = Arc::new(host);
     if args.server {
         if !args.program.is_empty() {
             bail!("--server serves the program that started this host; do not also name a program");
