@@ -13,6 +13,7 @@
 //! | `l2-transactions` | L2 `eth_getBlockByHash` (full) | the trie root is the header's | every trie node |
 //! | `starting-l2-output` | L2 headers and `eth_getProof` of the message passer (the agreed head from `--agreed-l2-head-hash`, or found by `optimism_outputAtBlock` below the claimed block) | the output hashes to the agreed root | the 128-byte output |
 //! | `l2-code`, `l2-state-node` | L2 `debug_dbGet` | keccak256 | the value |
+//! | `l2-account-proof`, `l2-account-storage-proof` | L2 `eth_getProof` at the block's number (skipped when the path is already in the store under that block's state root) | keccak256 of each node; the proof's first node is the block's state root when its header is known | every proof node |
 //! | `l2-payload-witness` | L2 `debug_executePayload` | keccak256 of each | state nodes, codes, headers |
 //!
 //! A hint whose data is already in the store is not fetched again (each hint's data goes in with
@@ -20,13 +21,15 @@
 
 use crate::store::Store;
 use alloy_consensus::Header;
-use alloy_primitives::{keccak256, B256};
+use alloy_primitives::{keccak256, Address, B256, U256};
 use alloy_rlp::Decodable;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use verdict_node::eth::EthClient;
 use verdict_preimage::PreimageKey;
+use verdict_program::state::TrieAccount;
+use verdict_program::{NodeSource, PreimageKind, ProgramError, Trie};
 use verdict_rpc::{Client, ClientConfig};
 
 /// The size of a blob.
@@ -70,6 +73,24 @@ pub struct Online {
     l1_times: Mutex<HashMap<u64, B256>>,
     /// The beacon node's genesis time and seconds per slot.
     beacon_clock: Mutex<Option<(u64, Option<u64>)>>,
+    /// L2 state roots by block number, from the L2 headers seen (fetched or in witnesses).
+    l2_roots: Mutex<HashMap<u64, B256>>,
+}
+
+/// Trie nodes from the host's store (for checking whether a path is already there).
+struct StoreNodes<'a>(&'a dyn Store);
+
+impl NodeSource for StoreNodes<'_> {
+    fn node(&self, hash: B256) -> Result<Vec<u8>, ProgramError> {
+        match self.0.get(&keccak_key(hash)) {
+            Ok(Some(v)) => Ok(v),
+            _ => Err(ProgramError::MissingPreimage {
+                kind: PreimageKind::TrieNode,
+                hash,
+                key: keccak_key(hash),
+            }),
+        }
+    }
 }
 
 /// Preimages to store, by key.
@@ -104,6 +125,7 @@ impl Online {
             store,
             l1_times: Default::default(),
             beacon_clock: Default::default(),
+            l2_roots: Default::default(),
         })
     }
 
@@ -152,8 +174,16 @@ impl Online {
         Ok(header)
     }
 
+    fn note_l2_root(&self, header: &Header) {
+        self.l2_roots
+            .lock()
+            .expect("lock")
+            .insert(header.number, header.state_root);
+    }
+
     fn l2_header(&self, hash: B256) -> Result<Header, String> {
         if let Some(h) = self.stored_header(hash)? {
+            self.note_l2_root(&h);
             return Ok(h);
         }
         let l2 = self.l2()?;
@@ -171,7 +201,95 @@ impl Online {
         let h = Header::decode(&mut raw.as_ref())
             .map_err(|e| format!("{}: debug_getRawHeader({hash}): {e}", l2.rpc().url()))?;
         self.put(vec![keccak_entry(raw.to_vec())])?;
+        self.note_l2_root(&h);
         Ok(h)
+    }
+
+    /// Whether the proof of `address` (and `slot` of it) in the state of L2 block `block` is
+    /// already in the store: the block's state root is known and the path resolves.
+    fn proof_stored(&self, block: u64, address: Address, slot: Option<U256>) -> bool {
+        let Some(root) = self.l2_roots.lock().expect("lock").get(&block).copied() else {
+            return false;
+        };
+        let src = StoreNodes(self.store.as_ref());
+        let account = match Trie::new(root).get(keccak256(address).as_slice(), &src) {
+            Ok(Some(v)) => v.to_vec(),
+            Ok(None) => return true,
+            Err(_) => return false,
+        };
+        let Some(slot) = slot else { return true };
+        let Ok(acc) = TrieAccount::decode(&account) else {
+            return false;
+        };
+        Trie::new(acc.storage_root)
+            .get(keccak256(slot.to_be_bytes::<32>()).as_slice(), &src)
+            .is_ok()
+    }
+
+    /// `l2-account-proof` and `l2-account-storage-proof`: `eth_getProof` at the block's number,
+    /// every node stored.
+    fn account_proof(&self, payload: &[u8], with_slot: bool) -> Result<Entries, String> {
+        let name = if with_slot {
+            "l2-account-storage-proof"
+        } else {
+            "l2-account-proof"
+        };
+        let want = if with_slot { 60 } else { 28 };
+        if payload.len() != want {
+            return Err(format!(
+                "{name}: the payload has {} bytes, not {want}",
+                payload.len()
+            ));
+        }
+        let block = u64::from_be_bytes(payload[..8].try_into().expect("8 bytes"));
+        let address = Address::from_slice(&payload[8..28]);
+        let slot = with_slot.then(|| U256::from_be_slice(&payload[28..60]));
+        if self.proof_stored(block, address, slot) {
+            return Ok(vec![]);
+        }
+        let l2 = self.l2()?;
+        let slots: Vec<String> = slot
+            .iter()
+            .map(|s| B256::from(s.to_be_bytes::<32>()).to_string())
+            .collect();
+        let params = json!([address.to_string(), slots, format!("{block:#x}")]);
+        let request = format!("{}: eth_getProof({params})", l2.rpc().url());
+        let v: Value = l2
+            .rpc()
+            .call("eth_getProof", params.clone())
+            .map_err(|e| e.to_string())?;
+        let mut nodes = Vec::new();
+        let mut list = |v: &Value, what: &str| -> Result<(), String> {
+            for (i, n) in v
+                .as_array()
+                .ok_or(format!("{request}: no {what}"))?
+                .iter()
+                .enumerate()
+            {
+                let bytes = n
+                    .as_str()
+                    .and_then(|s| alloy_primitives::hex::decode(s.trim_start_matches("0x")).ok())
+                    .ok_or_else(|| format!("{request}: {what}[{i}] is not hex"))?;
+                nodes.push(bytes);
+            }
+            Ok(())
+        };
+        list(&v["accountProof"], "accountProof")?;
+        if with_slot {
+            list(&v["storageProof"][0]["proof"], "storageProof[0].proof")?;
+        }
+        if let (Some(root), Some(first)) = (
+            self.l2_roots.lock().expect("lock").get(&block).copied(),
+            nodes.first(),
+        ) {
+            if keccak256(first) != root {
+                return Err(format!(
+                    "{request}: the account proof starts at {}, not at block {block}'s state root {root}",
+                    keccak256(first)
+                ));
+            }
+        }
+        Ok(nodes.into_iter().map(keccak_entry).collect())
     }
 
     fn put(&self, items: Entries) -> Result<(), String> {
@@ -361,10 +479,14 @@ impl Online {
         // A marker records that this witness was fetched: a keccak256 preimage of its own.
         let mut marker = b"verdict l2-payload-witness ".to_vec();
         marker.extend_from_slice(keccak256(payload).as_slice());
+        let parent = B256::from_slice(&payload[..32]);
         if self.has(PreimageKey::keccak256(&marker))? {
+            // The proofs of the accounts it reads are then under the parent's state root.
+            if let Some(h) = self.stored_header(parent)? {
+                self.note_l2_root(&h);
+            }
             return Ok(vec![]);
         }
-        let parent = B256::from_slice(&payload[..32]);
         let attrs: Value = serde_json::from_slice(&payload[32..])
             .map_err(|e| format!("l2-payload-witness: the attributes are not JSON: {e}"))?;
         let l2 = self.l2()?;
@@ -385,6 +507,11 @@ impl Online {
                             l2.rpc().url()
                         )
                     })?;
+                if field == "headers" {
+                    if let Ok(h) = Header::decode(&mut bytes.as_slice()) {
+                        self.note_l2_root(&h);
+                    }
+                }
                 items.push(keccak_entry(bytes));
             }
         }
@@ -524,6 +651,8 @@ impl Fetcher for Online {
             "l2-code" => self.db_get(b256(&payload, name)?, true)?,
             "l2-state-node" => self.db_get(b256(&payload, name)?, false)?,
             "l2-payload-witness" => self.payload_witness(&payload)?,
+            "l2-account-proof" => self.account_proof(&payload, false)?,
+            "l2-account-storage-proof" => self.account_proof(&payload, true)?,
             // Hints this program does not send (kona's precompile and proof hints): nothing to do.
             _ => vec![],
         };
