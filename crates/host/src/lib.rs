@@ -8,5 +8,5 @@ pub mod store;
 
 pub use local::LocalInputs;
 pub use online::{Fetcher, Online, OnlineConfig};
-pub use server::{serve, Host, HostError};
+pub use server::{serve, Host, HostError, InProcess};
 pub use store::{DiskStore, LayeredStore, MemoryStore, Store, StoreError};

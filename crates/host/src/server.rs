@@ -152,3 +152,27 @@ pub fn serve(
     }
     Ok(())
 }
+
+/// The host as a program in the same process sees it (`verdict host --native`): preimages by
+/// [`Host::lookup`], hints by [`Host::handle_hint`] (an online host fetches then).
+#[derive(Clone)]
+pub struct InProcess(pub Arc<Host>);
+
+impl verdict_preimage::PreimageOracle for InProcess {
+    fn get(&self, key: PreimageKey) -> Result<Vec<u8>, verdict_preimage::PreimageError> {
+        self.0
+            .lookup(key)
+            .map_err(|e| verdict_preimage::PreimageError::Io(e.to_string()))
+    }
+}
+
+impl verdict_preimage::HintWriter for InProcess {
+    fn hint(&self, hint: &[u8]) -> Result<(), verdict_preimage::PreimageError> {
+        let text = std::str::from_utf8(hint).map_err(|e| {
+            verdict_preimage::PreimageError::Io(format!("a hint that is not UTF-8: {e}"))
+        })?;
+        self.0
+            .handle_hint(text)
+            .map_err(|e| verdict_preimage::PreimageError::Io(e.to_string()))
+    }
+}

@@ -11,32 +11,11 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use verdict_host::{DiskStore, Fetcher, Host, LocalInputs, Online, OnlineConfig, Store};
+use verdict_host::{DiskStore, Fetcher, Host, InProcess, LocalInputs, Online, OnlineConfig, Store};
 use verdict_node::testing::{self, Anvil, Post};
 use verdict_node::{Node, NodeConfig};
-use verdict_preimage::{HintWriter, PreimageError, PreimageKey, PreimageOracle};
+use verdict_preimage::PreimageKey;
 use verdict_rpc::{Client, ClientConfig};
-
-/// The program's view of a host in the same process.
-#[derive(Clone)]
-struct InProcess(Arc<Host>);
-
-impl PreimageOracle for InProcess {
-    fn get(&self, key: PreimageKey) -> Result<Vec<u8>, PreimageError> {
-        self.0
-            .lookup(key)
-            .map_err(|e| PreimageError::Io(e.to_string()))
-    }
-}
-
-impl HintWriter for InProcess {
-    fn hint(&self, hint: &[u8]) -> Result<(), PreimageError> {
-        let text = std::str::from_utf8(hint).map_err(|e| PreimageError::Io(e.to_string()))?;
-        self.0
-            .handle_hint(text)
-            .map_err(|e| PreimageError::Io(e.to_string()))
-    }
-}
 
 fn client() -> ClientConfig {
     ClientConfig {

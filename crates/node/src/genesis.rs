@@ -114,8 +114,41 @@ pub struct Genesis {
     pub alloc: Vec<GenesisAccount>,
 }
 
-/// Builds the genesis of the local chain (Isthmus from genesis, as every fork before it).
+/// What the genesis header depends on besides the (fixed) alloc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenesisParams {
+    /// The genesis time (the rollup config's `l2_time`).
+    pub timestamp: u64,
+    /// The gas limit (the genesis system config's).
+    pub gas_limit: u64,
+    /// Holocene's EIP-1559 denominator in the extra data (`eip1559DenominatorCanyon`).
+    pub eip1559_denominator: u32,
+    /// Holocene's EIP-1559 elasticity in the extra data.
+    pub eip1559_elasticity: u32,
+}
+
+impl Default for GenesisParams {
+    /// The fixed local chain's (`devnet`, compiled into the program as `verdict-devnet`).
+    fn default() -> Self {
+        GenesisParams {
+            timestamp: devnet::GENESIS_TIME,
+            gas_limit: devnet::GAS_LIMIT,
+            eip1559_denominator: 250,
+            eip1559_elasticity: 6,
+        }
+    }
+}
+
+/// Builds the genesis of the fixed local chain (Isthmus from genesis, as every fork before it).
 pub fn genesis() -> Genesis {
+    genesis_with(&GenesisParams::default())
+}
+
+/// Builds a genesis with `p` (Isthmus from genesis, as every fork before it).
+pub fn genesis_with(p: &GenesisParams) -> Genesis {
+    let mut extra_data = vec![0u8];
+    extra_data.extend_from_slice(&p.eip1559_denominator.to_be_bytes());
+    extra_data.extend_from_slice(&p.eip1559_elasticity.to_be_bytes());
     let alloc = alloc();
     let mut state = Trie::empty();
     let mut nodes = Vec::new();
@@ -160,11 +193,11 @@ pub fn genesis() -> Genesis {
         transactions_root: verdict_program::EMPTY_ROOT,
         receipts_root: verdict_program::EMPTY_ROOT,
         number: 0,
-        gas_limit: devnet::GAS_LIMIT,
+        gas_limit: p.gas_limit,
         gas_used: 0,
-        timestamp: devnet::GENESIS_TIME,
-        // Holocene's extraData: version 0, denominator 250, elasticity 6 (the chain's defaults).
-        extra_data: Bytes::from(vec![0, 0, 0, 0, 250, 0, 0, 0, 6]),
+        timestamp: p.timestamp,
+        // Holocene's extraData: version 0, the denominator, the elasticity.
+        extra_data: Bytes::from(extra_data),
         mix_hash: B256::ZERO,
         nonce: B64::ZERO,
         base_fee_per_gas: Some(devnet::GENESIS_BASE_FEE),
@@ -233,8 +266,9 @@ pub fn rollup_config_json(l2_hash: B256) -> Value {
     })
 }
 
-/// `genesis.json` of the data directory: the L2 genesis header (its JSON-RPC form), hash, time and
-/// alloc, for the L1 side and anyone starting from this genesis.
+/// `genesis.json` of the data directory: the L2 genesis block's `hash`, `number` and `timestamp`
+/// (as the devnet's L1 half reads them to write the rollup config), its header (the JSON-RPC
+/// form) and alloc, for anyone starting from this genesis.
 pub fn genesis_json(g: &Genesis) -> Value {
     let mut alloc = serde_json::Map::new();
     for a in &g.alloc {
@@ -261,8 +295,8 @@ pub fn genesis_json(g: &Genesis) -> Value {
     json!({
         "config": {"chainId": devnet::L2_CHAIN_ID},
         "hash": g.hash.to_string(),
-        "number": quantity(0),
-        "timestamp": quantity(g.header.timestamp),
+        "number": 0,
+        "timestamp": g.header.timestamp,
         "gasLimit": quantity(g.header.gas_limit),
         "baseFeePerGas": quantity(g.header.base_fee_per_gas.unwrap_or_default()),
         "extraData": g.header.extra_data.to_string(),

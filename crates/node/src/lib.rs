@@ -1,6 +1,7 @@
 //! Verdict's L2 sequencer node for the local chain.
 //!
-//! - [`devnet`]: the fixed parameters (L1 flags, keys, addresses, forks);
+//! - [`devnet`]: the fixed parameters (L1 flags, keys, addresses, forks); [`devnet_file`]: the
+//!   devnet L1 half's `devnet.json` (a genesis for its deployment);
 //! - [`genesis`]: the L2 genesis with the predeploys (our Solidity in `contracts/`), the rollup
 //!   config and `genesis.json`;
 //! - [`store`]: the persistent redb store (trie nodes, code, headers, bodies, receipts);
@@ -11,6 +12,7 @@
 
 pub mod chain;
 pub mod devnet;
+pub mod devnet_file;
 pub mod eth;
 pub mod genesis;
 pub mod json;

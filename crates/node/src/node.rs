@@ -35,6 +35,26 @@ pub struct NodeConfig {
     pub l1_client: ClientConfig,
     /// Run the transaction generator (transfers and contract calls every block).
     pub txgen: bool,
+    /// Which chain.
+    pub chain: ChainSpec,
+}
+
+/// Which chain the node runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainSpec {
+    /// The fixed local chain (`devnet`; its rollup config is compiled into the fault proof
+    /// program as `verdict-devnet`): the node writes `genesis.json` and `rollup.json` into its data
+    /// directory.
+    Fixed,
+    /// The devnet L1 half's chain: the genesis from `devnet.json` at `path`; the node writes
+    /// `genesis.json` beside it and waits (at most `wait`) for the L1 half to write `rollup.json`
+    /// there, whose genesis must be the node's.
+    DevnetFile {
+        /// `devnet.json`.
+        path: PathBuf,
+        /// How long to wait for `rollup.json`.
+        wait: Duration,
+    },
 }
 
 impl NodeConfig {
@@ -52,6 +72,72 @@ impl NodeConfig {
                 backoff: Duration::from_millis(200),
             },
             txgen: false,
+            chain: ChainSpec::Fixed,
+        }
+    }
+}
+
+/// The genesis and the rollup config's text for `config`'s chain (writing `genesis.json`, and
+/// waiting for `rollup.json` of a devnet file).
+fn chain_of(config: &NodeConfig) -> Result<(crate::genesis::Genesis, Vec<u8>), NodeError> {
+    let genesis_file = serde_json::to_vec_pretty;
+    match &config.chain {
+        ChainSpec::Fixed => {
+            let g = genesis();
+            let text = serde_json::to_vec_pretty(&rollup_config_json(g.hash))
+                .map_err(|e| NodeError::Other(e.to_string()))?;
+            write_atomic(
+                &config.data_dir.join("genesis.json"),
+                &genesis_file(&genesis_json(&g)).map_err(|e| NodeError::Other(e.to_string()))?,
+            )?;
+            Ok((g, text))
+        }
+        ChainSpec::DevnetFile { path, wait } => {
+            let params =
+                crate::devnet_file::read(path).map_err(|e| NodeError::Other(e.to_string()))?;
+            let g = crate::genesis::genesis_with(&params);
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let json =
+                genesis_file(&genesis_json(&g)).map_err(|e| NodeError::Other(e.to_string()))?;
+            write_atomic(&dir.join("genesis.json"), &json)?;
+            write_atomic(&config.data_dir.join("genesis.json"), &json)?;
+            let rollup = dir.join("rollup.json");
+            let start = std::time::Instant::now();
+            while !rollup.exists() {
+                if start.elapsed() > *wait {
+                    return Err(NodeError::File {
+                        path: rollup,
+                        message: format!(
+                            "did not appear within {wait:?} (the devnet's L1 half writes it once genesis.json is there)"
+                        ),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let text = std::fs::read(&rollup).map_err(|e| NodeError::File {
+                path: rollup.clone(),
+                message: e.to_string(),
+            })?;
+            let cfg = verdict_derive::json::rollup_config_from_slice(&text).map_err(|e| {
+                NodeError::File {
+                    path: rollup.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            if cfg.genesis.l2.hash != g.hash || cfg.genesis.l2_time != g.header.timestamp {
+                return Err(NodeError::File {
+                    path: rollup,
+                    message: format!(
+                        "its L2 genesis is {} at time {}, but {} gives the node's genesis {} at time {}",
+                        cfg.genesis.l2.hash,
+                        cfg.genesis.l2_time,
+                        path.display(),
+                        g.hash,
+                        g.header.timestamp
+                    ),
+                });
+            }
+            Ok((g, text))
         }
     }
 }
@@ -171,9 +257,9 @@ impl Node {
             path: config.data_dir.clone(),
             message: e.to_string(),
         })?;
-        let g = genesis();
-        let rollup_json = rollup_config_json(g.hash);
-        let text = serde_json::to_vec_pretty(&rollup_json).expect("JSON serializes");
+        let (g, text) = chain_of(&config)?;
+        let rollup_json: Value = serde_json::from_slice(&text)
+            .map_err(|e| NodeError::Other(format!("the rollup config: {e}")))?;
         let cfg = verdict_derive::json::rollup_config_from_slice(&text)
             .map_err(|e| NodeError::Other(format!("the rollup config: {e}")))?;
         let exec_cfg = verdict_program::json::rollup_config_from_slice(&text)
@@ -203,10 +289,6 @@ impl Node {
             }
             Some(_) => {}
         }
-        write_atomic(
-            &config.data_dir.join("genesis.json"),
-            &serde_json::to_vec_pretty(&genesis_json(&g)).expect("JSON serializes"),
-        )?;
         write_atomic(&config.data_dir.join("rollup.json"), &text)?;
         let eth = EthClient::new(&config.l1_url, config.l1_client).map_err(NodeError::Other)?;
         let inner = Arc::new(Inner {

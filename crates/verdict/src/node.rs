@@ -46,6 +46,15 @@ struct RunArgs {
     /// Send transfers and contract calls every block.
     #[arg(long)]
     txgen: bool,
+    /// Run the chain of the devnet's L1 half (`verdict devnet`): the genesis from its
+    /// `devnet.json` (this file), `genesis.json` written beside it, then `rollup.json` (which the
+    /// L1 half writes there) awaited and used. Without it: the fixed local chain, whose config is
+    /// compiled into the fault proof program (`verdict-devnet`).
+    #[arg(long)]
+    devnet_file: Option<PathBuf>,
+    /// With --devnet-file: how long to wait for rollup.json, in seconds.
+    #[arg(long, default_value_t = 120)]
+    rollup_wait_secs: u64,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -78,6 +87,12 @@ pub fn run(args: NodeArgs) -> anyhow::Result<()> {
     config.rpc_addr = r.rpc_addr;
     config.lead = r.lead;
     config.txgen = r.txgen;
+    if let Some(path) = r.devnet_file {
+        config.chain = verdict_node::node::ChainSpec::DevnetFile {
+            path,
+            wait: Duration::from_secs(r.rollup_wait_secs),
+        };
+    }
     // SAFETY: the handler only stores to an atomic.
     unsafe {
         libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);

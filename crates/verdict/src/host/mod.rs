@@ -97,9 +97,50 @@ struct ServeArgs {
     /// Online: retries of an RPC call that fails to connect, times out or gets a 5xx.
     #[arg(long, default_value_t = 4)]
     rpc_retries: u32,
+    /// Run the fault proof program (crates/claim) in this process over the host, as kona-host's
+    /// `--native` does; prints its verdict and exits with its code (0 VALID, 1 INVALID, 3-5
+    /// cannot tell).
+    #[arg(long, conflicts_with = "server")]
+    native: bool,
+    /// The rollup config (op-node's rollup.json; kona-host's flag). The program knows its chains'
+    /// configs compiled in (its prestate commits to them), so this must be the one it has for
+    /// --l2-chain-id: a different one is an error, not an override.
+    #[arg(long)]
+    rollup_config_path: Option<PathBuf>,
     /// Without --server: the program to run natively, with its channels on fds 3..6.
     #[arg(last = true)]
     program: Vec<String>,
+}
+
+/// Checks a `--rollup-config-path` against the config compiled into the program for the chain.
+fn check_rollup_config(path: &std::path::Path, chain_id: Option<u64>) -> anyhow::Result<()> {
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let given = verdict_derive::json::rollup_config_from_slice(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let id = chain_id.unwrap_or(given.l2_chain_id);
+    if given.l2_chain_id != id {
+        bail!(
+            "{} is the config of chain {}, not of --l2-chain-id {id}",
+            path.display(),
+            given.l2_chain_id
+        );
+    }
+    let known = verdict_chains::chain(id).with_context(|| {
+        format!(
+            "the program knows no chain {id} (its chains' configs are compiled in: crates/chains)"
+        )
+    })?;
+    let compiled = verdict_derive::json::rollup_config_from_slice(known.rollup_config.as_bytes())
+        .map_err(|e| anyhow::anyhow!("the compiled-in config of {}: {e}", known.name))?;
+    if compiled != given {
+        bail!(
+            "{} differs from the config of {} compiled into the program (crates/chains); the \
+             program would judge by its own",
+            path.display(),
+            known.name
+        );
+    }
+    Ok(())
 }
 
 fn parse_b256(s: &str) -> Result<[u8; 32], String> {
@@ -204,6 +245,9 @@ fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn serve_with(args: ServeArgs, store: Arc<dyn Store>, locals: LocalInputs) -> anyhow::Result<()> {
+    if let Some(path) = &args.rollup_config_path {
+        check_rollup_config(path, locals.chain_id)?;
+    }
     let mut host = Host::new(store.clone(), locals.clone());
     if args.l1_node_address.is_some()
         || args.l1_beacon_address.is_some()
@@ -227,6 +271,25 @@ fn serve_with(args: ServeArgs, store: Arc<dyn Store>, locals: LocalInputs) -> an
         ));
     }
     let host = Arc::new(host);
+    if args.native {
+        if !args.program.is_empty() {
+            bail!("--native runs the fault proof program in process; do not also name a program");
+        }
+        let oracle = verdict_host::InProcess(host.clone());
+        let start = std::time::Instant::now();
+        let code = match verdict_claim::run(oracle.clone(), oracle) {
+            Ok(r) => {
+                crate::out::outln!("claim: {r} in {:.2?}", start.elapsed());
+                i32::from(!r.valid())
+            }
+            Err(e) => {
+                eprintln!("claim: {e}");
+                e.exit_code()
+            }
+        };
+        report(&host);
+        std::process::exit(code);
+    }
     if args.server {
         if !args.program.is_empty() {
             bail!("--server serves the program that started this host; do not also name a program");
