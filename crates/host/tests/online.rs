@@ -304,7 +304,13 @@ fn faults_are_named_and_the_store_stays_readable() {
     }
     let _ = child.kill();
     child.wait().unwrap();
-    let store = DiskStore::open(&killed_dir).unwrap();
+    // Read-only, as an offline host opens it: redb wants a repair first, which it gets.
+    let mut repaired = false;
+    let store = DiskStore::open_read_only_repairing(&killed_dir, |_| repaired = true).unwrap();
+    eprintln!(
+        "killed host's store: repaired {repaired}, {} preimages",
+        store.len().unwrap()
+    );
     let l1_header = store
         .get(&PreimageKey::from_keccak_hash(c.l1_head.0))
         .unwrap();

@@ -126,12 +126,12 @@ impl Anvil {
         anvil
     }
 
-    /// A client of it (quick timeouts).
+    /// A client of it (no retries; a minute per call: a blob transaction on a busy machine is slow).
     pub fn eth(&self) -> EthClient {
         EthClient::new(
             &self.url,
             ClientConfig {
-                timeout: Duration::from_secs(10),
+                timeout: Duration::from_secs(60),
                 retries: 0,
                 backoff: Duration::from_millis(50),
             },
@@ -275,27 +275,63 @@ pub enum Post {
     Blob,
 }
 
+/// The singular batches of L2 blocks `from..=to` of `store`.
+pub fn batches_from_store(store: &NodeStore, from: u64, to: u64) -> Vec<SingleBatch> {
+    (from..=to)
+        .map(|n| {
+            let hash = store.hash_at(n).unwrap().expect("the block exists");
+            let header = store.header(hash).unwrap().unwrap();
+            let info = store.info(hash).unwrap().unwrap();
+            let txs = store.transactions(hash).unwrap().unwrap();
+            SingleBatch {
+                parent_hash: header.parent_hash,
+                epoch_num: info.l1_origin.number,
+                epoch_hash: info.l1_origin.hash,
+                timestamp: header.timestamp,
+                transactions: txs.into_iter().filter(|t| t.first() != Some(&0x7e)).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The singular batches of L2 blocks `from..=to` read from an L2 node over JSON-RPC
+/// (`optimism_outputAtBlock` for the L1 origin, the block's transactions checked against its
+/// header).
+pub fn batches_from_rpc(l2: &EthClient, from: u64, to: u64) -> Vec<SingleBatch> {
+    (from..=to)
+        .map(|n| {
+            let (header, hash) = l2.header_by_number(n).unwrap().expect("the block exists");
+            let (txs, _) = l2.l2_transactions(hash, &header).unwrap();
+            let out = call(l2, "optimism_outputAtBlock", json!([format!("{n:#x}")]));
+            let origin = &out["blockRef"]["l1origin"];
+            SingleBatch {
+                parent_hash: header.parent_hash,
+                epoch_num: origin["number"].as_u64().expect("l1origin.number"),
+                epoch_hash: origin["hash"].as_str().and_then(|h| h.parse().ok()).expect("l1origin.hash"),
+                timestamp: header.timestamp,
+                transactions: txs.into_iter().filter(|t| t.first() != Some(&0x7e)).collect(),
+            }
+        })
+        .collect()
+}
+
 /// Posts L2 blocks `from..=to` of `store` as singular batches in one channel (zlib), from the
 /// batcher key to the inbox. Returns the L1 receipt.
 pub fn post_batches(eth: &EthClient, store: &NodeStore, from: u64, to: u64, how: Post) -> Value {
+    post(eth, &batches_from_store(store, from, to), how)
+}
+
+/// Posts `batches` in one channel (zlib), from the batcher key to the inbox. Returns the L1
+/// receipt.
+pub fn post(eth: &EthClient, batches: &[SingleBatch], how: Post) -> Value {
     let mut channel = Vec::new();
-    for n in from..=to {
-        let hash = store.hash_at(n).unwrap().expect("the block exists");
-        let header = store.header(hash).unwrap().unwrap();
-        let info = store.info(hash).unwrap().unwrap();
-        let txs = store.transactions(hash).unwrap().unwrap();
-        let batch = SingleBatch {
-            parent_hash: header.parent_hash,
-            epoch_num: info.l1_origin.number,
-            epoch_hash: info.l1_origin.hash,
-            timestamp: header.timestamp,
-            transactions: txs
-                .into_iter()
-                .filter(|t| t.first() != Some(&0x7e))
-                .collect(),
-        };
-        encode::push_single(&mut channel, &batch);
+    for batch in batches {
+        encode::push_single(&mut channel, batch);
     }
+    let (from, to) = (
+        batches.first().map_or(0, |b| b.timestamp),
+        batches.last().map_or(0, |b| b.timestamp),
+    );
     let data = encode::compress(&channel, Compression::Zlib);
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&from.to_be_bytes());

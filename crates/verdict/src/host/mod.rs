@@ -210,7 +210,9 @@ fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
         Some(dir) => {
-            let disk = Arc::new(DiskStore::open_read_only(dir)?);
+            let disk = Arc::new(DiskStore::open_read_only_repairing(dir, |e| {
+                eprintln!("host: {e}")
+            })?);
             if memory.is_empty()? {
                 disk
             } else {
@@ -288,6 +290,8 @@ fn serve_with(args: ServeArgs, store: Arc<dyn Store>, locals: LocalInputs) -> an
             }
         };
         report(&host);
+        // The store closed cleanly before exiting (exit runs no destructors).
+        drop(host);
         std::process::exit(code);
     }
     if args.server {
