@@ -447,7 +447,7 @@ fn output_at(n: &Inner, hash: B256) -> R {
         .store
         .block_ref(hash)
         .map_err(store_err)?
-        .expect("a block with a header and info has a ref");
+        .ok_or_else(|| MethodError::server(format!("no block reference of {hash}")))?;
     let mut pre = [0u8; 128];
     pre[32..64].copy_from_slice(header.state_root.as_slice());
     pre[64..96].copy_from_slice(info.message_passer_root.as_slice());
@@ -468,12 +468,12 @@ fn sync_status(n: &Inner) -> R {
         .store
         .block_ref(head_hash)
         .map_err(store_err)?
-        .expect("the head has a ref");
+        .ok_or_else(|| MethodError::server(format!("the head {head_hash} has no block info")))?;
     let genesis = n
         .store
         .block_ref(n.genesis_hash)
         .map_err(store_err)?
-        .expect("genesis has a ref");
+        .ok_or_else(|| MethodError::server("the genesis block has no block info"))?;
     let l1 = n.l1_head.lock().expect("lock").unwrap_or_default();
     let l1j = l1_ref_json(&l1);
     // A sequencer alone: the safe and finalized chain is what derivation confirms, which this

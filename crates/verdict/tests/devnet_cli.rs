@@ -3,7 +3,10 @@
 //! blocks batched to anvil (calldata and a blob) by the node crate's test batcher, reading them
 //! over JSON-RPC; then `verdict host --native` with kona-host's flags judges the claim over RPC
 //! (VALID), and again with the node and anvil stopped, from its store alone (VALID, and INVALID
-//! for a wrong root).
+//! for a wrong root). With `guests/build/claim.elf` (scripts/build-guests.sh; with CI=true it is
+//! required): the same in the VM, `verdict vm run -- verdict host --server` online, then offline.
+
+mod common;
 
 use alloy_primitives::B256;
 use serde_json::{json, Value};
@@ -169,19 +172,60 @@ fn node_and_online_host_from_the_command_line() {
         .map(|s| s.to_string())
         .collect()
     };
-    let mut online = boot(claimed);
-    online.extend(
-        [
-            "--l1-node-address",
-            &anvil.url,
-            "--l1-beacon-address",
-            &anvil.url,
-            "--l2-node-address",
-            &node.url,
-        ]
-        .iter()
-        .map(|s| s.to_string()),
+    let online_flags: Vec<String> = [
+        "--l1-node-address",
+        &anvil.url,
+        "--l1-beacon-address",
+        &anvil.url,
+        "--l2-node-address",
+        &node.url,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // In the VM, the host fetching over RPC into its own store.
+    let elf = common::needed(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guests/build/claim.elf"),
+        "run scripts/build-guests.sh",
     );
+    let vm_store = dir.path().join("vm-host");
+    let vm = |root: B256, online: bool| -> (i64, String) {
+        let mut args: Vec<String> = ["vm", "run", "--input", "s.bin.gz", "--output", "out.json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(
+            ["--", BIN, "host", "--server"]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        let mut b = boot(root);
+        b.remove(0); // --native
+        b[1] = vm_store.to_str().unwrap().to_string();
+        args.extend(b);
+        if online {
+            args.extend(online_flags.iter().cloned());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = common::verdict(dir.path(), &args);
+        common::ok(&out);
+        let w = common::witness(dir.path(), "out.json");
+        assert_eq!(w["exited"], true);
+        (
+            w["exitCode"].as_i64().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    if let Some(elf) = &elf {
+        common::load_guest(dir.path(), elf);
+        let start = Instant::now();
+        let (code, said) = vm(claimed, true);
+        eprintln!("in the VM, online ({:.2?}): {said}", start.elapsed());
+        assert_eq!(code, 0, "{said}");
+        assert!(said.contains(": VALID"), "{said}");
+    }
+    let mut online = boot(claimed);
+    online.extend(online_flags.iter().cloned());
     let start = Instant::now();
     let out = host(&online);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -213,6 +257,13 @@ fn node_and_online_host_from_the_command_line() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    if elf.is_some() {
+        let (code, said) = vm(claimed, false);
+        assert_eq!(code, 0, "offline in the VM: {said}");
+        let (code, said) = vm(B256::repeat_byte(0x77), false);
+        assert_eq!(code, 1, "a wrong root in the VM: {said}");
+        assert!(said.contains(": INVALID"), "{said}");
+    }
     // A rollup config that is not the compiled-in one is refused.
     let other = dir.path().join("other.json");
     let mut cfg: Value =
