@@ -7,7 +7,8 @@
 //! - [`store`]: the persistent redb store (trie nodes, code, headers, bodies, receipts);
 //! - [`eth`]: reading L1 (and L2) nodes over JSON-RPC, checked against header roots;
 //! - [`chain`]: L1 origin selection, attributes from verdict-derive, execution by crates/program;
-//! - [`node`]: the running node (sequencer loop, pool, server); [`rpc`]: its methods;
+//! - [`node`]: the running node (sequencer loop, pool, server); [`rpc`]: its methods; [`safe`]:
+//!   the safe chain, derived back from L1;
 //! - [`json`], [`proof`]: JSON-RPC forms and Merkle proofs; [`txgen`]: the transaction generator.
 
 pub mod chain;
@@ -19,6 +20,7 @@ pub mod json;
 pub mod node;
 pub mod proof;
 pub mod rpc;
+pub mod safe;
 pub mod store;
 pub mod testing;
 pub mod txgen;

@@ -37,6 +37,11 @@ pub struct NodeConfig {
     pub txgen: bool,
     /// Which chain.
     pub chain: ChainSpec,
+    /// Follow L1 for the safe chain (derivation of the posted batches; `safe`), with blobs from
+    /// this beacon API (`None`: the L1 URL, as anvil serves both).
+    pub follow: bool,
+    /// The beacon API's URL.
+    pub beacon_url: Option<String>,
 }
 
 /// Which chain the node runs.
@@ -73,6 +78,8 @@ impl NodeConfig {
             },
             txgen: false,
             chain: ChainSpec::Fixed,
+            follow: true,
+            beacon_url: None,
         }
     }
 }
@@ -199,6 +206,10 @@ pub struct Inner {
     pub built: AtomicU64,
     /// The genesis hash.
     pub genesis_hash: B256,
+    /// The safe head: the last block derivation gave back from L1 (`safe`).
+    pub safe: Mutex<verdict_derive::L2BlockRef>,
+    /// Why the safe head stopped, if it did.
+    pub safe_error: Mutex<Option<String>>,
     stop: AtomicBool,
 }
 
@@ -291,6 +302,9 @@ impl Node {
         }
         write_atomic(&config.data_dir.join("rollup.json"), &text)?;
         let eth = EthClient::new(&config.l1_url, config.l1_client).map_err(NodeError::Other)?;
+        let genesis_ref = store
+            .block_ref(g.hash)?
+            .ok_or_else(|| NodeError::Other("the genesis block has no block info".into()))?;
         let inner = Arc::new(Inner {
             store,
             cfg,
@@ -302,6 +316,8 @@ impl Node {
             last_error: Mutex::new(None),
             built: AtomicU64::new(0),
             genesis_hash: g.hash,
+            safe: Mutex::new(genesis_ref),
+            safe_error: Mutex::new(None),
             stop: AtomicBool::new(false),
         });
         let server =
@@ -317,6 +333,20 @@ impl Node {
                 .spawn(move || sequence(&seq, &c))
                 .map_err(|e| NodeError::Other(e.to_string()))?,
         );
+        if config.follow {
+            let f = inner.clone();
+            let l1 = EthClient::new(&config.l1_url, config.l1_client).map_err(NodeError::Other)?;
+            let beacon_url = config.beacon_url.clone().unwrap_or(config.l1_url.clone());
+            let beacon = verdict_rpc::Client::new(&beacon_url, config.l1_client)
+                .map_err(NodeError::Other)?;
+            let poll = config.poll;
+            threads.push(
+                std::thread::Builder::new()
+                    .name("safe".into())
+                    .spawn(move || crate::safe::follow(&f, l1, beacon, poll))
+                    .map_err(|e| NodeError::Other(e.to_string()))?,
+            );
+        }
         if config.txgen {
             let gen = inner.clone();
             let poll = config.poll;

@@ -476,13 +476,14 @@ fn sync_status(n: &Inner) -> R {
         .ok_or_else(|| MethodError::server("the genesis block has no block info"))?;
     let l1 = n.l1_head.lock().expect("lock").unwrap_or_default();
     let l1j = l1_ref_json(&l1);
-    // A sequencer alone: the safe and finalized chain is what derivation confirms, which this
-    // node does not run; they stay at genesis.
+    // The safe chain is what derivation gave back from L1 (`safe`); nothing finalizes it on an
+    // L1 without finality, so finalized stays at genesis.
+    let safe = l2_ref_json(&n.safe.lock().expect("lock"));
     let g = l2_ref_json(&genesis);
     Ok(json!({
         "current_l1": l1j, "current_l1_finalized": l1j, "head_l1": l1j, "safe_l1": l1j,
         "finalized_l1": l1j,
-        "unsafe_l2": l2_ref_json(&unsafe_ref), "safe_l2": g, "finalized_l2": g,
-        "pending_safe_l2": g, "cross_unsafe_l2": l2_ref_json(&unsafe_ref), "local_safe_l2": g,
+        "unsafe_l2": l2_ref_json(&unsafe_ref), "safe_l2": safe, "finalized_l2": g,
+        "pending_safe_l2": safe, "cross_unsafe_l2": l2_ref_json(&unsafe_ref), "local_safe_l2": safe,
     }))
 }

@@ -288,7 +288,10 @@ pub fn batches_from_store(store: &NodeStore, from: u64, to: u64) -> Vec<SingleBa
                 epoch_num: info.l1_origin.number,
                 epoch_hash: info.l1_origin.hash,
                 timestamp: header.timestamp,
-                transactions: txs.into_iter().filter(|t| t.first() != Some(&0x7e)).collect(),
+                transactions: txs
+                    .into_iter()
+                    .filter(|t| t.first() != Some(&0x7e))
+                    .collect(),
             }
         })
         .collect()
@@ -307,9 +310,15 @@ pub fn batches_from_rpc(l2: &EthClient, from: u64, to: u64) -> Vec<SingleBatch> 
             SingleBatch {
                 parent_hash: header.parent_hash,
                 epoch_num: origin["number"].as_u64().expect("l1origin.number"),
-                epoch_hash: origin["hash"].as_str().and_then(|h| h.parse().ok()).expect("l1origin.hash"),
+                epoch_hash: origin["hash"]
+                    .as_str()
+                    .and_then(|h| h.parse().ok())
+                    .expect("l1origin.hash"),
                 timestamp: header.timestamp,
-                transactions: txs.into_iter().filter(|t| t.first() != Some(&0x7e)).collect(),
+                transactions: txs
+                    .into_iter()
+                    .filter(|t| t.first() != Some(&0x7e))
+                    .collect(),
             }
         })
         .collect()

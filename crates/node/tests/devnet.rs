@@ -212,6 +212,25 @@ fn node_builds_blocks_with_deposits_answers_rpc_and_derivation_agrees() {
     testing::post_batches(&eth, store, mid + 1, head, Post::Blob);
     testing::mine(&eth, 1);
     derive_and_compare(&node, &anvil, head);
+    // The node's own follower makes them safe (optimism_syncStatus).
+    let start = Instant::now();
+    loop {
+        let s = call(&c, "optimism_syncStatus", json!([]));
+        if s["safe_l2"]["number"].as_u64().unwrap() >= head {
+            assert_eq!(
+                s["safe_l2"]["hash"],
+                json!(node.inner().store.hash_at(head).unwrap().unwrap())
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the safe head stayed at {}: {:?}",
+            s["safe_l2"]["number"],
+            node.inner().safe_error.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // A restart: the chain is where it was and grows on.
     node.stop();
