@@ -52,6 +52,13 @@ struct RunArgs {
     /// compiled into the fault proof program (`verdict-devnet`).
     #[arg(long)]
     devnet_file: Option<PathBuf>,
+    /// The L1 beacon API for the blobs of the safe chain's derivation (default: --l1-rpc, as
+    /// anvil serves both).
+    #[arg(long)]
+    l1_beacon: Option<String>,
+    /// Do not follow L1 for the safe chain (optimism_syncStatus's safe head stays at genesis).
+    #[arg(long)]
+    no_follow: bool,
     /// With --devnet-file: how long to wait for rollup.json, in seconds.
     #[arg(long, default_value_t = 120)]
     rollup_wait_secs: u64,
@@ -87,6 +94,8 @@ pub fn run(args: NodeArgs) -> anyhow::Result<()> {
     config.rpc_addr = r.rpc_addr;
     config.lead = r.lead;
     config.txgen = r.txgen;
+    config.beacon_url = r.l1_beacon;
+    config.follow = !r.no_follow;
     if let Some(path) = r.devnet_file {
         config.chain = verdict_node::node::ChainSpec::DevnetFile {
             path,
