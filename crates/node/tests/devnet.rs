@@ -205,6 +205,7 @@ fn node_builds_blocks_with_deposits_answers_rpc_and_derivation_agrees() {
     assert!(found, "no block starts the deposit's epoch");
 
     check_rpc(&c, &node, head);
+    alloy_shapes(&c, head);
 
     // Batches for every block so far: two channels, one as calldata, one in a blob.
     let mid = head / 2;
@@ -241,6 +242,23 @@ fn node_builds_blocks_with_deposits_answers_rpc_and_derivation_agrees() {
     node.wait_for_block(before + 3, Duration::from_secs(60))
         .unwrap();
     eprintln!("done in {:?}", t0.elapsed());
+}
+
+/// Every block (full transactions, deposits included) and every receipt reads as alloy's
+/// Optimism network types, as the devnet's L1 half reads them.
+fn alloy_shapes(c: &Client, head: u64) {
+    type Block = alloy_rpc_types_eth::Block<op_alloy_rpc_types::Transaction>;
+    for n in 0..=head {
+        let v = call(c, "eth_getBlockByNumber", json!([format!("{n:#x}"), true]));
+        let b: Block = serde_json::from_value(v.clone())
+            .unwrap_or_else(|e| panic!("block {n} as alloy's Block: {e}: {v}"));
+        assert_eq!(b.header.number, n);
+        for t in b.transactions.txns() {
+            let r = call(c, "eth_getTransactionReceipt", json!([t.inner.inner.tx_hash()]));
+            let _: op_alloy_rpc_types::OpTransactionReceipt = serde_json::from_value(r.clone())
+                .unwrap_or_else(|e| panic!("a receipt of block {n} as alloy's: {e}: {r}"));
+        }
+    }
 }
 
 fn store_head(node: &Node) -> u64 {
