@@ -254,7 +254,11 @@ fn alloy_shapes(c: &Client, head: u64) {
             .unwrap_or_else(|e| panic!("block {n} as alloy's Block: {e}: {v}"));
         assert_eq!(b.header.number, n);
         for t in b.transactions.txns() {
-            let r = call(c, "eth_getTransactionReceipt", json!([t.inner.inner.tx_hash()]));
+            let r = call(
+                c,
+                "eth_getTransactionReceipt",
+                json!([t.inner.inner.tx_hash()]),
+            );
             let _: op_alloy_rpc_types::OpTransactionReceipt = serde_json::from_value(r.clone())
                 .unwrap_or_else(|e| panic!("a receipt of block {n} as alloy's: {e}: {r}"));
         }
