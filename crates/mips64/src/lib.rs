@@ -5,6 +5,7 @@
 //! with every VM; [`Vm`] implements its [`FaultVm`](verdict_fpvm::FaultVm).
 
 mod alu;
+pub mod asm;
 mod decode;
 pub mod elf;
 pub mod error;
