@@ -60,3 +60,33 @@ pub fn program(base: u64, code: &[u32]) -> State {
     s.memory.write(base, &bytes);
     s
 }
+
+/// A minimal 64-bit big-endian MIPS ELF: one `PT_LOAD` segment holding `code` at `base` (the
+/// entry point), followed by `fill` bytes of zeros in memory.
+pub fn elf(base: u64, code: &[u32], fill: u64) -> Vec<u8> {
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_be_bytes()).collect();
+    let mut b = vec![0u8; 64 + 56];
+    b[..4].copy_from_slice(b"\x7fELF");
+    b[4] = 2; // ELFCLASS64
+    b[5] = 2; // big-endian
+    b[6] = 1;
+    b[16..18].copy_from_slice(&2u16.to_be_bytes()); // ET_EXEC
+    b[18..20].copy_from_slice(&crate::elf::EM_MIPS.to_be_bytes());
+    b[20..24].copy_from_slice(&1u32.to_be_bytes());
+    b[24..32].copy_from_slice(&base.to_be_bytes());
+    b[32..40].copy_from_slice(&64u64.to_be_bytes());
+    b[52..54].copy_from_slice(&64u16.to_be_bytes());
+    b[54..56].copy_from_slice(&56u16.to_be_bytes());
+    b[56..58].copy_from_slice(&1u16.to_be_bytes());
+    let ph = &mut b[64..120];
+    ph[0..4].copy_from_slice(&1u32.to_be_bytes()); // PT_LOAD
+    ph[4..8].copy_from_slice(&7u32.to_be_bytes()); // RWX
+    ph[8..16].copy_from_slice(&120u64.to_be_bytes());
+    ph[16..24].copy_from_slice(&base.to_be_bytes());
+    ph[24..32].copy_from_slice(&base.to_be_bytes());
+    ph[32..40].copy_from_slice(&(bytes.len() as u64).to_be_bytes());
+    ph[40..48].copy_from_slice(&(bytes.len() as u64 + fill).to_be_bytes());
+    ph[48..56].copy_from_slice(&4096u64.to_be_bytes());
+    b.extend_from_slice(&bytes);
+    b
+}

@@ -21,7 +21,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The RISC-V fault proof VM (Asterisc-compatible command line).
+    /// The fault proof VMs: RISC-V (Asterisc-compatible) and MIPS64 (Cannon-compatible).
     #[command(subcommand)]
     Vm(vm::VmCommand),
     /// The fault dispute game: simulate games between the honest challenger and adversaries.
