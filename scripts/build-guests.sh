@@ -7,6 +7,9 @@
 #                of the main workspace (crates/guest), built with Debian's
 #                rustc + rust-src (-Zbuild-std) for riscv64imac-unknown-none-elf
 #                with the C extension disabled, linked with rust-lld.
+#   MIPS64 guests: guests/mips64/<name>.c + guests/mips64/rt/, built with
+#                mips64-linux-gnuabi64-gcc for Cannon's MIPS64 VM into
+#                guests/build/mips64/<name>.elf.
 #   Benchmark workloads (guests/bench/, see its README): C and Rust guests into
 #                guests/build/bench/<name>.elf, and the same sources built for
 #                the host (gcc, the rustup toolchain) into
@@ -94,6 +97,44 @@ c_guest() {
 
 for src in "$CDIR"/*.c; do
     c_guest "$src" "$OUT/$(basename "$src" .c).elf"
+done
+
+# ---------------------------------------------------------------- MIPS64 guests
+# guests/mips64/<name>.c with its runtime (guests/mips64/rt/) into guests/build/mips64/<name>.elf,
+# for Cannon's MIPS64 VM: big-endian n64, MIPS64 release 1, soft float, no libc, no traps.
+MIPS_CC="${MIPS_CROSS_PREFIX:-mips64-linux-gnuabi64-}gcc"
+MDIR="$ROOT/guests/mips64"
+MOUT="$OUT/mips64"
+MIPS_CFLAGS=(-march=mips64 -mabi=64 -EB -msoft-float -mno-check-zero-division -mno-abicalls
+             -fno-pic -nostdlib -static -no-pie -O2 -ffreestanding -fno-builtin
+             -fno-tree-loop-distribute-patterns -fno-stack-protector -Wall -Wextra -Werror
+             -Wl,--build-id=none)
+need "$MIPS_CC" gcc-mips64-linux-gnuabi64
+mkdir -p "$MOUT"
+MIPS_RT=("$MDIR"/rt/*)
+for src in "$MDIR"/*.c; do
+    elf="$MOUT/$(basename "$src" .c).elf"
+    if newer_than "$elf" "$src" "${MIPS_RT[@]}" "$SCRIPT"; then
+        "$MIPS_CC" "${MIPS_CFLAGS[@]}" -o "$elf.tmp" "$MDIR/rt/start.S" "$MDIR/rt/rt.c" "$src" \
+            || die "compiling $src failed"
+        mv -f "$elf.tmp" "$elf"
+        report_built "${elf#"$ROOT/"}"
+    else
+        report_up_to_date "${elf#"$ROOT/"}"
+    fi
+done
+# guests/mips64/diverge/<name>.S: programs where Cannon and QEMU are known to differ (the
+# differential test shows it catches them).
+mkdir -p "$MOUT/diverge"
+for src in "$MDIR"/diverge/*.S; do
+    elf="$MOUT/diverge/$(basename "$src" .S).elf"
+    if newer_than "$elf" "$src" "$SCRIPT"; then
+        "$MIPS_CC" "${MIPS_CFLAGS[@]}" -o "$elf.tmp" "$src" || die "assembling $src failed"
+        mv -f "$elf.tmp" "$elf"
+        report_built "${elf#"$ROOT/"}"
+    else
+        report_up_to_date "${elf#"$ROOT/"}"
+    fi
 done
 
 # ---------------------------------------------------------------- Rust guests

@@ -4,7 +4,9 @@
 # quickly when everything is already installed.
 #
 #   gcc-riscv64-linux-gnu  C guests (riscv64-linux-gnu-gcc, objdump)
-#   qemu-user              qemu-riscv64, the reference for differential tests
+#   gcc-mips64-linux-gnuabi64
+#                          MIPS64 C guests (Cannon's VM)
+#   qemu-user              qemu-riscv64 and qemu-mips64, the references for differential tests
 #   rustc-web cargo-web rust-web-src
 #                          Debian's Rust toolchain + library sources, used with
 #                          -Zbuild-std to build the Rust guest
@@ -12,7 +14,7 @@
 #                          the test preimage servers
 set -euo pipefail
 
-PACKAGES=(gcc-riscv64-linux-gnu qemu-user rustc-web cargo-web rust-web-src time python3)
+PACKAGES=(gcc-riscv64-linux-gnu gcc-mips64-linux-gnuabi64 qemu-user rustc-web cargo-web rust-web-src time python3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -37,7 +39,7 @@ export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update
 "${SUDO[@]}" apt-get install -y "${PACKAGES[@]}"
 
-for tool in riscv64-linux-gnu-gcc qemu-riscv64; do
+for tool in riscv64-linux-gnu-gcc mips64-linux-gnuabi64-gcc qemu-riscv64 qemu-mips64; do
     command -v "$tool" >/dev/null 2>&1 || { echo "install-deps: $tool still missing after install" >&2; exit 1; }
 done
 echo "install-deps: done"

@@ -62,7 +62,8 @@ pub fn program(base: u64, code: &[u32]) -> State {
 }
 
 /// A minimal 64-bit big-endian MIPS ELF: one `PT_LOAD` segment holding `code` at `base` (the
-/// entry point), followed by `fill` bytes of zeros in memory.
+/// entry point), followed by `fill` bytes of zeros in memory. For the VM's loader (Linux and
+/// QEMU want more of an ELF than this).
 pub fn elf(base: u64, code: &[u32], fill: u64) -> Vec<u8> {
     let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_be_bytes()).collect();
     let mut b = vec![0u8; 64 + 56];
