@@ -10,6 +10,8 @@
 #   MIPS64 guests: guests/mips64/<name>.c + guests/mips64/rt/, built with
 #                mips64-linux-gnuabi64-gcc for Cannon's MIPS64 VM into
 #                guests/build/mips64/<name>.elf.
+#   Go guests:   guests/go/<name>/ built with Debian's Go 1.19 for GOARCH=mips64
+#                (soft float) into guests/build/mips64/go-<name>.elf.
 #   Benchmark workloads (guests/bench/, see its README): C and Rust guests into
 #                guests/build/bench/<name>.elf, and the same sources built for
 #                the host (gcc, the rustup toolchain) into
@@ -130,6 +132,27 @@ for src in "$MDIR"/diverge/*.S; do
     elf="$MOUT/diverge/$(basename "$src" .S).elf"
     if newer_than "$elf" "$src" "$SCRIPT"; then
         "$MIPS_CC" "${MIPS_CFLAGS[@]}" -o "$elf.tmp" "$src" || die "assembling $src failed"
+        mv -f "$elf.tmp" "$elf"
+        report_built "${elf#"$ROOT/"}"
+    else
+        report_up_to_date "${elf#"$ROOT/"}"
+    fi
+done
+
+# ---------------------------------------------------------------- Go guests (MIPS64)
+# guests/go/<name>/ (one module, standard library only) into guests/build/mips64/go-<name>.elf
+# with Debian's Go 1.19 (GUEST_GO to override): GOOS=linux GOARCH=mips64 GOMIPS64=softfloat.
+GUEST_GO="${GUEST_GO:-/usr/lib/go-1.19/bin/go}"
+GDIR="$ROOT/guests/go"
+[[ -x "$GUEST_GO" ]] || die "$GUEST_GO not found (Debian package 'golang-1.19-go'); run scripts/install-deps.sh"
+for dir in "$GDIR"/*/; do
+    name="$(basename "$dir")"
+    elf="$MOUT/go-$name.elf"
+    if newer_than "$elf" "$dir"*.go "$GDIR/go.mod" "$SCRIPT"; then
+        (cd "$GDIR" && GOOS=linux GOARCH=mips64 GOMIPS64=softfloat CGO_ENABLED=0 \
+            GOCACHE="$OUT/go-cache" GOPATH="$OUT/go-path" GOFLAGS= GOTOOLCHAIN=local \
+            "$GUEST_GO" build -trimpath -buildvcs=false -o "$elf.tmp" "./$name") \
+            || die "building the Go guest $name failed"
         mv -f "$elf.tmp" "$elf"
         report_built "${elf#"$ROOT/"}"
     else

@@ -6,6 +6,7 @@
 #   gcc-riscv64-linux-gnu  C guests (riscv64-linux-gnu-gcc, objdump)
 #   gcc-mips64-linux-gnuabi64
 #                          MIPS64 C guests (Cannon's VM)
+#   golang-1.19-go         Go guests for MIPS64 (/usr/lib/go-1.19/bin/go)
 #   qemu-user              qemu-riscv64 and qemu-mips64, the references for differential tests
 #   rustc-web cargo-web rust-web-src
 #                          Debian's Rust toolchain + library sources, used with
@@ -14,7 +15,7 @@
 #                          the test preimage servers
 set -euo pipefail
 
-PACKAGES=(gcc-riscv64-linux-gnu gcc-mips64-linux-gnuabi64 qemu-user rustc-web cargo-web rust-web-src time python3)
+PACKAGES=(gcc-riscv64-linux-gnu gcc-mips64-linux-gnuabi64 golang-1.19-go qemu-user rustc-web cargo-web rust-web-src time python3)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
