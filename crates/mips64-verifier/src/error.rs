@@ -23,6 +23,11 @@ pub enum StepError {
     },
     /// The oracle has no part at the key and offset read: the contract reverts there.
     Oracle(OracleError),
+    /// No deployed MIPS64 contract follows this state version (only 7 and 8 exist).
+    UnsupportedVersion {
+        /// The version asked for.
+        version: u8,
+    },
 }
 
 /// The circumstances of a revert.
@@ -46,7 +51,7 @@ impl StepError {
         match self {
             StepError::Reverts { reason, .. } => Some(*reason),
             StepError::Oracle(_) => Some(Revert::PreimageUnavailable),
-            StepError::WitnessLength { .. } => None,
+            StepError::WitnessLength { .. } | StepError::UnsupportedVersion { .. } => None,
         }
     }
 
@@ -76,6 +81,10 @@ impl fmt::Display for StepError {
             StepError::Oracle(e) => {
                 write!(f, "reverts: the preimage oracle cannot serve the read: {e}")
             }
+            StepError::UnsupportedVersion { version } => write!(
+                f,
+                "state version {version} is not one a MIPS64 contract follows (7 or 8)"
+            ),
         }
     }
 }

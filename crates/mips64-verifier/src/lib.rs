@@ -80,6 +80,9 @@ pub fn step_report(
     oracle: &(impl OnchainOracle + ?Sized),
     version: u8,
 ) -> Result<StepReport, StepError> {
+    if verdict_mips64_consts::version_name(version).is_none() {
+        return Err(StepError::UnsupportedVersion { version });
+    }
     let witness: &[u8; WITNESS_SIZE] = witness
         .try_into()
         .map_err(|_| StepError::WitnessLength { len: witness.len() })?;
