@@ -140,14 +140,14 @@ for src in "$MDIR"/diverge/*.S; do
 done
 
 # The benchmark workloads for MIPS64 (guests/c/sha256.c, guests/bench/c/{sort,memtouch}.c) with
-# the portable printing code and guests/bench/c/mips64_rt.c, into guests/build/mips64/bench/.
+# the portable printing code and guests/mips64/rt/bench_rt.c, into guests/build/mips64/bench/.
 mkdir -p "$MOUT/bench"
 for src in "$CDIR/sha256.c" "$BDIR/c/sort.c" "$BDIR/c/memtouch.c"; do
     elf="$MOUT/bench/$(basename "$src" .c).elf"
-    if newer_than "$elf" "$src" "$BDIR/c/bench.h" "$BDIR/c/mips64_rt.c" "$CDIR/rt/print.c" \
+    if newer_than "$elf" "$src" "$BDIR/c/bench.h" "$MDIR/rt/bench_rt.c" "$CDIR/rt/print.c" \
         "$CDIR/rt/rt.h" "$MDIR/rt/start.S" "$SCRIPT"; then
         "$MIPS_CC" "${MIPS_CFLAGS[@]}" -I"$CDIR" -o "$elf.tmp" "$MDIR/rt/start.S" \
-            "$BDIR/c/mips64_rt.c" "$CDIR/rt/print.c" "$src" || die "compiling $src for MIPS64 failed"
+            "$MDIR/rt/bench_rt.c" "$CDIR/rt/print.c" "$src" || die "compiling $src for MIPS64 failed"
         mv -f "$elf.tmp" "$elf"
         report_built "${elf#"$ROOT/"}"
     else
