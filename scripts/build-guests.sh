@@ -114,7 +114,8 @@ MIPS_CFLAGS=(-march=mips64 -mabi=64 -EB -msoft-float -mno-check-zero-division -m
 need "$MIPS_CC" gcc-mips64-linux-gnuabi64
 mkdir -p "$MOUT"
 MIPS_RT=("$MDIR"/rt/*)
-for src in "$MDIR"/*.c; do
+# guests/mips64/threads/<name>.c: several threads (compared with QEMU on output and exit code).
+for src in "$MDIR"/*.c "$MDIR"/threads/*.c; do
     elf="$MOUT/$(basename "$src" .c).elf"
     if newer_than "$elf" "$src" "${MIPS_RT[@]}" "$SCRIPT"; then
         "$MIPS_CC" "${MIPS_CFLAGS[@]}" -o "$elf.tmp" "$MDIR/rt/start.S" "$MDIR/rt/rt.c" "$src" \

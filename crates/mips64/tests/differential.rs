@@ -201,6 +201,35 @@ fn llsc() {
     differential("llsc");
 }
 
+/// Several threads (`guests/mips64/threads/threads.c`): QEMU interleaves them its own way, so
+/// only the output and the exit code are compared; the reference step and the fast engine reach
+/// the same final state.
+#[test]
+fn threads_output_and_exit_code() {
+    let elf = guest("threads");
+    if !prerequisites(&elf) {
+        return;
+    }
+    let bytes = std::fs::read(&elf).unwrap();
+    let q = qemu::run_plain(&elf).expect("qemu runs");
+    let mut slow = Vm::new(load_elf(&bytes).unwrap());
+    slow.capture_output();
+    while !slow.state.exited {
+        slow.step().expect("the reference step");
+    }
+    assert_eq!(q.status.code(), Some(slow.state.exit_code as i32));
+    assert_eq!(slow.stdout(), &q.stdout[..]);
+    assert!(
+        slow.state.next_thread_id >= 5,
+        "{}",
+        slow.state.next_thread_id
+    );
+    let mut fast = Vm::new(load_elf(&bytes).unwrap());
+    fast.capture_output();
+    fast.run(u64::MAX).unwrap();
+    assert_eq!(fast.state.state_hash(), slow.state.state_hash());
+}
+
 /// The harness has teeth: `sra` on a register that is not a sign-extended word is UNPREDICTABLE
 /// on MIPS64, and Cannon (sign-extending from bit 31 - sa of the low word) and QEMU (shifting the
 /// whole register) differ there; the run is caught at that instruction.

@@ -100,7 +100,7 @@ fn fast_slow(name: &str, every: u64, tamper_every: u64) -> Option<u64> {
 
 #[test]
 fn every_step_of_the_small_guests() {
-    for name in ["hello", "exit3", "llsc"] {
+    for name in ["hello", "exit3", "llsc", "threads"] {
         fast_slow(name, 1, 7);
     }
 }
