@@ -10,6 +10,8 @@
 #   MIPS64 guests: guests/mips64/<name>.c + guests/mips64/rt/, built with
 #                mips64-linux-gnuabi64-gcc for Cannon's MIPS64 VM into
 #                guests/build/mips64/<name>.elf.
+#   MIPS64 Rust guests: the same Rust programs for guests/mips64-verdict-none.json
+#                into guests/build/mips64/<name>.elf.
 #   Go guests:   guests/go/<name>/ built with Debian's Go 1.19 for GOARCH=mips64
 #                (soft float) into guests/build/mips64/go-<name>.elf.
 #   Benchmark workloads (guests/bench/, see its README): C and Rust guests into
@@ -242,6 +244,55 @@ if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
         "$ROOT/crates/chains" "$RT"
     # The fault proof program: derivation (crates/derive) and execution (crates/program).
     rust_guest claim "$ROOT" "$OUT/ws-target" claim \
+        -p verdict-guest --no-default-features --bin claim \
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program" \
+        "$ROOT/crates/chains" "$ROOT/crates/derive/src" "$ROOT/crates/derive/Cargo.toml" \
+        "$ROOT/crates/claim" "$RT"
+fi
+
+# ---------------------------------------------------------------- Rust guests (MIPS64)
+# The same Rust programs for Cannon's MIPS64 VM: the custom target guests/mips64-verdict-none.json
+# (MIPS64 release 1, n64, big-endian, soft float, static, no zero-division traps) with Debian's
+# rustc, -Zbuild-std and rust-lld, into guests/build/mips64/<name>.elf.
+MIPS_TARGET_JSON="$ROOT/guests/mips64-verdict-none.json"
+# mips_rust_guest <name> <dir to build in> <target dir> <binary> <cargo args...> -- <source dirs...>
+mips_rust_guest() {
+    local name="$1" dir="$2" target_dir="$3" bin="$4"; shift 4
+    local args=() sources=()
+    while [[ $# -gt 0 && "$1" != "--" ]]; do args+=("$1"); shift; done
+    shift
+    local elf="$MOUT/$name.elf" d
+    for d in "$@"; do
+        mapfile -t -O "${#sources[@]}" sources < <(find "$d" -path "$d/target" -prune -o -type f \
+            \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print)
+    done
+    if newer_than "$elf" "${sources[@]}" "$MIPS_TARGET_JSON" "$SCRIPT"; then
+        guest_toolchain
+        (cd "$dir" && \
+            RUSTC_BOOTSTRAP=1 RUSTC="$GUEST_RUSTC" RUSTFLAGS="-C linker=$rust_lld" \
+            CARGO_TARGET_DIR="$target_dir" \
+            "$GUEST_CARGO" build --quiet --release --target "$MIPS_TARGET_JSON" \
+                -Zbuild-std=core,alloc -Zjson-target-spec "${args[@]}") \
+            || die "building the MIPS64 Rust guest $name failed"
+        cp -f "$target_dir/mips64-verdict-none/release/$bin" "$elf.tmp"
+        mv -f "$elf.tmp" "$elf"
+        report_built "${elf#"$ROOT/"}"
+    else
+        report_up_to_date "${elf#"$ROOT/"}"
+    fi
+}
+
+if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
+    RT="$ROOT/crates/guest-rt"
+    mips_rust_guest rust-compute "$RDIR" "$OUT/rust-mips-target" rust-compute -- "$RDIR" "$RT"
+    mips_rust_guest oracle-check "$ROOT" "$OUT/ws-mips-target" oracle-check \
+        -p verdict-guest --no-default-features --bin oracle-check \
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$RT"
+    mips_rust_guest block-check "$ROOT" "$OUT/ws-mips-target" block-check \
+        -p verdict-guest --no-default-features --bin block-check \
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program" \
+        "$ROOT/crates/chains" "$RT"
+    mips_rust_guest claim "$ROOT" "$OUT/ws-mips-target" claim \
         -p verdict-guest --no-default-features --bin claim \
         -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program" \
         "$ROOT/crates/chains" "$ROOT/crates/derive/src" "$ROOT/crates/derive/Cargo.toml" \
