@@ -11,7 +11,8 @@
 #                mips64-linux-gnuabi64-gcc for Cannon's MIPS64 VM into
 #                guests/build/mips64/<name>.elf.
 #   MIPS64 Rust guests: the same Rust programs for guests/mips64-verdict-none.json
-#                into guests/build/mips64/<name>.elf.
+#                into guests/build/mips64/<name>.elf (the fault proof programs only with
+#                MIPS64_PROGRAMS=1).
 #   Go guests:   guests/go/<name>/ built with Debian's Go 1.19 for GOARCH=mips64
 #                (soft float) into guests/build/mips64/go-<name>.elf.
 #   Benchmark workloads (guests/bench/, see its README): C and Rust guests into
@@ -285,6 +286,11 @@ mips_rust_guest() {
 if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
     RT="$ROOT/crates/guest-rt"
     mips_rust_guest rust-compute "$RDIR" "$OUT/rust-mips-target" rust-compute -- "$RDIR" "$RT"
+fi
+# The fault proof programs for MIPS64 only with MIPS64_PROGRAMS=1: their build-std build takes
+# 5-11 minutes on 2 cores, too much for every CI run (tests/mips64_program.rs runs when they are
+# asked for).
+if [[ "${SKIP_RUST_GUEST:-0}" != 1 && "${MIPS64_PROGRAMS:-0}" == 1 ]]; then
     mips_rust_guest oracle-check "$ROOT" "$OUT/ws-mips-target" oracle-check \
         -p verdict-guest --no-default-features --bin oracle-check \
         -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$RT"

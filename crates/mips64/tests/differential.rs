@@ -230,6 +230,31 @@ fn threads_output_and_exit_code() {
     assert_eq!(fast.state.state_hash(), slow.state.state_hash());
 }
 
+/// The no_std Rust guest (`guests/rust`, built for `guests/mips64-verdict-none.json`): 247 M
+/// steps on the fast engine, the same output and exit code as under QEMU (and the same digests
+/// as the RISC-V build, which the guest checks itself).
+#[test]
+fn rust_compute_output_and_exit_code() {
+    let elf = guest("rust-compute");
+    if !prerequisites(&elf) {
+        return;
+    }
+    let q = qemu::run_plain(&elf).expect("qemu runs");
+    let mut vm = Vm::new(load_elf(&std::fs::read(&elf).unwrap()).unwrap());
+    vm.capture_output();
+    vm.run(u64::MAX).unwrap();
+    assert!(vm.state.exited);
+    assert_eq!(q.status.code(), Some(vm.state.exit_code as i32));
+    assert_eq!(vm.state.exit_code, 0);
+    assert_eq!(
+        String::from_utf8_lossy(vm.stdout()),
+        String::from_utf8_lossy(&q.stdout)
+    );
+    assert!(String::from_utf8_lossy(vm.stdout()).contains(
+        "keccak256(data)=166fe627d4a0c15540d02c546904ae19ef6b6895a84f7ea4f8e8db08919c9739"
+    ));
+}
+
 /// The harness has teeth: `sra` on a register that is not a sign-extended word is UNPREDICTABLE
 /// on MIPS64, and Cannon (sign-extending from bit 31 - sa of the low word) and QEMU (shifting the
 /// whole register) differ there; the run is caught at that instruction.
