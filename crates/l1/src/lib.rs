@@ -12,6 +12,7 @@
 //! - [`batcher`]: L2 blocks to channels, frames, calldata and blob transactions;
 //! - [`devnet`]: the L1 half of `verdict devnet` and its data directory;
 //! - [`proposer`]: output roots of the safe chain, checked and recorded;
+//! - [`record`]: a running chain's L1 data and L2 blocks recorded for the in-memory pipelines;
 //! - [`rollup`]: the chain's parameters and its `rollup.json`;
 //! - [`testing`]: a stand-in sequencer and L2 node for tests.
 
@@ -24,6 +25,7 @@ pub mod error;
 pub mod follow;
 pub mod l2;
 pub mod proposer;
+pub mod record;
 pub mod rollup;
 pub mod rpc;
 pub mod testing;
