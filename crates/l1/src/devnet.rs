@@ -141,6 +141,9 @@ pub struct Endpoints {
     pub l1: String,
     /// The L1 beacon API.
     pub beacon: String,
+    /// The L2 node's JSON-RPC (`verdict devnet up` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l2: Option<String>,
 }
 
 /// `batcher/state.json`.
@@ -258,6 +261,7 @@ impl DevnetL1 {
             &Endpoints {
                 l1: anvil.url(),
                 beacon: anvil.url(),
+                l2: None,
             },
         )?;
         Ok(DevnetL1 {
@@ -300,6 +304,18 @@ impl DevnetL1 {
             write_atomic(&path, text.as_bytes())?;
         }
         Ok(text)
+    }
+
+    /// Adds the L2 node's URL to `endpoints.json`.
+    pub fn set_l2_endpoint(&self, l2: &str) -> Result<()> {
+        write_json(
+            &self.dir.endpoints(),
+            &Endpoints {
+                l1: self.anvil.url(),
+                beacon: self.anvil.url(),
+                l2: Some(l2.to_string()),
+            },
+        )
     }
 
     /// Stops anvil (its state written) and removes `endpoints.json`.

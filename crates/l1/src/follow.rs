@@ -42,6 +42,15 @@ pub struct FollowOptions {
     pub poll: Duration,
     /// Give up when nothing new is derived for this long (`None`: wait forever).
     pub idle_timeout: Option<Duration>,
+    /// Stop (returning what was derived) once this is set.
+    pub stop: Option<&'static std::sync::atomic::AtomicBool>,
+}
+
+impl FollowOptions {
+    fn stopped(&self) -> bool {
+        self.stop
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+    }
 }
 
 impl Default for FollowOptions {
@@ -51,6 +60,7 @@ impl Default for FollowOptions {
             stop_at_l1_head: true,
             poll: Duration::from_millis(500),
             idle_timeout: None,
+            stop: None,
         }
     }
 }
@@ -120,9 +130,10 @@ impl Follower {
         let head = self.rt.block_on(self.l1.block_number())?;
         self.set_l1_head(head);
         loop {
-            if opts
-                .until_l2
-                .is_some_and(|n| self.pipeline.safe_head().number >= n)
+            if opts.stopped()
+                || opts
+                    .until_l2
+                    .is_some_and(|n| self.pipeline.safe_head().number >= n)
             {
                 return Ok(out);
             }
@@ -175,7 +186,10 @@ impl Follower {
                 break b;
             }
             let waited = started.elapsed();
-            if opts.stop_at_l1_head || opts.idle_timeout.is_some_and(|t| waited > t) {
+            if opts.stop_at_l1_head
+                || opts.stopped()
+                || opts.idle_timeout.is_some_and(|t| waited > t)
+            {
                 return Err(Error::new(format!(
                     "L2 {}: derived block {number} from L1 block {}, the node has no block {number}",
                     self.l2.url(),

@@ -11,6 +11,7 @@
 //! - [`follow`]: derivation over RPC checked block by block against the L2 node;
 //! - [`batcher`]: L2 blocks to channels, frames, calldata and blob transactions;
 //! - [`devnet`]: the L1 half of `verdict devnet` and its data directory;
+//! - [`process`]: child processes the devnet runs (the L2 node);
 //! - [`proposer`]: output roots of the safe chain, checked and recorded;
 //! - [`record`]: a running chain's L1 data and L2 blocks recorded for the in-memory pipelines;
 //! - [`rollup`]: the chain's parameters and its `rollup.json`;
@@ -24,6 +25,7 @@ pub mod devnet;
 pub mod error;
 pub mod follow;
 pub mod l2;
+pub mod process;
 pub mod proposer;
 pub mod record;
 pub mod rollup;

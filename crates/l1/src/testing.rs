@@ -102,18 +102,38 @@ impl Sequencer {
     /// Sequences the next block on L1 `l1` (read up to its head); `with_txs`: whether it carries
     /// user transactions.
     pub fn next_block(&mut self, l1: &mut dyn L1Provider, with_txs: bool) -> Result<L2Block> {
+        self.next_block_on(l1, with_txs, None)
+    }
+
+    /// [`Sequencer::next_block`], on the L1 origin numbered `origin` if given (replaying a chain
+    /// sequenced before).
+    pub fn next_block_on(
+        &mut self,
+        l1: &mut dyn L1Provider,
+        with_txs: bool,
+        origin: Option<u64>,
+    ) -> Result<L2Block> {
         let parent = self.chain.head().clone();
         let timestamp = parent.header.timestamp + self.cfg.block_time;
         // The parent's origin, or the next L1 block if it exists and is not newer than us.
         let origin_now = parent.block_ref.l1_origin;
-        let mut origin = l1
+        let mut origin_ref = l1
             .header_by_hash(origin_now.hash)
             .map(|h| L1BlockRef::from_header(&h))?;
-        if let Some(next) = l1.header_by_number(origin.number + 1)? {
-            if next.timestamp <= timestamp {
-                origin = L1BlockRef::from_header(&next);
+        if origin != Some(origin_ref.number) {
+            if let Some(next) = l1.header_by_number(origin_ref.number + 1)? {
+                if next.timestamp <= timestamp && origin.is_none_or(|o| o == next.number) {
+                    origin_ref = L1BlockRef::from_header(&next);
+                }
             }
         }
+        if origin.is_some_and(|o| o != origin_ref.number) {
+            return Err(Error::new(format!(
+                "replaying L2 block {}: L1 origin {origin:?} is not available",
+                parent.header.number + 1
+            )));
+        }
+        let origin = origin_ref;
         let transactions = if with_txs {
             self.users.block_txs(&mut self.rng, &mut self.features)?
         } else {
@@ -215,6 +235,15 @@ impl Sequencer {
         })
     }
 
+    /// Each block's state root and message passer storage root (for [`NodeState::roots`]).
+    pub fn roots(&self) -> Vec<(B256, B256)> {
+        self.chain
+            .blocks
+            .iter()
+            .map(|b| (b.header.state_root, b.message_passer_root))
+            .collect()
+    }
+
     /// The L1 origin of block `number`.
     pub fn origin(&self, number: u64) -> Option<BlockId> {
         self.chain.block(number).map(|b| b.block_ref.l1_origin)
@@ -230,6 +259,9 @@ pub struct NodeState {
     pub blocks: Vec<L2Block>,
     /// The safe head's number.
     pub safe: u64,
+    /// Each block's state root and L2ToL1MessagePasser storage root, by number (for
+    /// `optimism_outputAtBlock`; blocks without them have no output root).
+    pub roots: Vec<(B256, B256)>,
 }
 
 /// A minimal JSON-RPC server on a loopback port serving [`NodeState`]; stopped on drop.
@@ -244,8 +276,13 @@ pub struct FakeL2Node {
 impl FakeL2Node {
     /// Starts serving `state` on a free loopback port.
     pub fn start(state: NodeState) -> Result<FakeL2Node> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .map_err(|e| Error::new(format!("binding a loopback port: {e}")))?;
+        Self::start_on("127.0.0.1:0", state)
+    }
+
+    /// Starts serving `state` on `addr`.
+    pub fn start_on(addr: &str, state: NodeState) -> Result<FakeL2Node> {
+        let listener =
+            TcpListener::bind(addr).map_err(|e| Error::new(format!("binding {addr}: {e}")))?;
         let port = listener.local_addr().expect("bound").port();
         listener
             .set_nonblocking(true)
@@ -365,6 +402,29 @@ fn answer(req: &serde_json::Value, state: &Mutex<NodeState>) -> serde_json::Valu
                 "finalized_l2": head(0),
             }))
         }
+        "optimism_outputAtBlock" => {
+            let n = params
+                .get(0)
+                .and_then(|t| t.as_str())
+                .and_then(|t| u64::from_str_radix(t.trim_start_matches("0x"), 16).ok());
+            match n.and_then(|n| Some((s.blocks.get(n as usize)?, s.roots.get(n as usize)?))) {
+                Some((b, (state, storage))) => {
+                    let mut pre = [0u8; 128];
+                    pre[32..64].copy_from_slice(state.as_slice());
+                    pre[64..96].copy_from_slice(storage.as_slice());
+                    pre[96..].copy_from_slice(b.hash.as_slice());
+                    Ok(serde_json::json!({
+                        "version": B256::ZERO,
+                        "outputRoot": alloy_primitives::keccak256(pre),
+                        "blockRef": {"hash": b.hash, "number": b.header.number,
+                            "parentHash": b.header.parent_hash, "timestamp": b.header.timestamp},
+                        "withdrawalStorageRoot": storage,
+                        "stateRoot": state,
+                    }))
+                }
+                None => Err(format!("no output root at {params}")),
+            }
+        }
         m => Err(format!("method {m} not found")),
     };
     match result {
@@ -422,4 +482,113 @@ pub fn sync_status(s: &NodeState) -> SyncStatus {
         safe_l2: head(s.safe.min(last)),
         finalized_l2: head(0),
     }
+}
+
+/// Runs the stand-in L2 node as `verdict devnet up` runs a node (until `stop`): writes
+/// `genesis.json` beside the devnet's `devnet.json` (the stand-in genesis at the rollup's genesis
+/// L1 block's time), waits for `rollup.json` there, then sequences a block every block time
+/// (never ahead of the wall clock; user transactions in every block) on L1 read from `l1_url`,
+/// serving them on `rpc_addr`. Its chain lives in memory; the L1 origin of each block is kept in
+/// `l2/stand-in-origins.json`, and a restart sequences the same blocks again on them (the users'
+/// transactions are seeded). For tests of the L1 half, not a node.
+pub fn run_stand_in_node(
+    devnet_file: &std::path::Path,
+    l1_url: &str,
+    rpc_addr: &str,
+    stop: &AtomicBool,
+    mut log: impl FnMut(&str),
+) -> Result<()> {
+    use crate::rollup::L2Genesis;
+    let dir = devnet_file.parent().unwrap_or(std::path::Path::new("."));
+    let text = std::fs::read(devnet_file)
+        .map_err(|e| Error::new(format!("reading {}: {e}", devnet_file.display())))?;
+    let devnet: crate::devnet::DevnetFile = serde_json::from_slice(&text)
+        .map_err(|e| Error::new(format!("{}: {e}", devnet_file.display())))?;
+    let t = devnet.deployment.genesis_l1.timestamp;
+    let (_, hash, _) = genesis(t);
+    let g = L2Genesis {
+        hash,
+        number: 0,
+        timestamp: t,
+    };
+    let genesis_path = dir.join("genesis.json");
+    crate::devnet::write_atomic(
+        &genesis_path,
+        &serde_json::to_vec_pretty(&g).map_err(|e| Error::new(e.to_string()))?,
+    )?;
+    let rollup_path = dir.join("rollup.json");
+    while !rollup_path.exists() {
+        if stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let rollup = std::fs::read_to_string(&rollup_path)
+        .map_err(|e| Error::new(format!("reading {}: {e}", rollup_path.display())))?;
+    let mut seq = Sequencer::new(&rollup, 1)?;
+    let node = FakeL2Node::start_on(
+        rpc_addr,
+        NodeState {
+            chain_id: seq.cfg.l2_chain_id,
+            blocks: seq.blocks(),
+            safe: 0,
+            roots: seq.roots(),
+        },
+    )?;
+    log(&format!("stand-in L2 node: {}", node.url()));
+    let rt = crate::rpc::runtime()?;
+    let l1 = crate::rpc::L1Client::new(l1_url, l1_url)?;
+    let mut rpc = crate::rpc::RpcL1::new(l1, rt, None);
+    // The L1 origin of each block sequenced before a restart: the chain is rebuilt on them.
+    let origins_path = dir.join("l2").join("stand-in-origins.json");
+    let mut origins: Vec<u64> = match std::fs::read(&origins_path) {
+        Ok(t) => serde_json::from_slice(&t)
+            .map_err(|e| Error::new(format!("{}: {e}", origins_path.display())))?,
+        Err(_) => vec![],
+    };
+    for (i, o) in origins.iter().enumerate() {
+        let b = seq.next_block_on(&mut rpc, true, Some(*o))?;
+        if i + 1 == origins.len() {
+            log(&format!(
+                "stand-in L2 node: rebuilt blocks 1..={} (head {})",
+                b.header.number, b.hash
+            ));
+        }
+    }
+    {
+        let mut st = node
+            .state
+            .lock()
+            .map_err(|_| Error::new("node state poisoned"))?;
+        st.blocks = seq.blocks();
+        st.roots = seq.roots();
+    }
+    while !stop.load(Ordering::SeqCst) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if seq.chain.head().header.timestamp + seq.cfg.block_time <= now {
+            let b = seq.next_block(&mut rpc, true)?;
+            origins.push(seq.chain.head().block_ref.l1_origin.number);
+            crate::devnet::write_atomic(
+                &origins_path,
+                &serde_json::to_vec(&origins).map_err(|e| Error::new(e.to_string()))?,
+            )?;
+            log(&format!(
+                "stand-in L2 node: block {} {} ({} transactions)",
+                b.header.number,
+                b.hash,
+                b.transactions.len()
+            ));
+            let mut st = node
+                .state
+                .lock()
+                .map_err(|_| Error::new("node state poisoned"))?;
+            st.blocks = seq.blocks();
+            st.roots = seq.roots();
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    Ok(())
 }

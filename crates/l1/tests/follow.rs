@@ -14,6 +14,7 @@ use verdict_l1::batcher::{Batcher, BatcherConfig};
 use verdict_l1::chain::{deposit_tx, ConfigChange, Deposit};
 use verdict_l1::follow::{FollowOptions, Follower};
 use verdict_l1::l2::L2Client;
+use verdict_l1::proposer::output_at;
 use verdict_l1::record::record;
 use verdict_l1::testing::{FakeL2Node, NodeState};
 
@@ -28,6 +29,7 @@ fn the_follower_derives_the_sequencers_chain_from_anvil() {
         chain_id: local.sequencer.cfg.l2_chain_id,
         blocks: local.sequencer.blocks(),
         safe: 0,
+        roots: vec![],
     })
     .unwrap();
     let l2 = L2Client::new(&node.url()).unwrap();
@@ -41,7 +43,11 @@ fn the_follower_derives_the_sequencers_chain_from_anvil() {
     let mut channels = Vec::new();
     for round in 0..8u64 {
         local.sequence(true);
-        node.state.lock().unwrap().blocks = local.sequencer.blocks();
+        {
+            let mut st = node.state.lock().unwrap();
+            st.blocks = local.sequencer.blocks();
+            st.roots = local.sequencer.roots();
+        }
         // Deposits and config updates for the next L1 block.
         local.rt.block_on(async {
             if round % 2 == 0 {
@@ -103,6 +109,7 @@ fn the_follower_derives_the_sequencers_chain_from_anvil() {
 
     let l1 = local.l1.client.clone();
     let executor = local.sequencer.executor();
+    let follower_l2 = l2.clone();
     let mut follower = Follower::new(&local.rollup_json, l1, l2)
         .unwrap()
         .with_executor(executor);
@@ -120,6 +127,14 @@ fn the_follower_derives_the_sequencers_chain_from_anvil() {
     assert_eq!(last.header.gas_limit, 32_000_000);
     assert_eq!(last.system_config.ecotone_scalars(), (2_000, 700_000));
     let follow_time = started.elapsed();
+
+    // The proposer's output root of the last block, checked against its parts.
+    let o = local.rt.block_on(output_at(&follower_l2, batched)).unwrap();
+    let last_block = local.sequencer.chain.block(batched).unwrap();
+    assert_eq!(
+        (o.output_root, o.block_hash),
+        (last_block.output_root, last_block.hash)
+    );
 
     // The same chain recorded from anvil and the node, and derived again in memory (the input of
     // the kona-derive differential): every block the node's, block for block.

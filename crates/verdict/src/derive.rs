@@ -96,6 +96,7 @@ fn follow(a: FollowArgs) -> anyhow::Result<()> {
         stop_at_l1_head: !a.wait,
         poll: Duration::from_millis(500),
         idle_timeout: a.idle_timeout.map(Duration::from_secs),
+        stop: None,
     };
     let started = std::time::Instant::now();
     let followed = follower.run(&opts, |f| {

@@ -124,14 +124,15 @@ impl Recording {
         let blobs: Vec<Value> = self
             .blobs
             .iter()
-            .map(|(v, c, b)| json!({"versioned_hash": v, "commitment": h(c), "blob": h(&b[..])}))
+            .map(|(v, c, b)| json!({"versioned_hash": h(v.as_slice()), "commitment": h(c), "blob": h(&b[..])}))
             .collect();
         let l2: Vec<Value> = self
             .l2
             .iter()
             .map(|b| {
                 json!({
-                    "number": b.number, "hash": b.hash, "parent_hash": b.parent_hash,
+                    "number": b.number, "hash": h(b.hash.as_slice()),
+                    "parent_hash": h(b.parent_hash.as_slice()),
                     "timestamp": b.timestamp, "gas_limit": b.gas_limit,
                     "transactions": b.transactions.iter().map(|t| h(t)).collect::<Vec<_>>(),
                 })
