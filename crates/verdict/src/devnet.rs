@@ -85,7 +85,7 @@ pub struct L1Args {
     /// The L2 chain id (first start only).
     #[arg(long, default_value_t = 901)]
     l2_chain_id: u64,
-    /// The L2 node's JSON-RPC: run the batcher and the proposer against it.
+    /// The L2 node's JSON-RPC: run the batcher and the proposer against it (`devnet l1` only).
     #[arg(long)]
     l2: Option<String>,
     /// Seconds between the batcher's posts.
@@ -183,6 +183,9 @@ fn print_l1(devnet: &DevnetL1, a: &L1Args) {
 static FOLLOWED: AtomicU64 = AtomicU64::new(0);
 
 fn up(a: UpArgs) -> anyhow::Result<()> {
+    if a.l1.l2.is_some() {
+        anyhow::bail!("devnet up runs its own L2 node (--node-cmd); --l2 is for devnet l1");
+    }
     catch_signals();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
