@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build-guests.sh
 
+echo "== L1 contracts: recompiling reproduces contracts/out byte for byte"
+scripts/build-contracts.sh --check
 echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"
