@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build-guests.sh
 
+echo "== L1 contracts: recompiling reproduces contracts/out byte for byte"
+scripts/build-contracts.sh --check
 echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== no_std builds (the verifier, derivation)"
 cargo build -p verdict-riscv-verifier --no-default-features
+cargo build -p verdict-mips64-verifier --no-default-features
 cargo build -p verdict-derive --no-default-features
 echo "== cargo test"
 cargo test --workspace

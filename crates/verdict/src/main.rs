@@ -1,5 +1,7 @@
 //! `verdict`: the command line of Verdict, an independent fault proof system for OP Stack rollups.
 
+mod derive;
+mod devnet;
 mod game;
 mod host;
 mod node;
@@ -22,7 +24,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The RISC-V fault proof VM (Asterisc-compatible command line).
+    /// The fault proof VMs: RISC-V (Asterisc-compatible) and MIPS64 (Cannon-compatible).
     #[command(subcommand)]
     Vm(vm::VmCommand),
     /// The fault dispute game: simulate games between the honest challenger and adversaries.
@@ -35,6 +37,12 @@ enum Command {
     Host(Box<host::HostArgs>),
     /// The local chain's L2 sequencer node (JSON-RPC on loopback).
     Node(Box<node::NodeArgs>),
+    /// Derivation over RPC against a running chain.
+    #[command(subcommand)]
+    Derive(derive::DeriveCommand),
+    /// The local chain.
+    #[command(subcommand)]
+    Devnet(devnet::DevnetCommand),
 }
 
 fn main() {
@@ -45,6 +53,8 @@ fn main() {
         Command::Program(cmd) => cmd.run(),
         Command::Host(args) => host::run(*args),
         Command::Node(args) => node::run(*args),
+        Command::Derive(cmd) => cmd.run(),
+        Command::Devnet(cmd) => cmd.run(),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
