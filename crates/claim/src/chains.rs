@@ -29,6 +29,12 @@ pub fn configs(chain_id: u64) -> Result<ChainConfigs, ClaimError> {
             known.join(", ")
         ))
     })?;
+    parse(chain)
+}
+
+/// The configs of `chain`, parsed by derivation's and execution's readers; a config that does not
+/// parse is a failure of the program (exit 5), naming the chain and the field.
+pub fn parse(chain: &verdict_chains::KnownChain) -> Result<ChainConfigs, ClaimError> {
     let bad = |e: &dyn core::fmt::Display| {
         ClaimError::Failed(format!("the compiled-in config of {}: {e}", chain.name))
     };
@@ -38,4 +44,30 @@ pub fn configs(chain_id: u64) -> Result<ChainConfigs, ClaimError> {
         derive: verdict_derive::json::rollup_config_from_slice(json).map_err(|e| bad(&e))?,
         execute: verdict_program::json::rollup_config_from_slice(json).map_err(|e| bad(&e))?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_chain_parses_and_a_malformed_config_is_named() {
+        for chain in verdict_chains::CHAINS {
+            let c = parse(chain).unwrap();
+            assert_eq!(c.execute.l2_chain_id, chain.chain_id, "{}", chain.name);
+        }
+        for broken in ["{", "{}", r#"{"l2_chain_id": "ten"}"#] {
+            let chain = verdict_chains::KnownChain {
+                name: "Broken",
+                chain_id: 1,
+                rollup_config: broken,
+            };
+            let e = parse(&chain).err().unwrap();
+            assert_eq!(e.exit_code(), 5, "{e}");
+            assert!(
+                e.to_string().contains("the compiled-in config of Broken"),
+                "{e}"
+            );
+        }
+    }
 }

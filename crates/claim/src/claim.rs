@@ -208,7 +208,7 @@ fn derive_and_execute<O: PreimageOracle, H: HintWriter>(
         start,
     )
     .map_err(|e| classify(host, e))?;
-    let preimages = Preimages::new(host);
+    let preimages = Preimages::with_state_hints(host);
     report.stop = Stop::ReachedClaim;
     while pipeline.safe_head().number < boot.claimed_block_number {
         let derived = match pipeline.next_attributes() {

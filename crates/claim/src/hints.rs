@@ -3,7 +3,7 @@
 //! wire a hint is its name, a space and its payload in hex.
 
 use alloc::string::String;
-use alloy_primitives::{hex, B256};
+use alloy_primitives::{hex, Address, B256, U256};
 
 /// A hint and its payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +33,22 @@ pub enum Hint<'a> {
     StartingL2Output(B256),
     /// `l2-state-node`: a state or storage trie node by hash.
     L2StateNode(B256),
+    /// `l2-account-proof`: the proof of `address` in the state of block `block`.
+    L2AccountProof {
+        /// The block whose state is read (the parent of the one executed).
+        block: u64,
+        /// The account.
+        address: Address,
+    },
+    /// `l2-account-storage-proof`: the proof of `slot` of `address` in the state of `block`.
+    L2AccountStorageProof {
+        /// The block whose state is read.
+        block: u64,
+        /// The account.
+        address: Address,
+        /// The slot.
+        slot: U256,
+    },
     /// `l2-payload-witness`: the execution witness of building `payload` (JSON payload
     /// attributes) on the block with hash `parent`.
     L2PayloadWitness {
@@ -56,6 +72,8 @@ impl Hint<'_> {
             Hint::L2Code(_) => "l2-code",
             Hint::StartingL2Output(_) => "starting-l2-output",
             Hint::L2StateNode(_) => "l2-state-node",
+            Hint::L2AccountProof { .. } => "l2-account-proof",
+            Hint::L2AccountStorageProof { .. } => "l2-account-storage-proof",
             Hint::L2PayloadWitness { .. } => "l2-payload-witness",
         }
     }
@@ -81,11 +99,65 @@ impl Hint<'_> {
                 payload.extend_from_slice(&index.to_be_bytes());
                 payload.extend_from_slice(&timestamp.to_be_bytes());
             }
+            Hint::L2AccountProof { block, address } => {
+                payload.extend_from_slice(&block.to_be_bytes());
+                payload.extend_from_slice(address.as_slice());
+            }
+            Hint::L2AccountStorageProof {
+                block,
+                address,
+                slot,
+            } => {
+                payload.extend_from_slice(&block.to_be_bytes());
+                payload.extend_from_slice(address.as_slice());
+                payload.extend_from_slice(&slot.to_be_bytes::<32>());
+            }
             Hint::L2PayloadWitness { parent, payload: p } => {
                 payload.extend_from_slice(parent.as_slice());
                 payload.extend_from_slice(p);
             }
         }
         alloc::format!("{} 0x{}", self.name(), hex::encode(payload))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::address;
+
+    #[test]
+    fn hints_are_kona_s_names_and_payloads() {
+        let h = B256::repeat_byte(0xab);
+        assert_eq!(
+            Hint::L1BlockHeader(h).encode(),
+            alloc::format!("l1-block-header 0x{}", "ab".repeat(32))
+        );
+        let blob = Hint::L1Blob {
+            versioned_hash: h,
+            index: 2,
+            timestamp: 0x10,
+        };
+        assert_eq!(
+            blob.encode(),
+            alloc::format!("l1-blob 0x{}{:016x}{:016x}", "ab".repeat(32), 2, 0x10)
+        );
+        let a = address!("4200000000000000000000000000000000000016");
+        assert_eq!(
+            Hint::L2AccountProof {
+                block: 7,
+                address: a
+            }
+            .encode(),
+            "l2-account-proof 0x00000000000000074200000000000000000000000000000000000016"
+        );
+        let storage = Hint::L2AccountStorageProof {
+            block: 7,
+            address: a,
+            slot: U256::from(1),
+        }
+        .encode();
+        assert_eq!(storage.len(), "l2-account-storage-proof 0x".len() + 120);
+        assert!(storage.ends_with("01"));
     }
 }

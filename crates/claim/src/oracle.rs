@@ -98,3 +98,26 @@ impl<O: PreimageOracle, H> PreimageOracle for ClaimOracle<O, H> {
         Ok(value)
     }
 }
+
+impl<O: PreimageOracle, H: HintWriter> verdict_program::StateHints for ClaimOracle<O, H> {
+    /// kona's hints for what the executor reads: a host without execution witnesses fetches
+    /// account and storage proofs and code on them.
+    fn state_hint(&self, read: verdict_program::StateRead) {
+        use verdict_program::StateRead;
+        let hint = match read {
+            StateRead::Account { block, address } => Hint::L2AccountProof { block, address },
+            StateRead::Storage {
+                block,
+                address,
+                slot,
+            } => Hint::L2AccountStorageProof {
+                block,
+                address,
+                slot,
+            },
+            StateRead::Code(hash) => Hint::L2Code(hash),
+        };
+        // A failed hint is recorded; the read that follows fails and says why.
+        let _ = self.hint(hint);
+    }
+}

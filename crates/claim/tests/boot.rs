@@ -154,3 +154,26 @@ fn bad_boot_inputs_and_preimages_have_their_own_exit_codes() {
         .insert(PreimageKey::from_keccak_hash(block.0), vec![0xc0]);
     fails(&w, 4, "L2 header");
 }
+
+#[test]
+fn known_chains_carry_their_l1_blob_schedule() {
+    // The L1 info deposit's blob base fee uses the L1's update fraction: Prague's until BPO1,
+    // then BPO1's and BPO2's (EIP-7892).
+    for (chain, bpo1, bpo2) in [
+        (10, 1765290071, 1767747671),
+        (11155420, 1761017184, 1761607008),
+    ] {
+        let cfg = verdict_claim::chains::configs(chain).unwrap().derive;
+        assert_eq!(
+            cfg.blob_update_fraction(bpo1 - 1, true),
+            5_007_716,
+            "{chain}"
+        );
+        assert_eq!(cfg.blob_update_fraction(bpo1, true), 8_346_193, "{chain}");
+        assert_eq!(
+            cfg.blob_update_fraction(bpo2 + 100, true),
+            11_684_671,
+            "{chain}"
+        );
+    }
+}

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use verdict_guest::oracle_check;
 use verdict_host::{serve, Host, LocalInputs, MemoryStore, Store};
 use verdict_preimage::transport::channel_pair;
-use verdict_preimage::{keccak256, sha256, HintClient, OracleClient, PreimageKey};
+use verdict_preimage::{
+    keccak256, sha256, HintClient, HintServer, OracleClient, OracleServer, PreimageKey,
+};
 
 fn host_with(
     l1_value: &[u8],
@@ -63,9 +65,41 @@ fn reads_and_checks_every_kind_of_input_over_pipes() {
 }
 
 #[test]
-fn a_lying_host_is_caught() {
+fn a_corrupt_store_is_refused_by_the_host() {
     let (host, _) = host_with(b"an L1 header", b"the true preimage", b"a false preimage");
-    let (report, _) = run_check(host);
-    let err = report.unwrap_err();
+    let (report, served) = run_check(host);
+    assert!(report.is_err(), "the program must not get an answer");
+    let err = served.unwrap_err().to_string();
+    assert!(
+        err.contains("0x04"),
+        "the host names the corrupt key: {err}"
+    );
+}
+
+#[test]
+fn a_lying_server_is_caught_by_the_program() {
+    // A server that answers every request from its own map without checking anything: the
+    // program's own check is the last line of defence.
+    let (_, locals) = host_with(b"an L1 header", b"the true preimage", b"a false preimage");
+    let l1_value = b"an L1 header".to_vec();
+    let mut lie_key = PreimageKey(sha256(b"the true preimage"));
+    lie_key.0[0] = 4;
+    let (client_hints, host_hints) = channel_pair().unwrap();
+    let (client_pre, host_pre) = channel_pair().unwrap();
+    std::thread::spawn(move || {
+        let server = HintServer(host_hints);
+        while let Ok(true) = server.serve_one(|_| Ok::<(), String>(())) {}
+    });
+    std::thread::spawn(move || {
+        let server = OracleServer(host_pre);
+        while let Ok(true) = server.serve_one(|key| match locals.get(&key) {
+            Ok(Some(v)) => Ok(v),
+            _ if key == PreimageKey::keccak256(&l1_value) => Ok(l1_value.clone()),
+            _ if key == lie_key => Ok(b"a false preimage".to_vec()),
+            _ => Err("unknown key".to_string()),
+        }) {}
+    });
+    let result = oracle_check::run(&OracleClient(client_pre), &HintClient(client_hints));
+    let err = result.unwrap_err();
     assert!(err.contains("does not match its key 0x04"), "{err}");
 }

@@ -36,6 +36,6 @@ pub use block::{
 };
 pub use config::{Fork, RollupConfig};
 pub use error::{PreimageKind, ProgramError};
-pub use oracle::{NoNodes, NodeSource, Preimages};
+pub use oracle::{NoNodes, NodeSource, Preimages, StateHints, StateRead};
 pub use state::State;
 pub use trie::{Trie, EMPTY_ROOT};

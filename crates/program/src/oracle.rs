@@ -3,9 +3,46 @@
 use crate::error::{PreimageKind, ProgramError};
 use alloc::string::ToString;
 use alloc::vec::Vec;
-use alloy_primitives::B256;
+use alloy_primitives::{Address, B256, U256};
 use core::cell::Cell;
 use verdict_preimage::{PreimageError, PreimageKey, PreimageOracle, VerifiedOracle};
+
+/// What the executor is about to read from the state of block `block` (the parent's), told to a
+/// host that fetches state on demand (kona's `l2-account-proof`, `l2-account-storage-proof` and
+/// `l2-code` hints).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateRead {
+    /// An account.
+    Account {
+        /// The block whose state is read.
+        block: u64,
+        /// The account.
+        address: Address,
+    },
+    /// A storage slot.
+    Storage {
+        /// The block whose state is read.
+        block: u64,
+        /// The account.
+        address: Address,
+        /// The slot.
+        slot: U256,
+    },
+    /// Contract code by hash.
+    Code(B256),
+}
+
+/// An oracle that can be told what the executor is about to read.
+pub trait StateHints {
+    /// Tells the host about `read` before it happens.
+    fn state_hint(&self, read: StateRead);
+}
+
+impl<T: StateHints + ?Sized> StateHints for &T {
+    fn state_hint(&self, read: StateRead) {
+        (**self).state_hint(read)
+    }
+}
 
 /// The program's view of the preimage oracle: every value is checked against its keccak256 key,
 /// and reads are counted.
@@ -13,6 +50,7 @@ pub struct Preimages<O> {
     oracle: VerifiedOracle<O>,
     reads: Cell<u64>,
     bytes: Cell<u64>,
+    state_hints: Option<fn(&O, StateRead)>,
 }
 
 impl<O: PreimageOracle> Preimages<O> {
@@ -22,6 +60,25 @@ impl<O: PreimageOracle> Preimages<O> {
             oracle: VerifiedOracle(oracle),
             reads: Cell::new(0),
             bytes: Cell::new(0),
+            state_hints: None,
+        }
+    }
+
+    /// Wraps `oracle`, and tells it what the executor is about to read from the state.
+    pub fn with_state_hints(oracle: O) -> Self
+    where
+        O: StateHints,
+    {
+        Preimages {
+            state_hints: Some(<O as StateHints>::state_hint),
+            ..Self::new(oracle)
+        }
+    }
+
+    /// Tells the oracle about `read`, if it wants to know.
+    pub(crate) fn hint(&self, read: StateRead) {
+        if let Some(hint) = self.state_hints {
+            hint(&self.oracle.0, read);
         }
     }
 

@@ -3,7 +3,7 @@
 //! state root.
 
 use crate::error::{PreimageKind, ProgramError};
-use crate::oracle::Preimages;
+use crate::oracle::{Preimages, StateRead};
 use crate::trie::{Trie, EMPTY_ROOT};
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -95,6 +95,8 @@ pub struct State<'a, O> {
     block_hashes: BTreeMap<u64, B256>,
     /// The oldest block whose hash is known, to walk further back from through headers.
     oldest: (u64, B256),
+    /// The parent's number: the block whose state is read.
+    parent_number: u64,
 }
 
 impl<'a, O: PreimageOracle> State<'a, O> {
@@ -112,11 +114,16 @@ impl<'a, O: PreimageOracle> State<'a, O> {
             code: BTreeMap::new(),
             block_hashes,
             oldest: (parent.number.saturating_sub(1), parent.parent_hash),
+            parent_number: parent.number,
         }
     }
 
     fn entry(&mut self, address: Address) -> Result<&mut Entry, ProgramError> {
         if !self.accounts.contains_key(&address) {
+            self.pre.hint(StateRead::Account {
+                block: self.parent_number,
+                address,
+            });
             let key = keccak256(address);
             let account =
                 match self.trie.get(key.as_slice(), self.pre)? {
@@ -271,6 +278,7 @@ impl<O: PreimageOracle> Database for State<'_, O> {
         if let Some(code) = self.code.get(&code_hash) {
             return Ok(code.clone());
         }
+        self.pre.hint(StateRead::Code(code_hash));
         let raw = self.pre.fetch(PreimageKind::Code, code_hash)?;
         let code = Bytecode::new_raw_checked(raw.into()).map_err(|e| ProgramError::BadCode {
             hash: code_hash,
@@ -281,7 +289,7 @@ impl<O: PreimageOracle> Database for State<'_, O> {
     }
 
     fn storage(&mut self, address: Address, index: U256) -> Result<U256, ProgramError> {
-        let pre = self.pre;
+        let (pre, block) = (self.pre, self.parent_number);
         let entry = self.entry(address)?;
         if let Some(v) = entry.changes.get(&index) {
             return Ok(*v);
@@ -289,6 +297,11 @@ impl<O: PreimageOracle> Database for State<'_, O> {
         if entry.wiped || entry.info.is_none() {
             return Ok(U256::ZERO);
         }
+        pre.hint(StateRead::Storage {
+            block,
+            address,
+            slot: index,
+        });
         let key = keccak256(index.to_be_bytes::<32>());
         match entry.storage.get(key.as_slice(), pre)? {
             None => Ok(U256::ZERO),
