@@ -454,7 +454,20 @@ fn random_instructions_agree() {
             vm.state.regs[14] = [u64::MAX, 3][rng.below(2) as usize];
             vm.state.regs[12] = rng.below(40);
         }
-        let witness = vm.state.witness();
+        // The other fields: a reservation on rs1's address (so SC succeeds), a heap near the
+        // top, a step counter about to wrap, a preimage key of any type and an offset.
+        let rs1 = vm.state.regs[((instr >> 15) & 31) as usize];
+        vm.state.load_reservation = [0, rs1, rng.next()][rng.below(3) as usize];
+        vm.state.heap = [0x7f_0000_0000, u64::MAX - rng.below(8192)][rng.below(2) as usize];
+        vm.state.step = [0, u64::MAX, rng.next()][rng.below(3) as usize];
+        vm.state.preimage_key[0] = [0, 1, 2, 4][rng.below(4) as usize];
+        vm.state.preimage_offset = rng.below(100);
+        let mut witness = vm.state.witness();
+        // Now and then an exited state (any non-zero exited byte, any code): it steps to itself.
+        if rng.below(40) == 0 {
+            witness[80] = rng.below(4) as u8;
+            witness[81] = [1, 2, 0xff][rng.below(3) as usize];
+        }
         let proof = proof_for(&mut vm, instr);
         // The proof may hold more than the step reads; it never reads a preimage (fd 5 reads
         // have no key set): both sides see an empty oracle.
