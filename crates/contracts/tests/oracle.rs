@@ -242,3 +242,28 @@ fn blob_parts_are_checked_by_the_point_evaluation_precompile() {
         "{out:?}"
     );
 }
+
+#[test]
+fn the_step_names_its_oracle() {
+    use verdict_contracts::bindings::IRISCV;
+    let mut h = Harness::new();
+    let riscv = h.riscv;
+    match h
+        .evm
+        .call(GAME, riscv, IRISCV::oracleCall {}.abi_encode())
+        .unwrap()
+    {
+        CallOutcome::Success { output, .. } => {
+            let got = IRISCV::oracleCall::abi_decode_returns(&output).unwrap();
+            assert_eq!(got, h.oracle);
+        }
+        other => panic!("{other:?}"),
+    }
+    match h.oracle_call(IPreimageOracle::versionCall {}.abi_encode()) {
+        CallOutcome::Success { output, .. } => {
+            let v = IPreimageOracle::versionCall::abi_decode_returns(&output).unwrap();
+            assert_eq!(v, "1.0.0-verdict");
+        }
+        other => panic!("{other:?}"),
+    }
+}
