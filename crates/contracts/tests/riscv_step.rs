@@ -462,6 +462,12 @@ fn random_instructions_agree() {
         vm.state.step = [0, u64::MAX, rng.next()][rng.below(3) as usize];
         vm.state.preimage_key[0] = [0, 1, 2, 4][rng.below(4) as usize];
         vm.state.preimage_offset = rng.below(100);
+        // Now and then a pc that is not 4-byte aligned, or whose instruction crosses a leaf.
+        if rng.below(10) == 0 {
+            let pc = BASE + 0x40 + [2, 0x1c, 0x1e, 0x1f][rng.below(4) as usize];
+            vm.state.memory.write(pc, &instr.to_le_bytes());
+            vm.state.pc = pc;
+        }
         let mut witness = vm.state.witness();
         // Now and then an exited state (any non-zero exited byte, any code): it steps to itself.
         if rng.below(40) == 0 {
