@@ -37,7 +37,15 @@ fn fault_proof_program_steps_agree() {
         );
         return;
     };
-    let (world, [valid, _]) = generate(Kind::OneBlock, 1).expect("the synthetic claim");
+    // The synthetic chains need ../shared/fixtures/upgrade-txs (or VERDICT_FIXTURES).
+    let (world, [valid, _]) = match generate(Kind::OneBlock, 1) {
+        Ok(generated) => generated,
+        Err(e) => {
+            assert!(!ci, "the synthetic claim: {e}");
+            eprintln!("skipping: the synthetic claim cannot be built: {e}");
+            return;
+        }
+    };
     let locals: [(u8, Vec<u8>); 5] = [
         (1, valid.l1_head.to_vec()),
         (2, valid.agreed_l2_output_root.to_vec()),
