@@ -21,6 +21,10 @@ pub enum CallOutcome {
         output: Bytes,
         /// Gas used by the transaction (intrinsic gas included).
         gas_used: u64,
+        /// Gas of the execution alone: spent before refunds and the calldata floor, less the
+        /// intrinsic 21,000 and the calldata (4 per zero byte, 16 per other byte). What a
+        /// contract calling this one pays for the call's execution.
+        execution_gas: u64,
         /// Logs emitted.
         logs: Vec<Log>,
     },
@@ -49,6 +53,11 @@ impl CallOutcome {
             | CallOutcome::Halt { gas_used, .. } => *gas_used,
         }
     }
+}
+
+/// The calldata's intrinsic gas (EIP-2028): 4 per zero byte, 16 per other byte.
+fn data_cost(data: &[u8]) -> u64 {
+    data.iter().map(|&b| if b == 0 { 4 } else { 16 }).sum()
 }
 
 /// Why the EVM could not run a transaction at all (not a revert: an invalid transaction).
@@ -110,7 +119,7 @@ impl TestEvm {
         let tx = TxEnv::builder()
             .caller(from)
             .kind(kind)
-            .data(data.into())
+            .data(data.clone().into())
             .gas_limit(self.gas_limit)
             .gas_price(0)
             .build()
@@ -120,6 +129,11 @@ impl TestEvm {
             .transact_commit(tx)
             .map_err(|e| EvmError::Invalid(format!("{e:?}")))?;
         let gas_used = result.tx_gas_used();
+        let calldata: u64 = data_cost(&data);
+        let execution_gas = result
+            .gas()
+            .total_gas_spent()
+            .saturating_sub(21_000 + calldata);
         Ok(match result {
             ExecutionResult::Success { output, logs, .. } => CallOutcome::Success {
                 output: match output {
@@ -129,6 +143,7 @@ impl TestEvm {
                         .unwrap_or_default(),
                 },
                 gas_used,
+                execution_gas,
                 logs,
             },
             ExecutionResult::Revert { output, .. } => CallOutcome::Revert {

@@ -41,9 +41,11 @@ pub struct Harness {
     /// Steps compared, and of them reverting ones.
     pub compared: u64,
     pub reverted: u64,
-    /// Gas of the steps that succeeded: sum, max.
+    /// Gas of the steps that succeeded (the transaction's, and the execution's alone): sum, max.
     pub gas_sum: u64,
     pub gas_max: u64,
+    pub exec_sum: u64,
+    pub exec_max: u64,
 }
 
 impl Harness {
@@ -67,6 +69,8 @@ impl Harness {
             reverted: 0,
             gas_sum: 0,
             gas_max: 0,
+            exec_sum: 0,
+            exec_max: 0,
         }
     }
 
@@ -139,6 +143,7 @@ impl Harness {
                 CallOutcome::Success {
                     output,
                     gas_used,
+                    execution_gas,
                     logs,
                 },
             ) => {
@@ -160,6 +165,8 @@ impl Harness {
                 );
                 self.gas_sum += gas_used;
                 self.gas_max = self.gas_max.max(*gas_used);
+                self.exec_sum += execution_gas;
+                self.exec_max = self.exec_max.max(*execution_gas);
                 Agreed::Post { gas: *gas_used }
             }
             (Err(e), CallOutcome::Revert { data, .. }) => {
@@ -200,12 +207,15 @@ impl Harness {
     }
 
     pub fn report(&self, what: &str) {
+        let ok = (self.compared - self.reverted).max(1);
         eprintln!(
-            "{what}: {} steps compared ({} reverting), gas per step (tx, intrinsic included): avg {}, max {}",
+            "{what}: {} steps compared ({} reverting); gas per step: tx avg {} max {}, execution avg {} max {}",
             self.compared,
             self.reverted,
             self.gas_avg(),
-            self.gas_max
+            self.gas_max,
+            self.exec_sum / ok,
+            self.exec_max
         );
     }
 }
