@@ -323,7 +323,7 @@ guest_tests! {
 }
 
 /// Guests that read preimages from a host (fds 3..6): a Linux process under QEMU has no such host.
-const NEEDS_PREIMAGE_HOST: &[&str] = &["oracle-check", "block-check"];
+const NEEDS_PREIMAGE_HOST: &[&str] = &["oracle-check", "block-check", "claim"];
 
 /// Guests in guests/build that are not in CORPUS (added later) are compared too, except those that
 /// need a preimage host.
