@@ -6,7 +6,7 @@ pragma solidity 0.8.30;
 ///         (large preimage proposals left out): preimages are stored as 32-byte parts of the
 ///         value prefixed with its length as a big-endian uint64, each part loaded at its offset.
 interface IPreimageOracle {
-    /// @notice A part offset past the end of the length-prefixed value (or local data over 32 bytes).
+    /// @notice A part offset at or past the end of the length-prefixed value (or local data over 32 bytes).
     error PartOffsetOOB();
     /// @notice The point-evaluation precompile refused the blob proof.
     error InvalidProof();

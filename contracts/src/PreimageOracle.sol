@@ -10,8 +10,9 @@ import {IPreimageOracle} from "./IPreimageOracle.sol";
 ///         reads them with `readPreimage`. Every loader checks the value against its key: local data
 ///         is bound to the caller (the game) and its local context, keccak256 and sha256 values are
 ///         hashed, blob field elements are checked by the point-evaluation precompile, precompile
-///         results are computed here. A part may be loaded at any offset up to the end of the
-///         length-prefixed value (the offset at the end reads 0 bytes: end of data).
+///         results are computed here. As in the OP Stack's oracle, a part loads only at an offset
+///         before the end of the length-prefixed value (`partOffset < size + 8`, every key type):
+///         there is no part at the end of the data, so a step reading there cannot be proven.
 ///
 ///         Left out: large preimage proposals (`initLPP`, `addLeavesLPP`, challenges, `squeezeLPP`).
 contract PreimageOracle is IPreimageOracle {
@@ -47,7 +48,7 @@ contract PreimageOracle is IPreimageOracle {
         external
         returns (bytes32 key)
     {
-        if (size > 32 || partOffset > size + 8) revert PartOffsetOOB();
+        if (size > 32 || partOffset >= size + 8) revert PartOffsetOOB();
         bytes32 identKey = bytes32(ident | (uint256(1) << 248));
         key = _withType(keccak256(abi.encode(identKey, msg.sender, localContext)), 1);
         bytes memory value = abi.encodePacked(word);
@@ -59,13 +60,13 @@ contract PreimageOracle is IPreimageOracle {
 
     /// @inheritdoc IPreimageOracle
     function loadKeccak256PreimagePart(uint256 partOffset, bytes calldata preimage) external {
-        if (partOffset > preimage.length + 8) revert PartOffsetOOB();
+        if (partOffset >= preimage.length + 8) revert PartOffsetOOB();
         _store(_withType(keccak256(preimage), 2), preimage, partOffset);
     }
 
     /// @inheritdoc IPreimageOracle
     function loadSha256PreimagePart(uint256 partOffset, bytes calldata preimage) external {
-        if (partOffset > preimage.length + 8) revert PartOffsetOOB();
+        if (partOffset >= preimage.length + 8) revert PartOffsetOOB();
         _store(_withType(sha256(preimage), 4), preimage, partOffset);
     }
 
@@ -73,7 +74,7 @@ contract PreimageOracle is IPreimageOracle {
     function loadBlobPreimagePart(uint256 z, uint256 y, bytes calldata commitment, bytes calldata proof, uint256 partOffset)
         external
     {
-        if (partOffset > 40) revert PartOffsetOOB();
+        if (partOffset >= 40) revert PartOffsetOOB();
         bytes32 versionedHash = _withType(sha256(commitment), 1);
         (bool ok,) = POINT_EVALUATION.staticcall(abi.encodePacked(versionedHash, z, y, commitment, proof));
         if (!ok) revert InvalidProof();
@@ -89,7 +90,7 @@ contract PreimageOracle is IPreimageOracle {
         if (gasleft() < (uint256(requiredGas) * 64) / 63 + PRECOMPILE_CALL_RESERVED_GAS) revert NotEnoughGas();
         (bool ok, bytes memory out) = precompile.staticcall{gas: requiredGas}(input);
         bytes memory result = abi.encodePacked(ok ? uint8(1) : uint8(0), out);
-        if (partOffset > result.length + 8) revert PartOffsetOOB();
+        if (partOffset >= result.length + 8) revert PartOffsetOOB();
         _store(key, result, partOffset);
     }
 

@@ -1,6 +1,6 @@
 //! The Solidity step (`contracts/src/RISCV.sol`) against the stateless verifier
 //! (`verdict-riscv-verifier`): on steps the VM proves (test guests, preimage reads of every key
-//! type a program reads, reads at the end of data), on random instructions (reverting encodings
+//! type a program reads; a read at the end of the data refused by all three), on random instructions (reverting encodings
 //! included), and on tampered proofs, both must compute the same post-state or revert with the
 //! same code.
 //!
@@ -10,9 +10,12 @@
 
 mod common;
 
+use alloy_sol_types::SolError;
 use common::*;
 use sha2::Digest;
 use std::path::PathBuf;
+use verdict_contracts::bindings::IPreimageOracle;
+use verdict_contracts::CallOutcome;
 use verdict_preimage::PreimageKey;
 use verdict_riscv::asm::{self, reg::*};
 use verdict_riscv::{MapOracle, StepWitness, Vm};
@@ -138,7 +141,7 @@ fn read_preimage(key_addr: u64, dest: u64, total: u64) -> Vec<u32> {
     p.push(asm::r(0x33, S1, 0, S1, A0, 0));
     p.push(asm::r(0x33, S0, 0, S0, A0, 0x20));
     p.push(asm::b(1, S0, ZERO, -(((p.len() - top) * 4) as i32)));
-    // At the end of the data: reads 0 bytes.
+    // At the end of the data: refused by the VM, the verifier and the contract alike.
     p.extend(asm::li(A0, 5));
     p.push(asm::addi(A1, S1, 0));
     p.extend(asm::li(A2, 8));
@@ -209,9 +212,9 @@ fn preimage_vm(which: usize) -> Vm<MapOracle> {
 }
 
 /// Every step of the preimage programs up to the read at the end of the data, which the VM
-/// refuses (it never reads past a value) but the onchain step answers with 0 bytes when the
-/// part at the end was loaded; that step's witness and proof (fetch, destination leaf) are built
-/// by hand. Calls `each` with every witness and whether it is the end-of-data read.
+/// refuses (0xbadf00d0: it never reads past a value); that step's witness and proof (fetch,
+/// destination leaf) are built by hand so the verifier and the contract can be asked too. Calls
+/// `each` with every witness and whether it is the end-of-data read.
 fn preimage_steps(mut each: impl FnMut(StepWitness, bool)) {
     for which in 0..preimages().len() {
         let mut vm = preimage_vm(which);
@@ -225,6 +228,7 @@ fn preimage_steps(mut each: impl FnMut(StepWitness, bool)) {
                     let mut prefixed = (value.len() as u64).to_be_bytes().to_vec();
                     prefixed.extend_from_slice(&value);
                     let offset = prefixed.len() as u64;
+                    assert_eq!(pre.preimage_offset, offset, "the VM stopped at the end");
                     let dest = pre.regs[11];
                     let mut proof = pre.memory.merkle_proof(pre.pc & !31).to_vec();
                     proof.extend(pre.memory.merkle_proof(dest & !31));
@@ -249,8 +253,10 @@ fn preimage_steps(mut each: impl FnMut(StepWitness, bool)) {
 fn preimage_reads_agree() {
     let mut h = Harness::new();
     let mut reads = [0u32; 256];
-    let mut at_end = 0;
     preimage_steps(|w, end| {
+        if end {
+            return; // end_of_data_reads_are_refused_by_all_three
+        }
         if let Some(p) = &w.preimage {
             reads[usize::from(p.key[0])] += 1;
         }
@@ -262,22 +268,57 @@ fn preimage_reads_agree() {
             ),
         );
         assert!(matches!(agreed, Agreed::Post { .. }), "{agreed:?}");
-        at_end += u32::from(end);
     });
-    assert_eq!(at_end, 4);
     assert!(
-        reads[1] >= 4 && reads[2] >= 4 && reads[4] >= 3,
+        reads[1] >= 4 && reads[2] >= 3 && reads[4] >= 3,
         "{:?}",
         &reads[..5]
     );
     h.report("preimage programs");
 }
 
+/// A read at the end of the data (offset = value length + 8), for local, keccak256 and sha256
+/// keys: the VM refuses it (0xbadf00d0, checked in [`preimage_steps`]); the oracle contract
+/// refuses to load a part there (`PartOffsetOOB`, as the OP Stack's oracle); the verifier over
+/// the oracle model holding the whole value and the contract both revert with 0xbadf00d0. The
+/// step is not provable by any of the three.
+#[test]
+fn end_of_data_reads_are_refused_by_all_three() {
+    let mut h = Harness::new();
+    let ctx = ctx();
+    let oob = IPreimageOracle::PartOffsetOOB::SELECTOR.to_vec();
+    let mut at_end = 0;
+    preimage_steps(|w, end| {
+        if !end {
+            return;
+        }
+        at_end += 1;
+        let p = w.preimage.as_ref().unwrap();
+        let loaded = h.load(p);
+        assert!(
+            matches!(&loaded, CallOutcome::Revert { data, .. } if data.to_vec() == oob),
+            "the contract loads a part at the end: {loaded:?}"
+        );
+        // Every part before the end is loaded: the contract holds all it can.
+        for offset in 0..p.offset {
+            let part = verdict_riscv::PreimageWitness {
+                offset,
+                ..p.clone()
+            };
+            assert!(matches!(h.load(&part), CallOutcome::Success { .. }));
+        }
+        let store = store_for(&w, &ctx);
+        let got = h.compare_with(&w.state, &w.proof, &ctx, &store, "end of data");
+        assert_eq!(got, Agreed::Revert(Some(0xbadf00d0)));
+    });
+    assert_eq!(at_end, 4);
+}
+
 /// Steps of the preimage programs that read more than the fetch proof or a preimage.
 fn interesting_witnesses() -> Vec<StepWitness> {
     let mut out = vec![];
-    preimage_steps(|w, _| {
-        if w.proof.len() > 1920 || w.preimage.is_some() {
+    preimage_steps(|w, end| {
+        if !end && (w.proof.len() > 1920 || w.preimage.is_some()) {
             out.push(w);
         }
     });
