@@ -13,6 +13,9 @@ interface IPreimageOracle {
     /// @notice Too little gas left to run the precompile with its required gas.
     error NotEnoughGas();
 
+    /// @notice The challenge period of large preimage proposals (games extend clocks by it).
+    function challengePeriod() external view returns (uint256);
+
     /// @notice Reads the part at `offset` of the value of `key`; reverts unless it was loaded.
     /// @return dat The 32 bytes at the offset.
     /// @return datLen How many of them belong to the length-prefixed value (at most 32).

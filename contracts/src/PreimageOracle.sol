@@ -24,10 +24,24 @@ contract PreimageOracle is IPreimageOracle {
 
     /// @notice Lengths of the values, by key.
     mapping(bytes32 => uint256) public preimageLengths;
+    /// @notice The large preimage proposals' challenge period, which games add to the clock
+    ///         extension before a step (no proposals here, but games read it all the same).
+    uint256 internal immutable CHALLENGE_PERIOD;
+
     /// @notice Loaded parts, by key and offset.
     mapping(bytes32 => mapping(uint256 => bytes32)) public preimageParts;
     /// @notice Whether a part was loaded, by key and offset.
     mapping(bytes32 => mapping(uint256 => bool)) public preimagePartOk;
+
+    /// @param challengePeriod_ The challenge period games read (`challengePeriod()`).
+    constructor(uint256 challengePeriod_) {
+        CHALLENGE_PERIOD = challengePeriod_;
+    }
+
+    /// @inheritdoc IPreimageOracle
+    function challengePeriod() external view returns (uint256) {
+        return CHALLENGE_PERIOD;
+    }
 
     /// @notice The version of this contract.
     function version() external pure returns (string memory) {

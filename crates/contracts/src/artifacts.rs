@@ -9,6 +9,16 @@ pub enum Contract {
     Riscv,
     /// The preimage oracle (`PreimageOracle.sol`).
     PreimageOracle,
+    /// The fault dispute game's implementation (`FaultDisputeGame.sol`).
+    FaultDisputeGame,
+    /// The dispute game factory (`DisputeGameFactory.sol`).
+    DisputeGameFactory,
+    /// The anchor state registry (`AnchorStateRegistry.sol`).
+    AnchorStateRegistry,
+    /// The bond escrow with delayed withdrawals (`DelayedWETH.sol`).
+    DelayedWeth,
+    /// A test VM replaying registered post-states (`ScriptedVM.sol`).
+    ScriptedVm,
 }
 
 impl Contract {
@@ -17,6 +27,11 @@ impl Contract {
         match self {
             Contract::Riscv => "RISCV",
             Contract::PreimageOracle => "PreimageOracle",
+            Contract::FaultDisputeGame => "FaultDisputeGame",
+            Contract::DisputeGameFactory => "DisputeGameFactory",
+            Contract::AnchorStateRegistry => "AnchorStateRegistry",
+            Contract::DelayedWeth => "DelayedWETH",
+            Contract::ScriptedVm => "ScriptedVM",
         }
     }
 
@@ -24,6 +39,17 @@ impl Contract {
         match self {
             Contract::Riscv => include_str!("../../../contracts/out/RISCV.json"),
             Contract::PreimageOracle => include_str!("../../../contracts/out/PreimageOracle.json"),
+            Contract::FaultDisputeGame => {
+                include_str!("../../../contracts/out/FaultDisputeGame.json")
+            }
+            Contract::DisputeGameFactory => {
+                include_str!("../../../contracts/out/DisputeGameFactory.json")
+            }
+            Contract::AnchorStateRegistry => {
+                include_str!("../../../contracts/out/AnchorStateRegistry.json")
+            }
+            Contract::DelayedWeth => include_str!("../../../contracts/out/DelayedWETH.json"),
+            Contract::ScriptedVm => include_str!("../../../contracts/out/ScriptedVM.json"),
         }
     }
 

@@ -110,14 +110,45 @@ impl TestEvm {
         );
     }
 
+    /// Sets the block the next transactions run in (number and timestamp): time travel.
+    pub fn set_block(&mut self, number: u64, timestamp: u64) {
+        self.evm.ctx.block.number = U256::from(number);
+        self.evm.ctx.block.timestamp = U256::from(timestamp);
+    }
+
+    /// The current block's timestamp.
+    pub fn timestamp(&self) -> u64 {
+        self.evm.ctx.block.timestamp.saturating_to()
+    }
+
+    /// The current block's number.
+    pub fn block_number(&self) -> u64 {
+        self.evm.ctx.block.number.saturating_to()
+    }
+
+    /// The balance of `who` (zero for an unknown account).
+    pub fn balance(&self, who: Address) -> U256 {
+        use revm::database::DatabaseRef;
+        self.evm
+            .ctx
+            .journaled_state
+            .database
+            .basic_ref(who)
+            .ok()
+            .flatten()
+            .map_or(U256::ZERO, |a| a.balance)
+    }
+
     fn transact(
         &mut self,
         from: Address,
         kind: TxKind,
         data: Vec<u8>,
+        value: U256,
     ) -> Result<CallOutcome, EvmError> {
         let tx = TxEnv::builder()
             .caller(from)
+            .value(value)
             .kind(kind)
             .data(data.clone().into())
             .gas_limit(self.gas_limit)
@@ -159,7 +190,7 @@ impl TestEvm {
 
     /// Deploys `creation` (constructor arguments appended) from `from`; returns the address.
     pub fn deploy(&mut self, from: Address, creation: Vec<u8>) -> Result<Address, EvmError> {
-        match self.transact(from, TxKind::Create, creation)? {
+        match self.transact(from, TxKind::Create, creation, U256::ZERO)? {
             CallOutcome::Success { output, .. } if output.len() == 20 => {
                 Ok(Address::from_slice(&output))
             }
@@ -174,6 +205,17 @@ impl TestEvm {
         to: Address,
         data: Vec<u8>,
     ) -> Result<CallOutcome, EvmError> {
-        self.transact(from, TxKind::Call(to), data)
+        self.transact(from, TxKind::Call(to), data, U256::ZERO)
+    }
+
+    /// Calls `to` with `data` from `from`, sending `value` wei, committing the changes.
+    pub fn call_value(
+        &mut self,
+        from: Address,
+        to: Address,
+        data: Vec<u8>,
+        value: U256,
+    ) -> Result<CallOutcome, EvmError> {
+        self.transact(from, TxKind::Call(to), data, value)
     }
 }

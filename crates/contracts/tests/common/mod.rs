@@ -51,12 +51,9 @@ pub struct Harness {
 impl Harness {
     pub fn new() -> Self {
         let mut evm = TestEvm::new();
-        let oracle = evm
-            .deploy(
-                DEPLOYER,
-                Contract::PreimageOracle.artifact().unwrap().bytecode,
-            )
-            .unwrap();
+        let mut oracle_code = Contract::PreimageOracle.artifact().unwrap().bytecode;
+        oracle_code.extend_from_slice(&U256::from(86_400u64).to_be_bytes::<32>());
+        let oracle = evm.deploy(DEPLOYER, oracle_code).unwrap();
         let mut code = Contract::Riscv.artifact().unwrap().bytecode;
         code.extend_from_slice(&[0u8; 12]);
         code.extend_from_slice(oracle.as_slice());
