@@ -1,0 +1,654 @@
+//! The Solidity dispute game (`DisputeGameFactory`, `AnchorStateRegistry`, `DelayedWETH`,
+//! `FaultDisputeGame`) against `verdict-game`: seeded simulations (`verdict_challenger::sim`: the
+//! honest solver against the simulator's adversaries, on `verdict-game`'s engine) are replayed
+//! call by call on the EVM, with the block timestamp set to each call's time. Every call must
+//! succeed or revert as the engine said (the same custom error), every new or changed claim must
+//! read back as the engine's (claimant, bond, claim, position, clock, countered-by), the local
+//! data a step would read must be what the engine computes, and after resolution the status,
+//! every subgame, every credit, the bond distribution mode and the two-phase payouts through
+//! DelayedWETH must be the engine's to the wei. Every eighth game is blacklisted before it closes,
+//! so bonds are refunded (the engine's refund mode).
+//!
+//! Steps run on `ScriptedVM.sol`, which returns the post-state the engine's VM (the alphabet VM)
+//! computed for exactly that state, proof and local context, so a wrong local context fails.
+//!
+//! `VERDICT_GAME_REPLAYS` sets how many games (default 300, the CI subset); the full run is
+//! `VERDICT_GAME_REPLAYS=10000 cargo test -p verdict-contracts --release --test game_replay --
+//! --nocapture` (BENCHMARKS.md).
+
+use alloy_primitives::{Address, Bytes, FixedBytes, U256};
+use alloy_sol_types::{SolCall, SolError};
+use verdict_challenger::sim::{alphabet_game, Call, Report, SimConfig};
+use verdict_contracts::bindings::{
+    IAnchorStateRegistry, IDelayedWETH, IFaultDisputeGame as G, IPreimageOracle, IScriptedVM,
+};
+use verdict_contracts::{CallOutcome, GameDeployment, GameParams, TestEvm, VmKind};
+use verdict_game::{alphabet, Claim, Game, GameError, GameStatus, Position, Wei};
+use verdict_preimage::onchain::{localize_key, StepContext};
+
+const DEPLOYER: Address = Address::repeat_byte(0xd0);
+/// Who touches the game only to pay out and read (never a player).
+const KEEPER: Address = Address::repeat_byte(0xee);
+const WETH_DELAY: u64 = 7 * 86_400;
+const FINALITY_DELAY: u64 = 302_400;
+
+const LINEUPS: &[&[&str]] = &[
+    &["wrong-proposer", "counter-honest", "random", "late"],
+    &["wrong-proposer", "random", "late"],
+    &["counter-honest", "random", "late"],
+    &["wrong-proposer", "counter-honest"],
+    &["random", "late"],
+];
+
+fn games() -> u64 {
+    std::env::var("VERDICT_GAME_REPLAYS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300)
+}
+
+/// The simulator's accounts (0x00..01 to 0x00..05) are precompile addresses on the EVM: each
+/// plays from the same address with its first byte set to 0xa0.
+fn evm_addr(a: Address) -> Address {
+    if a.is_zero() {
+        return a;
+    }
+    let mut b = a.into_array();
+    b[0] = 0xa0;
+    Address::from(b)
+}
+
+fn word(c: Claim) -> FixedBytes<32> {
+    FixedBytes(c.0)
+}
+
+fn panic_data(code: u8) -> Vec<u8> {
+    let mut d = vec![0x4e, 0x48, 0x7b, 0x71];
+    d.extend_from_slice(&U256::from(code).to_be_bytes::<32>());
+    d
+}
+
+/// The revert data the contract must give for the engine's error (None: any revert).
+fn expected_revert(e: &GameError) -> Option<Vec<u8>> {
+    use GameError::*;
+    Some(match e {
+        GameNotInProgress => G::GameNotInProgress::SELECTOR.to_vec(),
+        InvalidClaimIndex(_) => panic_data(0x32),
+        InvalidDisputedClaimIndex => G::InvalidDisputedClaimIndex::SELECTOR.to_vec(),
+        CannotDefendRootClaim => G::CannotDefendRootClaim::SELECTOR.to_vec(),
+        L2BlockNumberChallenged => G::L2BlockNumberChallenged::SELECTOR.to_vec(),
+        GameDepthExceeded => G::GameDepthExceeded::SELECTOR.to_vec(),
+        UnexpectedRootClaim(c) => G::UnexpectedRootClaim {
+            rootClaim: word(*c),
+        }
+        .abi_encode(),
+        IncorrectBondAmount => G::IncorrectBondAmount::SELECTOR.to_vec(),
+        ClockTimeExceeded => G::ClockTimeExceeded::SELECTOR.to_vec(),
+        ClaimAlreadyExists => G::ClaimAlreadyExists::SELECTOR.to_vec(),
+        InvalidParent => G::InvalidParent::SELECTOR.to_vec(),
+        InvalidPrestate => G::InvalidPrestate::SELECTOR.to_vec(),
+        ValidStep => G::ValidStep::SELECTOR.to_vec(),
+        DuplicateStep => G::DuplicateStep::SELECTOR.to_vec(),
+        ClaimAboveSplit => G::ClaimAboveSplit::SELECTOR.to_vec(),
+        InvalidLocalIdent => G::InvalidLocalIdent::SELECTOR.to_vec(),
+        ClockNotExpired => G::ClockNotExpired::SELECTOR.to_vec(),
+        ClaimAlreadyResolved => G::ClaimAlreadyResolved::SELECTOR.to_vec(),
+        OutOfOrderResolution => G::OutOfOrderResolution::SELECTOR.to_vec(),
+        NoCreditToClaim => G::NoCreditToClaim::SELECTOR.to_vec(),
+        GameNotFinalized => G::GameNotFinalized::SELECTOR.to_vec(),
+        ArithmeticOverflow => panic_data(0x11),
+        // The scripted VM has no post-state for a step the engine's VM refused.
+        VmReverted(_) => return None,
+        other => panic!("the simulator cannot produce {other}"),
+    })
+}
+
+/// One game deployed and created on a fresh EVM.
+struct Onchain {
+    evm: TestEvm,
+    d: GameDeployment,
+    game: Address,
+    block: u64,
+    /// Calls replayed, and of them reverting ones.
+    calls: u64,
+    reverts: u64,
+}
+
+impl Onchain {
+    fn at(&mut self, now: u64) {
+        if now != self.evm.timestamp() {
+            self.block += 1;
+            self.evm.set_block(self.block, now);
+        }
+    }
+
+    fn send(&mut self, from: Address, data: Vec<u8>, value: Wei) -> CallOutcome {
+        self.calls += 1;
+        let out = self
+            .evm
+            .call_value(evm_addr(from), self.game, data, U256::from(value))
+            .expect("the EVM runs the transaction");
+        if !matches!(out, CallOutcome::Success { .. }) {
+            self.reverts += 1;
+        }
+        out
+    }
+
+    fn view<C: SolCall>(&mut self, to: Address, call: C) -> C::Return {
+        match self.evm.call(KEEPER, to, call.abi_encode()).unwrap() {
+            CallOutcome::Success { output, .. } => C::abi_decode_returns(&output).unwrap(),
+            other => panic!("view {}: {other:?}", C::SIGNATURE),
+        }
+    }
+
+    fn game_view<C: SolCall>(&mut self, call: C) -> C::Return {
+        self.view(self.game, call)
+    }
+}
+
+/// Deploys the contracts for `engine`'s parameters and creates its game as the simulator did.
+fn deploy(engine: &Game, seed: u64) -> Onchain {
+    let cfg = engine.config();
+    let root = engine.claims()[0];
+    let mut evm = TestEvm::new();
+    evm.set_block(1_000, engine.created_at() - 1_000);
+    for who in [1u8, 2, 3, 4, 5] {
+        evm.fund(
+            evm_addr(Address::with_last_byte(who)),
+            U256::from(10u128.pow(30)),
+        );
+    }
+    let params = GameParams {
+        game_type: cfg.game_type,
+        absolute_prestate: cfg.absolute_prestate.0,
+        max_game_depth: cfg.max_game_depth,
+        split_depth: cfg.split_depth,
+        clock_extension: cfg.clock_extension,
+        max_clock_duration: cfg.max_clock_duration,
+        oracle_challenge_period: cfg.oracle_challenge_period,
+        l2_chain_id: cfg.l2_chain_id,
+        weth_delay: WETH_DELAY,
+        finality_delay: FINALITY_DELAY,
+        starting_root: engine.starting_output().root.0,
+        starting_block: engine.starting_output().l2_block_number,
+        init_bond: U256::from(root.bond),
+        vm: VmKind::Scripted,
+    };
+    let d = GameDeployment::deploy(&mut evm, DEPLOYER, &params).expect("deployed");
+    evm.set_block(1_001, engine.created_at());
+    let game = d
+        .create_game(
+            &mut evm,
+            evm_addr(root.claimant),
+            cfg.game_type,
+            root.claim.0,
+            engine.l2_block_number(),
+            U256::from(root.bond),
+        )
+        .unwrap()
+        .unwrap_or_else(|out| panic!("seed {seed}: create: {out:?}"));
+    Onchain {
+        evm,
+        d,
+        game,
+        block: 1_001,
+        calls: 0,
+        reverts: 0,
+    }
+}
+
+/// The claim at `i` reads back as the engine's (countered by `countered`, the engine's final
+/// value when None).
+fn check_claim(o: &mut Onchain, engine: &Game, i: usize, countered: Option<Address>, what: &str) {
+    let want = engine.claims()[i];
+    let got = o.game_view(G::claimDataCall {
+        index: U256::from(i),
+    });
+    assert_eq!(
+        got.parentIndex, want.parent_index,
+        "{what}: claim {i} parent"
+    );
+    assert_eq!(
+        got.counteredBy,
+        evm_addr(countered.unwrap_or(want.countered_by)),
+        "{what}: claim {i} countered by"
+    );
+    assert_eq!(
+        got.claimant,
+        evm_addr(want.claimant),
+        "{what}: claim {i} claimant"
+    );
+    assert_eq!(got.bond, want.bond, "{what}: claim {i} bond");
+    assert_eq!(got.claim, word(want.claim), "{what}: claim {i} value");
+    assert_eq!(
+        got.position,
+        want.position.raw(),
+        "{what}: claim {i} position"
+    );
+    let clock = (u128::from(want.clock.duration) << 64) | u128::from(want.clock.timestamp);
+    assert_eq!(got.clock, clock, "{what}: claim {i} clock");
+}
+
+/// The local data of the deepest claim below the split, loaded through `addLocalData`, reads
+/// back from the oracle as the engine's local context says.
+fn check_local_data(o: &mut Onchain, engine: &Game, what: &str) -> bool {
+    let split = engine.config().split_depth;
+    let Some(leaf) = (0..engine.claims().len())
+        .filter(|&i| engine.claims()[i].position.depth() > split)
+        .max_by_key(|&i| engine.claims()[i].position.depth())
+    else {
+        return false;
+    };
+    let ctx = engine.local_context(leaf).expect("a claim below the split");
+    let l1_head = o.game_view(G::l1HeadCall {});
+    let step_ctx = StepContext {
+        local_context: ctx.uuid,
+        caller: o.game.into_array(),
+    };
+    for ident in 1u64..=5 {
+        let (value, size): ([u8; 32], usize) = match ident {
+            1 => (l1_head.0, 32),
+            2 => (ctx.starting.0, 32),
+            3 => (ctx.disputed.0, 32),
+            n => {
+                let v = if n == 4 {
+                    ctx.disputed_l2_block_number
+                } else {
+                    ctx.chain_id
+                };
+                let mut w = [0u8; 32];
+                w[..8].copy_from_slice(&v.to_be_bytes());
+                (w, 8)
+            }
+        };
+        let out = o.send(
+            Address::with_last_byte(1),
+            G::addLocalDataCall {
+                ident: U256::from(ident),
+                execLeafIdx: U256::from(leaf),
+                partOffset: U256::from(8),
+            }
+            .abi_encode(),
+            0,
+        );
+        assert!(
+            matches!(out, CallOutcome::Success { .. }),
+            "{what}: addLocalData({ident}, {leaf}): {out:?}"
+        );
+        let mut ident_key = [0u8; 32];
+        ident_key[0] = 1;
+        ident_key[24..].copy_from_slice(&ident.to_be_bytes());
+        let key = localize_key(&ident_key, &step_ctx);
+        let oracle = o.d.oracle;
+        let part = o.view(
+            oracle,
+            IPreimageOracle::readPreimageCall {
+                key: FixedBytes(key),
+                offset: U256::from(8),
+            },
+        );
+        assert_eq!(
+            part.datLen,
+            U256::from(size),
+            "{what}: local {ident} length"
+        );
+        assert_eq!(
+            &part.dat.0[..size],
+            &value[..size],
+            "{what}: local {ident} value"
+        );
+    }
+    // An unknown ident is refused.
+    let out = o.send(
+        Address::with_last_byte(1),
+        G::addLocalDataCall {
+            ident: U256::from(6),
+            execLeafIdx: U256::from(leaf),
+            partOffset: U256::ZERO,
+        }
+        .abi_encode(),
+        0,
+    );
+    assert!(
+        matches!(&out, CallOutcome::Revert { data, .. } if data.as_ref() == G::InvalidLocalIdent::SELECTOR),
+        "{what}: {out:?}"
+    );
+    true
+}
+
+/// Replays every logged call; returns whether local data was checked.
+fn replay_calls(o: &mut Onchain, report: &Report, what: &str) -> bool {
+    let engine = &report.game;
+    let mut local_checked = false;
+    let mut claims = 1usize;
+    for (n, logged) in report.log.iter().enumerate() {
+        o.at(logged.now);
+        let what = format!("{what} call #{n} {:?}", logged.call);
+        let (data, value) = match &logged.call {
+            Call::Move {
+                parent,
+                disputed,
+                claim,
+                is_attack,
+                value,
+            } => (
+                G::moveCall {
+                    disputed: word(*disputed),
+                    challengeIndex: U256::from(*parent),
+                    claim: word(*claim),
+                    isAttack: *is_attack,
+                }
+                .abi_encode(),
+                *value,
+            ),
+            Call::Step {
+                parent,
+                is_attack,
+                state_data,
+                proof,
+                local_context,
+                post,
+            } => {
+                if let (Some(uuid), Some(post)) = (local_context, post) {
+                    let vm = o.d.vm;
+                    let set = IScriptedVM::setPostCall {
+                        stateData: state_data.clone().into(),
+                        proof: proof.clone().into(),
+                        localContext: FixedBytes(*uuid),
+                        post: word(*post),
+                    };
+                    let out = o.evm.call(DEPLOYER, vm, set.abi_encode()).unwrap();
+                    assert!(matches!(out, CallOutcome::Success { .. }), "{what}");
+                }
+                (
+                    G::stepCall {
+                        claimIndex: U256::from(*parent),
+                        isAttack: *is_attack,
+                        stateData: state_data.clone().into(),
+                        proof: proof.clone().into(),
+                    }
+                    .abi_encode(),
+                    0,
+                )
+            }
+            Call::ResolveClaim { index } => {
+                if !local_checked {
+                    local_checked = check_local_data(o, engine, &what);
+                }
+                (
+                    G::resolveClaimCall {
+                        claimIndex: U256::from(*index),
+                        numToResolve: U256::ZERO,
+                    }
+                    .abi_encode(),
+                    0,
+                )
+            }
+            Call::Resolve => (G::resolveCall {}.abi_encode(), 0),
+        };
+        let out = o.send(logged.by, data, value);
+        match (&logged.result, &out) {
+            (Ok(()), CallOutcome::Success { .. }) => {}
+            (Err(e), CallOutcome::Revert { data, .. }) => {
+                if let Some(want) = expected_revert(e) {
+                    assert_eq!(
+                        data.as_ref(),
+                        want.as_slice(),
+                        "{what}: the engine says {e}"
+                    );
+                } else {
+                    assert!(
+                        data.starts_with(&IScriptedVM::UnknownStep::SELECTOR),
+                        "{what}: the engine's VM refused, the contract reverts {data}"
+                    );
+                }
+            }
+            (want, got) => panic!("{what}: the engine says {want:?}, the contract {got:?}"),
+        }
+        if logged.result.is_ok() {
+            match &logged.call {
+                Call::Move { .. } => {
+                    // Nobody has countered it yet.
+                    check_claim(o, engine, claims, Some(Address::ZERO), &what);
+                    claims += 1;
+                }
+                Call::Step { parent, .. } => {
+                    // Countered by the stepper.
+                    check_claim(o, engine, *parent, Some(logged.by), &what);
+                }
+                _ => {}
+            }
+        }
+    }
+    local_checked
+}
+
+/// The credit each account is paid in `refund` or normal mode, as the engine pays it.
+fn engine_payouts(report: &Report, refund: bool) -> Vec<(Address, Wei)> {
+    report
+        .names
+        .keys()
+        .map(|a| {
+            let mut g = report.resolved.clone();
+            g.close_game(!refund).unwrap();
+            (*a, g.claim_credit(*a).unwrap_or(0))
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Totals {
+    games: u64,
+    calls: u64,
+    reverts: u64,
+    claims: u64,
+    steps: u64,
+    defender_wins: u64,
+    challenger_wins: u64,
+    refunded: u64,
+    local_checked: u64,
+    paid: u128,
+}
+
+fn replay(seed: u64, t: &mut Totals) {
+    let lineup = LINEUPS[(seed % LINEUPS.len() as u64) as usize];
+    let mut sim = SimConfig::small(seed, lineup);
+    let shape = seed % 3;
+    sim.game.split_depth = 3 + shape;
+    sim.game.max_game_depth = 8 + 2 * shape;
+    let report = alphabet_game(&sim).expect("game set up");
+    let what = format!("seed {seed} {lineup:?}");
+    let resolved = &report.resolved;
+    let mut o = deploy(resolved, seed);
+
+    // As created.
+    assert_eq!(
+        o.game_view(G::absolutePrestateCall {}),
+        word(alphabet::absolute_prestate())
+    );
+    let start = o.game_view(G::startingOutputRootCall {});
+    assert_eq!(start.root, word(resolved.starting_output().root));
+    assert_eq!(
+        start.l2BlockNumber,
+        U256::from(resolved.starting_output().l2_block_number)
+    );
+    assert_eq!(
+        o.game_view(G::l2BlockNumberCall {}),
+        U256::from(resolved.l2_block_number())
+    );
+    let max = resolved.config().max_game_depth;
+    for depth in 0..=max {
+        let p = Position::new(depth, 0);
+        let bond = o.game_view(G::getRequiredBondCall { position: p.raw() });
+        assert_eq!(
+            bond,
+            U256::from(resolved.required_bond(p).unwrap()),
+            "{what}: bond at depth {depth}"
+        );
+    }
+
+    t.local_checked += u64::from(replay_calls(&mut o, &report, &what));
+
+    // Resolved as the engine.
+    let status = o.game_view(G::statusCall {});
+    assert_eq!(status, resolved.status() as u8, "{what}: status");
+    assert_eq!(
+        o.game_view(G::resolvedAtCall {}),
+        resolved.resolved_at(),
+        "{what}: resolvedAt"
+    );
+    let n = resolved.claims().len();
+    assert_eq!(
+        o.game_view(G::claimDataLenCall {}),
+        U256::from(n),
+        "{what}: claims"
+    );
+    for i in 0..n {
+        check_claim(&mut o, resolved, i, None, &format!("{what} resolved"));
+        assert!(o.game_view(G::resolvedSubgamesCall {
+            index: U256::from(i)
+        }));
+    }
+    for a in report.names.keys() {
+        let normal = o.game_view(G::normalModeCreditCall {
+            recipient: evm_addr(*a),
+        });
+        assert_eq!(normal, U256::from(resolved.credit(a)), "{what}: credit {a}");
+        let refund = o.game_view(G::refundModeCreditCall {
+            recipient: evm_addr(*a),
+        });
+        assert_eq!(
+            refund,
+            U256::from(resolved.refund_credit(a)),
+            "{what}: refund credit {a}"
+        );
+    }
+
+    // Closing: not before the finality delay; every eighth game blacklisted (refund mode).
+    let refund = seed % 8 == 7;
+    let resolved_at = resolved.resolved_at();
+    o.at(resolved_at + FINALITY_DELAY);
+    let out = o.send(KEEPER, G::closeGameCall {}.abi_encode(), 0);
+    assert!(
+        matches!(&out, CallOutcome::Revert { data, .. } if data.as_ref() == G::GameNotFinalized::SELECTOR),
+        "{what}: closed before the finality delay: {out:?}"
+    );
+    o.at(resolved_at + FINALITY_DELAY + 1);
+    if refund {
+        let registry = o.d.registry;
+        let out = o
+            .evm
+            .call(
+                DEPLOYER,
+                registry,
+                IAnchorStateRegistry::blacklistDisputeGameCall { game: o.game }.abi_encode(),
+            )
+            .unwrap();
+        assert!(matches!(out, CallOutcome::Success { .. }), "{what}");
+        t.refunded += 1;
+    }
+    let payouts = engine_payouts(&report, refund);
+    // Phase one: every account unlocks (even with nothing to claim).
+    for (a, _) in &payouts {
+        let out = o.send(
+            KEEPER,
+            G::claimCreditCall {
+                recipient: evm_addr(*a),
+            }
+            .abi_encode(),
+            0,
+        );
+        assert!(
+            matches!(out, CallOutcome::Success { .. }),
+            "{what}: unlock {a}: {out:?}"
+        );
+    }
+    let mode = o.game_view(G::bondDistributionModeCall {});
+    assert_eq!(mode, if refund { 2 } else { 1 }, "{what}: mode");
+    // The anchor moves to a proper game the defender won, only.
+    let registry = o.d.registry;
+    let anchor = o.view(registry, IAnchorStateRegistry::anchorGameCall {});
+    let should_anchor = !refund && resolved.status() == GameStatus::DefenderWins;
+    assert_eq!(anchor == o.game, should_anchor, "{what}: anchor");
+    // Phase two: not before the WETH delay, then exactly the engine's payout.
+    let (first, _) = payouts[0];
+    let out = o.send(
+        KEEPER,
+        G::claimCreditCall {
+            recipient: evm_addr(first),
+        }
+        .abi_encode(),
+        0,
+    );
+    assert!(
+        matches!(out, CallOutcome::Revert { .. }),
+        "{what}: withdrawn before the delay"
+    );
+    o.at(resolved_at + FINALITY_DELAY + 1 + WETH_DELAY);
+    for (a, amount) in &payouts {
+        let who = evm_addr(*a);
+        let before = o.evm.balance(who);
+        let out = o.send(
+            KEEPER,
+            G::claimCreditCall { recipient: who }.abi_encode(),
+            0,
+        );
+        if *amount == 0 {
+            assert!(
+                matches!(&out, CallOutcome::Revert { data, .. } if data.as_ref() == G::NoCreditToClaim::SELECTOR),
+                "{what}: {a} has nothing: {out:?}"
+            );
+            continue;
+        }
+        assert!(
+            matches!(out, CallOutcome::Success { .. }),
+            "{what}: claim {a}: {out:?}"
+        );
+        let got = o.evm.balance(who) - before;
+        assert_eq!(got, U256::from(*amount), "{what}: payout of {a}");
+        t.paid += amount;
+    }
+    // No bond is left behind.
+    let weth = o.d.weth;
+    let left = o.view(weth, IDelayedWETH::balanceOfCall { who: o.game });
+    assert_eq!(left, U256::ZERO, "{what}: bonds left in DelayedWETH");
+    let _ = Bytes::new();
+
+    t.games += 1;
+    t.calls += o.calls;
+    t.reverts += o.reverts;
+    t.claims += n as u64;
+    t.steps += report.steps.len() as u64;
+    match resolved.status() {
+        GameStatus::DefenderWins => t.defender_wins += 1,
+        GameStatus::ChallengerWins => t.challenger_wins += 1,
+        GameStatus::InProgress => panic!("{what}: unresolved"),
+    }
+}
+
+#[test]
+fn replayed_games_agree_with_the_engine() {
+    let n = games();
+    let started = std::time::Instant::now();
+    let mut t = Totals::default();
+    for seed in 0..n {
+        replay(seed, &mut t);
+    }
+    eprintln!(
+        "{} games replayed in {:.1} s: {} calls ({} reverting as the engine said), {} claims, {} steps, \
+         {} defender / {} challenger wins, {} refunded, local data checked in {}, {} wei paid out",
+        t.games,
+        started.elapsed().as_secs_f64(),
+        t.calls,
+        t.reverts,
+        t.claims,
+        t.steps,
+        t.defender_wins,
+        t.challenger_wins,
+        t.refunded,
+        t.local_checked,
+        t.paid
+    );
+    assert!(t.defender_wins > 0 && t.challenger_wins > 0 && t.steps > 0 && t.refunded > 0);
+    assert!(t.local_checked > 0 && t.reverts > 0);
+}
