@@ -16,8 +16,9 @@
 //! `VERDICT_GAME_REPLAYS=10000 cargo test -p verdict-contracts --release --test game_replay --
 //! --nocapture` (BENCHMARKS.md).
 
-use alloy_primitives::{Address, Bytes, FixedBytes, U256};
+use alloy_primitives::{Address, FixedBytes, U256};
 use alloy_sol_types::{SolCall, SolError};
+use std::collections::BTreeMap;
 use verdict_challenger::sim::{alphabet_game, Call, Report, SimConfig};
 use verdict_contracts::bindings::{
     IAnchorStateRegistry, IDelayedWETH, IFaultDisputeGame as G, IPreimageOracle, IScriptedVM,
@@ -112,6 +113,27 @@ struct Onchain {
     /// Calls replayed, and of them reverting ones.
     calls: u64,
     reverts: u64,
+    /// Gas of the successful calls by function: count, sum, max.
+    gas: BTreeMap<&'static str, (u64, u64, u64)>,
+}
+
+/// The game function a calldata calls (for the gas table).
+fn function_name(data: &[u8]) -> &'static str {
+    let sel = data.get(..4).unwrap_or_default();
+    for (s, name) in [
+        (G::moveCall::SELECTOR, "move"),
+        (G::stepCall::SELECTOR, "step (scripted VM)"),
+        (G::addLocalDataCall::SELECTOR, "addLocalData"),
+        (G::resolveClaimCall::SELECTOR, "resolveClaim"),
+        (G::resolveCall::SELECTOR, "resolve"),
+        (G::closeGameCall::SELECTOR, "closeGame"),
+        (G::claimCreditCall::SELECTOR, "claimCredit"),
+    ] {
+        if sel == s {
+            return name;
+        }
+    }
+    "other"
 }
 
 impl Onchain {
@@ -124,12 +146,17 @@ impl Onchain {
 
     fn send(&mut self, from: Address, data: Vec<u8>, value: Wei) -> CallOutcome {
         self.calls += 1;
+        let data_name = data.get(..4).unwrap_or_default().to_vec();
         let out = self
             .evm
             .call_value(evm_addr(from), self.game, data, U256::from(value))
             .expect("the EVM runs the transaction");
-        if !matches!(out, CallOutcome::Success { .. }) {
-            self.reverts += 1;
+        match &out {
+            CallOutcome::Success { gas_used, .. } => {
+                let e = self.gas.entry(function_name(&data_name)).or_default();
+                *e = (e.0 + 1, e.1 + gas_used, e.2.max(*gas_used));
+            }
+            _ => self.reverts += 1,
         }
         out
     }
@@ -194,6 +221,7 @@ fn deploy(engine: &Game, seed: u64) -> Onchain {
         block: 1_001,
         calls: 0,
         reverts: 0,
+        gas: BTreeMap::new(),
     }
 }
 
@@ -448,6 +476,7 @@ struct Totals {
     refunded: u64,
     local_checked: u64,
     paid: u128,
+    gas: BTreeMap<&'static str, (u64, u64, u64)>,
 }
 
 fn replay(seed: u64, t: &mut Totals) {
@@ -612,10 +641,13 @@ fn replay(seed: u64, t: &mut Totals) {
     let weth = o.d.weth;
     let left = o.view(weth, IDelayedWETH::balanceOfCall { who: o.game });
     assert_eq!(left, U256::ZERO, "{what}: bonds left in DelayedWETH");
-    let _ = Bytes::new();
 
     t.games += 1;
     t.calls += o.calls;
+    for (k, (n, sum, max)) in &o.gas {
+        let e = t.gas.entry(k).or_default();
+        *e = (e.0 + n, e.1 + sum, e.2.max(*max));
+    }
     t.reverts += o.reverts;
     t.claims += n as u64;
     t.steps += report.steps.len() as u64;
@@ -649,6 +681,13 @@ fn replayed_games_agree_with_the_engine() {
         t.local_checked,
         t.paid
     );
+    for (name, (n, sum, max)) in &t.gas {
+        eprintln!(
+            "gas of {name}: {n} calls, avg {} max {} (transaction gas)",
+            sum / n.max(&1),
+            max
+        );
+    }
     assert!(t.defender_wins > 0 && t.challenger_wins > 0 && t.steps > 0 && t.refunded > 0);
     assert!(t.local_checked > 0 && t.reverts > 0);
 }
