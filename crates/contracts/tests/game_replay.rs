@@ -115,6 +115,8 @@ struct Onchain {
     reverts: u64,
     /// Gas of the successful calls by function: count, sum, max.
     gas: BTreeMap<&'static str, (u64, u64, u64)>,
+    /// The VM the game steps on.
+    vm: VmKind,
 }
 
 /// The game function a calldata calls (for the gas table).
@@ -122,7 +124,7 @@ fn function_name(data: &[u8]) -> &'static str {
     let sel = data.get(..4).unwrap_or_default();
     for (s, name) in [
         (G::moveCall::SELECTOR, "move"),
-        (G::stepCall::SELECTOR, "step (scripted VM)"),
+        (G::stepCall::SELECTOR, "step"),
         (G::addLocalDataCall::SELECTOR, "addLocalData"),
         (G::resolveClaimCall::SELECTOR, "resolveClaim"),
         (G::resolveCall::SELECTOR, "resolve"),
@@ -174,7 +176,7 @@ impl Onchain {
 }
 
 /// Deploys the contracts for `engine`'s parameters and creates its game as the simulator did.
-fn deploy(engine: &Game, seed: u64) -> Onchain {
+fn deploy(engine: &Game, vm: VmKind, what: &str) -> Onchain {
     let cfg = engine.config();
     let root = engine.claims()[0];
     let mut evm = TestEvm::new();
@@ -199,7 +201,7 @@ fn deploy(engine: &Game, seed: u64) -> Onchain {
         starting_root: engine.starting_output().root.0,
         starting_block: engine.starting_output().l2_block_number,
         init_bond: U256::from(root.bond),
-        vm: VmKind::Scripted,
+        vm,
     };
     let d = GameDeployment::deploy(&mut evm, DEPLOYER, &params).expect("deployed");
     evm.set_block(1_001, engine.created_at());
@@ -213,7 +215,7 @@ fn deploy(engine: &Game, seed: u64) -> Onchain {
             U256::from(root.bond),
         )
         .unwrap()
-        .unwrap_or_else(|out| panic!("seed {seed}: create: {out:?}"));
+        .unwrap_or_else(|out| panic!("{what}: create: {out:?}"));
     Onchain {
         evm,
         d,
@@ -222,6 +224,7 @@ fn deploy(engine: &Game, seed: u64) -> Onchain {
         calls: 0,
         reverts: 0,
         gas: BTreeMap::new(),
+        vm,
     }
 }
 
@@ -377,7 +380,7 @@ fn replay_calls(o: &mut Onchain, report: &Report, what: &str) -> bool {
                 local_context,
                 post,
             } => {
-                if let (Some(uuid), Some(post)) = (local_context, post) {
+                if let (VmKind::Scripted, Some(uuid), Some(post)) = (o.vm, local_context, post) {
                     let vm = o.d.vm;
                     let set = IScriptedVM::setPostCall {
                         stateData: state_data.clone().into(),
@@ -424,7 +427,7 @@ fn replay_calls(o: &mut Onchain, report: &Report, what: &str) -> bool {
                         want.as_slice(),
                         "{what}: the engine says {e}"
                     );
-                } else {
+                } else if o.vm == VmKind::Scripted {
                     assert!(
                         data.starts_with(&IScriptedVM::UnknownStep::SELECTOR),
                         "{what}: the engine's VM refused, the contract reverts {data}"
@@ -486,14 +489,24 @@ fn replay(seed: u64, t: &mut Totals) {
     sim.game.split_depth = 3 + shape;
     sim.game.max_game_depth = 8 + 2 * shape;
     let report = alphabet_game(&sim).expect("game set up");
+    assert_eq!(
+        report.game.config().absolute_prestate,
+        alphabet::absolute_prestate()
+    );
     let what = format!("seed {seed} {lineup:?}");
+    replay_report(&report, VmKind::Scripted, seed % 8 == 7, &what, t);
+}
+
+/// Replays a played game on freshly deployed contracts over `vm` and checks everything against
+/// the engine; the game is blacklisted before it closes when `refund`.
+fn replay_report(report: &Report, vm: VmKind, refund: bool, what: &str, t: &mut Totals) {
     let resolved = &report.resolved;
-    let mut o = deploy(resolved, seed);
+    let mut o = deploy(resolved, vm, what);
 
     // As created.
     assert_eq!(
         o.game_view(G::absolutePrestateCall {}),
-        word(alphabet::absolute_prestate())
+        word(resolved.config().absolute_prestate)
     );
     let start = o.game_view(G::startingOutputRootCall {});
     assert_eq!(start.root, word(resolved.starting_output().root));
@@ -516,7 +529,7 @@ fn replay(seed: u64, t: &mut Totals) {
         );
     }
 
-    t.local_checked += u64::from(replay_calls(&mut o, &report, &what));
+    t.local_checked += u64::from(replay_calls(&mut o, report, what));
 
     // Resolved as the engine.
     let status = o.game_view(G::statusCall {});
@@ -554,7 +567,6 @@ fn replay(seed: u64, t: &mut Totals) {
     }
 
     // Closing: not before the finality delay; every eighth game blacklisted (refund mode).
-    let refund = seed % 8 == 7;
     let resolved_at = resolved.resolved_at();
     o.at(resolved_at + FINALITY_DELAY);
     let out = o.send(KEEPER, G::closeGameCall {}.abi_encode(), 0);
@@ -576,7 +588,7 @@ fn replay(seed: u64, t: &mut Totals) {
         assert!(matches!(out, CallOutcome::Success { .. }), "{what}");
         t.refunded += 1;
     }
-    let payouts = engine_payouts(&report, refund);
+    let payouts = engine_payouts(report, refund);
     // Phase one: every account unlocks (even with nothing to claim).
     for (a, _) in &payouts {
         let out = o.send(
@@ -690,4 +702,126 @@ fn replayed_games_agree_with_the_engine() {
     }
     assert!(t.defender_wins > 0 && t.challenger_wins > 0 && t.steps > 0 && t.refunded > 0);
     assert!(t.local_checked > 0 && t.reverts > 0);
+}
+
+/// Counts `n` down in a loop (2 steps per turn), then exits with code 1 ("invalid").
+fn looping_program(n: u64) -> verdict_riscv::State {
+    use verdict_riscv::asm::{self, reg::*};
+    let mut prog = asm::li(A0, n);
+    prog.push(asm::addi(A0, A0, -1));
+    prog.push(asm::b(1, A0, ZERO, -4)); // bne a0, zero, -4
+    prog.push(asm::addi(A0, ZERO, 1));
+    prog.push(asm::addi(A7, ZERO, 93));
+    prog.push(asm::ECALL);
+    verdict_riscv::load_elf(&asm::elf(0x10000, &asm::code(&prog))).expect("valid ELF")
+}
+
+/// A game with our RISC-V VM in the bottom half (as `crates/challenger/tests/vm_game.rs`): a
+/// wrong proposal, the honest solver, and a proposer defending it with a made-up execution
+/// trace, played by the engine over the stateless verifier to a step; replayed on the contracts
+/// with `RISCV.sol` as the game's VM, so the step that decides it is verified onchain.
+#[test]
+fn a_vm_game_replays_with_its_step_on_riscv_sol() {
+    use std::rc::Rc;
+    use verdict_challenger::oracle::SharedOracle;
+    use verdict_challenger::providers::riscv::{RiscvFactory, RiscvStepper};
+    use verdict_challenger::providers::vm::VmTraceFactory;
+    use verdict_challenger::providers::{LyingFactory, OutputTrace, SplitTrace};
+    use verdict_challenger::sim::{Rng, Table, GAME_ADDRESS, HONEST};
+    use verdict_challenger::solver::Solver;
+    use verdict_game::alphabet::SyntheticChain;
+    use verdict_game::{GameConfig, LocalContext, OutputRoot, VmStatus};
+
+    let factory = VmTraceFactory {
+        factory: Rc::new(RiscvFactory::new(|_: &LocalContext| {
+            verdict_preimage::NoOracle
+        })),
+        initial: looping_program(1000),
+        snapshot_every: 256,
+    };
+    let cfg = GameConfig {
+        game_type: 2,
+        absolute_prestate: factory.absolute_prestate(),
+        max_game_depth: 4 + 1 + 13,
+        split_depth: 4,
+        max_clock_duration: 20_000,
+        clock_extension: 1_000,
+        oracle_challenge_period: 2_000,
+        l2_chain_id: 901,
+    };
+    let chain = SyntheticChain::new(42);
+    let (start, l2_block) = (500u64, 510u64);
+    let lying = chain.forked(start + 1, 7);
+    let proposer = Address::with_last_byte(2);
+    let now = 1_700_000_000;
+    let bond0 = verdict_game::bond::required_bond_at_depth(0, cfg.max_game_depth).unwrap();
+    let game = Game::new(
+        cfg.clone(),
+        OutputRoot {
+            root: chain.output_at(start),
+            l2_block_number: start,
+        },
+        lying.output_at(l2_block),
+        l2_block,
+        Claim::from_u128(0x11),
+        proposer,
+        bond0,
+        now,
+    )
+    .unwrap();
+    let split = cfg.split_depth;
+    let honest = Solver::new(
+        "honest",
+        HONEST,
+        SplitTrace::new(
+            OutputTrace::new(move |b| chain.output_at(b), start, l2_block, split),
+            factory.clone(),
+        ),
+    );
+    let liar = Solver::new(
+        "wrong-proposer",
+        proposer,
+        SplitTrace::new(
+            OutputTrace::new(move |b| lying.output_at(b), start, l2_block, split),
+            LyingFactory {
+                inner: factory.clone(),
+                from: 1234,
+                salt: 9,
+                final_status: VmStatus::Valid,
+            },
+        ),
+    );
+    let oracle = SharedOracle::default();
+    let stepper = RiscvStepper {
+        oracle: oracle.clone(),
+        game_address: GAME_ADDRESS,
+    };
+    let table = Table {
+        game,
+        honest: Box::new(honest),
+        adversaries: vec![Box::new(liar)],
+        vm: &stepper,
+        oracle,
+        now,
+        max_gap: 600,
+        late_margin: 100,
+        root_correct: false,
+        max_rounds: 10_000,
+    };
+    let report = table.play(&mut Rng::new(1));
+    report.check(HONEST).unwrap();
+    assert!(!report.steps.is_empty(), "{}", report.render());
+    let mut t = Totals::default();
+    replay_report(&report, VmKind::Riscv, false, "vm game", &mut t);
+    assert_eq!(t.challenger_wins, 1);
+    let steps = t.gas.get("step").map_or(0, |g| g.0);
+    assert_eq!(
+        steps,
+        report.steps.len() as u64,
+        "steps verified by RISCV.sol"
+    );
+    eprintln!(
+        "vm game: {} calls replayed, {} claims, {} steps on RISCV.sol",
+        t.calls, t.claims, steps
+    );
 }
