@@ -89,6 +89,8 @@ pub enum Call {
         local_context: Option<[u8; 32]>,
         /// What the VM returned for it (None: the VM reverted or was not reached).
         post: Option<Claim>,
+        /// The preimage part the step reads, which the actor loaded into the oracle first.
+        preimage: Option<verdict_fpvm::PreimageWitness>,
     },
     /// `resolveClaim(index, 0)`.
     ResolveClaim {
@@ -226,6 +228,7 @@ fn apply(
                     proof: data.proof.clone(),
                     local_context: ctx.map(|c| c.uuid),
                     post,
+                    preimage: data.preimage.clone(),
                 },
                 result: result.clone(),
             });

@@ -16,7 +16,7 @@
 //! `VERDICT_GAME_REPLAYS=10000 cargo test -p verdict-contracts --release --test game_replay --
 //! --nocapture` (BENCHMARKS.md).
 
-use alloy_primitives::{Address, FixedBytes, U256};
+use alloy_primitives::{keccak256, Address, FixedBytes, U256};
 use alloy_sol_types::{SolCall, SolError};
 use std::collections::BTreeMap;
 use verdict_challenger::sim::{alphabet_game, Call, Report, SimConfig};
@@ -347,6 +347,57 @@ fn check_local_data(o: &mut Onchain, engine: &Game, what: &str) -> bool {
     true
 }
 
+/// Loads the preimage part a step reads, as the stepper does first: local data through the
+/// game's `addLocalData` (so it is bound to the game and the leaf's local context), keccak256
+/// and sha256 preimages through the oracle's loaders.
+fn load_preimage(
+    o: &mut Onchain,
+    by: Address,
+    leaf: usize,
+    p: &verdict_fpvm::PreimageWitness,
+    what: &str,
+) {
+    let value = p.value.get(8..).unwrap_or_default().to_vec();
+    let offset = U256::from(p.offset);
+    let out = match p.key[0] {
+        1 => {
+            let ident = u64::from_be_bytes(p.key[24..].try_into().unwrap());
+            o.send(
+                by,
+                G::addLocalDataCall {
+                    ident: U256::from(ident),
+                    execLeafIdx: U256::from(leaf),
+                    partOffset: offset,
+                }
+                .abi_encode(),
+                0,
+            )
+        }
+        2 | 4 => {
+            let data = if p.key[0] == 2 {
+                IPreimageOracle::loadKeccak256PreimagePartCall {
+                    partOffset: offset,
+                    preimage: value.into(),
+                }
+                .abi_encode()
+            } else {
+                IPreimageOracle::loadSha256PreimagePartCall {
+                    partOffset: offset,
+                    preimage: value.into(),
+                }
+                .abi_encode()
+            };
+            let oracle = o.d.oracle;
+            o.evm.call(evm_addr(by), oracle, data).unwrap()
+        }
+        t => panic!("{what}: no loader for key type {t}"),
+    };
+    assert!(
+        matches!(out, CallOutcome::Success { .. }),
+        "{what}: loading the preimage: {out:?}"
+    );
+}
+
 /// Replays every logged call; returns whether local data was checked.
 fn replay_calls(o: &mut Onchain, report: &Report, what: &str) -> bool {
     let engine = &report.game;
@@ -379,7 +430,11 @@ fn replay_calls(o: &mut Onchain, report: &Report, what: &str) -> bool {
                 proof,
                 local_context,
                 post,
+                preimage,
             } => {
+                if let Some(p) = preimage {
+                    load_preimage(o, logged.by, *parent, p, &what);
+                }
                 if let (VmKind::Scripted, Some(uuid), Some(post)) = (o.vm, local_context, post) {
                     let vm = o.d.vm;
                     let set = IScriptedVM::setPostCall {
@@ -717,11 +772,14 @@ fn looping_program(n: u64) -> verdict_riscv::State {
 }
 
 /// A game with our RISC-V VM in the bottom half (as `crates/challenger/tests/vm_game.rs`): a
-/// wrong proposal, the honest solver, and a proposer defending it with a made-up execution
-/// trace, played by the engine over the stateless verifier to a step; replayed on the contracts
-/// with `RISCV.sol` as the game's VM, so the step that decides it is verified onchain.
-#[test]
-fn a_vm_game_replays_with_its_step_on_riscv_sol() {
+/// wrong proposal, the honest solver, and a proposer defending it with an execution trace made up
+/// from trace index `liar_from` on, played by the engine over the stateless verifier to a step,
+/// the VM reading preimages from `oracle(ctx)`.
+fn play_vm_game<O: verdict_preimage::Oracle + 'static>(
+    initial: verdict_riscv::State,
+    oracle: impl Fn(&verdict_game::LocalContext) -> O + 'static,
+    liar_from: u128,
+) -> Report {
     use std::rc::Rc;
     use verdict_challenger::oracle::SharedOracle;
     use verdict_challenger::providers::riscv::{RiscvFactory, RiscvStepper};
@@ -730,13 +788,11 @@ fn a_vm_game_replays_with_its_step_on_riscv_sol() {
     use verdict_challenger::sim::{Rng, Table, GAME_ADDRESS, HONEST};
     use verdict_challenger::solver::Solver;
     use verdict_game::alphabet::SyntheticChain;
-    use verdict_game::{GameConfig, LocalContext, OutputRoot, VmStatus};
+    use verdict_game::{GameConfig, OutputRoot, VmStatus};
 
     let factory = VmTraceFactory {
-        factory: Rc::new(RiscvFactory::new(|_: &LocalContext| {
-            verdict_preimage::NoOracle
-        })),
-        initial: looping_program(1000),
+        factory: Rc::new(RiscvFactory::new(oracle)),
+        initial,
         snapshot_every: 256,
     };
     let cfg = GameConfig {
@@ -785,15 +841,15 @@ fn a_vm_game_replays_with_its_step_on_riscv_sol() {
             OutputTrace::new(move |b| lying.output_at(b), start, l2_block, split),
             LyingFactory {
                 inner: factory.clone(),
-                from: 1234,
+                from: liar_from,
                 salt: 9,
                 final_status: VmStatus::Valid,
             },
         ),
     );
-    let oracle = SharedOracle::default();
+    let shared = SharedOracle::default();
     let stepper = RiscvStepper {
-        oracle: oracle.clone(),
+        oracle: shared.clone(),
         game_address: GAME_ADDRESS,
     };
     let table = Table {
@@ -801,7 +857,7 @@ fn a_vm_game_replays_with_its_step_on_riscv_sol() {
         honest: Box::new(honest),
         adversaries: vec![Box::new(liar)],
         vm: &stepper,
-        oracle,
+        oracle: shared,
         now,
         max_gap: 600,
         late_margin: 100,
@@ -811,17 +867,114 @@ fn a_vm_game_replays_with_its_step_on_riscv_sol() {
     let report = table.play(&mut Rng::new(1));
     report.check(HONEST).unwrap();
     assert!(!report.steps.is_empty(), "{}", report.render());
+    report
+}
+
+/// Replays a VM game with `RISCV.sol` as the game's VM; returns the preimage keys its steps read.
+fn replay_on_riscv_sol(report: &Report, what: &str) -> Vec<[u8; 32]> {
     let mut t = Totals::default();
-    replay_report(&report, VmKind::Riscv, false, "vm game", &mut t);
+    replay_report(report, VmKind::Riscv, false, what, &mut t);
     assert_eq!(t.challenger_wins, 1);
     let steps = t.gas.get("step").map_or(0, |g| g.0);
     assert_eq!(
         steps,
         report.steps.len() as u64,
-        "steps verified by RISCV.sol"
+        "{what}: steps on RISCV.sol"
     );
     eprintln!(
-        "vm game: {} calls replayed, {} claims, {} steps on RISCV.sol",
+        "{what}: {} calls replayed, {} claims, {} steps verified by RISCV.sol",
         t.calls, t.claims, steps
     );
+    report
+        .log
+        .iter()
+        .filter(|l| l.result.is_ok())
+        .filter_map(|l| match &l.call {
+            Call::Step { preimage, .. } => preimage.as_ref().map(|p| p.key),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The liar lies from step 1234 of the count-down loop: the deciding step is an ALU one.
+#[test]
+fn a_vm_game_replays_with_its_step_on_riscv_sol() {
+    let report = play_vm_game(looping_program(1000), |_| verdict_preimage::NoOracle, 1234);
+    replay_on_riscv_sol(&report, "vm game");
+}
+
+const DATA: u64 = 0x20000;
+const GLOBAL: &[u8] = b"a keccak256 preimage the program reads in the vm game";
+
+fn local_key(ident: u8) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    k[0] = 1;
+    k[31] = ident;
+    k
+}
+
+fn global_key() -> [u8; 32] {
+    let mut k = keccak256(GLOBAL).0;
+    k[0] = 2;
+    k
+}
+
+/// A program that reads the disputed output root (local ident 3) and a keccak256 preimage (the
+/// length prefix, then 24 bytes of each), then counts down and exits 1. Returns it and the
+/// instruction indices of the two prefix reads.
+fn reading_program() -> (verdict_riscv::State, u128, u128) {
+    use verdict_riscv::asm::{self, reg::*};
+    let mut p = vec![];
+    let mut reads = vec![];
+    for key_at in [DATA, DATA + 0x20] {
+        for (fd, buf, n, sys) in [
+            (6, key_at, 32, 64),
+            (5, DATA + 0x100, 8, 63),
+            (5, DATA + 0x108, 24, 63),
+        ] {
+            p.extend(asm::li(A0, fd));
+            p.extend(asm::li(A1, buf));
+            p.extend(asm::li(A2, n));
+            p.extend(asm::li(A7, sys));
+            if fd == 5 && n == 8 {
+                reads.push(p.len() as u128);
+            }
+            p.push(asm::ECALL);
+        }
+    }
+    p.extend(asm::li(A0, 1000));
+    p.push(asm::addi(A0, A0, -1));
+    p.push(asm::b(1, A0, ZERO, -4));
+    p.push(asm::addi(A0, ZERO, 1));
+    p.push(asm::addi(A7, ZERO, 93));
+    p.push(asm::ECALL);
+    let mut state = verdict_riscv::load_elf(&asm::elf(0x10000, &asm::code(&p))).unwrap();
+    state.memory.write(DATA, &local_key(3));
+    state.memory.write(DATA + 0x20, &global_key());
+    (state, reads[0], reads[1])
+}
+
+/// The deciding step reads a preimage: first the disputed output root (local data the game loads
+/// into the oracle with `addLocalData`, bound to the game and the leaf's local context, which
+/// `RISCV.sol` reads back localized with its caller, the game), then a keccak256 preimage.
+#[test]
+fn vm_games_decided_by_preimage_reading_steps_replay_on_riscv_sol() {
+    let (state, local_read, global_read) = reading_program();
+    let oracle = |ctx: &verdict_game::LocalContext| {
+        let mut m = verdict_preimage::MapOracle::default();
+        m.insert(
+            verdict_preimage::PreimageKey(local_key(3)),
+            ctx.disputed.0.to_vec(),
+        );
+        m.insert(verdict_preimage::PreimageKey(global_key()), GLOBAL.to_vec());
+        m
+    };
+    for (from, key, what) in [
+        (local_read, local_key(3), "local read"),
+        (global_read, global_key(), "keccak256 read"),
+    ] {
+        let report = play_vm_game(state.clone(), oracle, from);
+        let keys = replay_on_riscv_sol(&report, what);
+        assert!(keys.contains(&key), "{what}: the steps read {keys:?}");
+    }
 }
