@@ -579,3 +579,172 @@ fn moves_emit_move_events() {
         0
     );
 }
+
+/// Subgames resolved a child at a time (`resolveClaim(i, 1)`), out of order, too early and twice,
+/// beside the engine: the same refusals, checkpoints, counters and credits.
+#[test]
+fn resolution_in_batches_agrees_with_the_engine() {
+    let mut p = mainnet();
+    p.max_game_depth = 6;
+    p.split_depth = 2;
+    p.max_clock_duration = 20_000;
+    p.clock_extension = 1_000;
+    p.oracle_challenge_period = 2_000;
+    p.vm = VmKind::Scripted;
+    p.init_bond = U256::from(required_bond_at_depth(0, 6).unwrap());
+    let (mut evm, d) = setup(&p);
+    const CAROL: Address = Address::repeat_byte(0xca);
+    evm.fund(CAROL, U256::from(10u128.pow(24)));
+    let root = Claim([0x70; 32]);
+    let game = d
+        .create_game(&mut evm, ALICE, 2, root.0, ANCHOR_BLOCK + 4, p.init_bond)
+        .unwrap()
+        .unwrap();
+    let mut engine = Game::new(
+        engine_config(&p),
+        OutputRoot {
+            root: Claim(p.starting_root),
+            l2_block_number: ANCHOR_BLOCK,
+        },
+        root,
+        ANCHOR_BLOCK + 4,
+        Claim::ZERO,
+        ALICE,
+        p.init_bond.to(),
+        T0,
+    )
+    .unwrap();
+    // Three attacks on the root, and one on the second of them.
+    let moves: [(Address, usize, Claim, Claim, u64); 4] = [
+        (BOB, 0, root, Claim([1; 32]), 10),
+        (CAROL, 0, root, Claim([2; 32]), 20),
+        (BOB, 0, root, Claim([3; 32]), 30),
+        (ALICE, 2, Claim([2; 32]), Claim([4; 32]), 40),
+    ];
+    for (who, parent, disputed, claim, dt) in moves {
+        evm.set_block(200 + dt, T0 + dt);
+        let pos = engine.claim(parent).unwrap().position.attack();
+        let bond = engine.required_bond(pos).unwrap();
+        engine
+            .attack(disputed, parent, claim, who, bond, T0 + dt)
+            .unwrap();
+        let out = evm
+            .call_value(
+                who,
+                game,
+                G::attackCall {
+                    disputed: FixedBytes(disputed.0),
+                    parentIndex: U256::from(parent),
+                    claim: FixedBytes(claim.0),
+                }
+                .abi_encode(),
+                U256::from(bond),
+            )
+            .unwrap();
+        assert!(matches!(out, CallOutcome::Success { .. }), "{out:?}");
+    }
+    let resolve = |evm: &mut TestEvm, i: usize, n: usize| {
+        evm.call(
+            BOB,
+            game,
+            G::resolveClaimCall {
+                claimIndex: U256::from(i),
+                numToResolve: U256::from(n),
+            }
+            .abi_encode(),
+        )
+        .unwrap()
+    };
+    let expect = |out: &CallOutcome, r: Result<(), GameError>, what: &str| match r {
+        Ok(()) => assert!(
+            matches!(out, CallOutcome::Success { .. }),
+            "{what}: {out:?}"
+        ),
+        Err(GameError::ClockNotExpired) => {
+            assert!(
+                reverts_with(out, &G::ClockNotExpired::SELECTOR),
+                "{what}: {out:?}"
+            )
+        }
+        Err(GameError::OutOfOrderResolution) => assert!(
+            reverts_with(out, &G::OutOfOrderResolution::SELECTOR),
+            "{what}: {out:?}"
+        ),
+        Err(GameError::ClaimAlreadyResolved) => assert!(
+            reverts_with(out, &G::ClaimAlreadyResolved::SELECTOR),
+            "{what}: {out:?}"
+        ),
+        Err(e) => panic!("{what}: {e}"),
+    };
+    // Too early for the last move's subgame.
+    let early = T0 + 40 + 19_999;
+    evm.set_block(300, early);
+    let out = resolve(&mut evm, 4, 0);
+    expect(&out, engine.resolve_claim(4, 0, early), "early");
+    let now = T0 + 40 + 20_000;
+    evm.set_block(301, now);
+    // The root before its children, then the leaves, the middle claim, the root one at a time.
+    let order: [(usize, usize); 9] = [
+        (0, 1),
+        (4, 0),
+        (4, 0),
+        (2, 1),
+        (1, 0),
+        (3, 0),
+        (0, 1),
+        (0, 1),
+        (0, 1),
+    ];
+    for (k, (i, n)) in order.into_iter().enumerate() {
+        let what = format!("#{k} resolveClaim({i}, {n})");
+        let out = resolve(&mut evm, i, n);
+        expect(&out, engine.resolve_claim(i, n, now), &what);
+        let left = view(
+            &mut evm,
+            game,
+            G::getNumToResolveCall {
+                index: U256::from(i),
+            },
+        );
+        let done = engine.is_resolved(i);
+        assert_eq!(
+            view(
+                &mut evm,
+                game,
+                G::resolvedSubgamesCall {
+                    index: U256::from(i)
+                }
+            ),
+            done,
+            "{what}"
+        );
+        if done {
+            assert_eq!(left, U256::ZERO, "{what}");
+        }
+    }
+    assert!(engine.is_resolved(0));
+    let out = evm.call(BOB, game, G::resolveCall {}.abi_encode()).unwrap();
+    assert!(matches!(out, CallOutcome::Success { .. }));
+    assert_eq!(engine.resolve(now), Ok(GameStatus::ChallengerWins));
+    for (i, c) in engine.claims().iter().enumerate() {
+        let got = view(
+            &mut evm,
+            game,
+            G::claimDataCall {
+                index: U256::from(i),
+            },
+        );
+        assert_eq!(got.counteredBy, c.countered_by, "claim {i}");
+    }
+    for who in [ALICE, BOB, CAROL] {
+        assert_eq!(
+            view(&mut evm, game, G::normalModeCreditCall { recipient: who }),
+            U256::from(engine.credit(&who)),
+            "{who}"
+        );
+    }
+    assert_eq!(
+        view(&mut evm, game, G::statusCall {}),
+        GameStatus::ChallengerWins as u8
+    );
+}
