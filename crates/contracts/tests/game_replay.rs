@@ -881,9 +881,10 @@ fn replay_on_riscv_sol(report: &Report, what: &str) -> Vec<[u8; 32]> {
         report.steps.len() as u64,
         "{what}: steps on RISCV.sol"
     );
+    let step_gas = t.gas.get("step").map_or(0, |g| g.2);
     eprintln!(
-        "{what}: {} calls replayed, {} claims, {} steps verified by RISCV.sol",
-        t.calls, t.claims, steps
+        "{what}: {} calls replayed, {} claims, {} steps verified by RISCV.sol (game step tx gas {})",
+        t.calls, t.claims, steps, step_gas
     );
     report
         .log
