@@ -7,6 +7,14 @@
 #                of the main workspace (crates/guest), built with Debian's
 #                rustc + rust-src (-Zbuild-std) for riscv64imac-unknown-none-elf
 #                with the C extension disabled, linked with rust-lld.
+#   MIPS64 guests: guests/mips64/<name>.c + guests/mips64/rt/, built with
+#                mips64-linux-gnuabi64-gcc for Cannon's MIPS64 VM into
+#                guests/build/mips64/<name>.elf.
+#   MIPS64 Rust guests: the same Rust programs for guests/mips64-verdict-none.json
+#                into guests/build/mips64/<name>.elf (the fault proof programs only with
+#                MIPS64_PROGRAMS=1).
+#   Go guests:   guests/go/<name>/ built with Debian's Go 1.19 for GOARCH=mips64
+#                (soft float) into guests/build/mips64/go-<name>.elf.
 #   Benchmark workloads (guests/bench/, see its README): C and Rust guests into
 #                guests/build/bench/<name>.elf, and the same sources built for
 #                the host (gcc, the rustup toolchain) into
@@ -96,6 +104,82 @@ for src in "$CDIR"/*.c; do
     c_guest "$src" "$OUT/$(basename "$src" .c).elf"
 done
 
+# ---------------------------------------------------------------- MIPS64 guests
+# guests/mips64/<name>.c with its runtime (guests/mips64/rt/) into guests/build/mips64/<name>.elf,
+# for Cannon's MIPS64 VM: big-endian n64, MIPS64 release 1, soft float, no libc, no traps.
+MIPS_CC="${MIPS_CROSS_PREFIX:-mips64-linux-gnuabi64-}gcc"
+MDIR="$ROOT/guests/mips64"
+MOUT="$OUT/mips64"
+MIPS_CFLAGS=(-march=mips64 -mabi=64 -EB -msoft-float -mno-check-zero-division -mno-abicalls
+             -fno-pic -nostdlib -static -no-pie -O2 -ffreestanding -fno-builtin
+             -fno-tree-loop-distribute-patterns -fno-stack-protector -Wall -Wextra -Werror
+             -Wl,--build-id=none)
+need "$MIPS_CC" gcc-mips64-linux-gnuabi64
+mkdir -p "$MOUT"
+MIPS_RT=("$MDIR"/rt/*)
+# guests/mips64/threads/<name>.c: several threads (compared with QEMU on output and exit code).
+for src in "$MDIR"/*.c "$MDIR"/threads/*.c; do
+    elf="$MOUT/$(basename "$src" .c).elf"
+    if newer_than "$elf" "$src" "${MIPS_RT[@]}" "$SCRIPT"; then
+        "$MIPS_CC" "${MIPS_CFLAGS[@]}" -o "$elf.tmp" "$MDIR/rt/start.S" "$MDIR/rt/rt.c" "$src" \
+            || die "compiling $src failed"
+        mv -f "$elf.tmp" "$elf"
+        report_built "${elf#"$ROOT/"}"
+    else
+        report_up_to_date "${elf#"$ROOT/"}"
+    fi
+done
+# guests/mips64/diverge/<name>.S: programs where Cannon and QEMU are known to differ (the
+# differential test shows it catches them).
+mkdir -p "$MOUT/diverge"
+for src in "$MDIR"/diverge/*.S; do
+    elf="$MOUT/diverge/$(basename "$src" .S).elf"
+    if newer_than "$elf" "$src" "$SCRIPT"; then
+        "$MIPS_CC" "${MIPS_CFLAGS[@]}" -o "$elf.tmp" "$src" || die "assembling $src failed"
+        mv -f "$elf.tmp" "$elf"
+        report_built "${elf#"$ROOT/"}"
+    else
+        report_up_to_date "${elf#"$ROOT/"}"
+    fi
+done
+
+# The benchmark workloads for MIPS64 (guests/c/sha256.c, guests/bench/c/{sort,memtouch}.c) with
+# the portable printing code and guests/mips64/rt/bench_rt.c, into guests/build/mips64/bench/.
+mkdir -p "$MOUT/bench"
+for src in "$CDIR/sha256.c" "$BDIR/c/sort.c" "$BDIR/c/memtouch.c"; do
+    elf="$MOUT/bench/$(basename "$src" .c).elf"
+    if newer_than "$elf" "$src" "$BDIR/c/bench.h" "$MDIR/rt/bench_rt.c" "$CDIR/rt/print.c" \
+        "$CDIR/rt/rt.h" "$MDIR/rt/start.S" "$SCRIPT"; then
+        "$MIPS_CC" "${MIPS_CFLAGS[@]}" -I"$CDIR" -o "$elf.tmp" "$MDIR/rt/start.S" \
+            "$MDIR/rt/bench_rt.c" "$CDIR/rt/print.c" "$src" || die "compiling $src for MIPS64 failed"
+        mv -f "$elf.tmp" "$elf"
+        report_built "${elf#"$ROOT/"}"
+    else
+        report_up_to_date "${elf#"$ROOT/"}"
+    fi
+done
+
+# ---------------------------------------------------------------- Go guests (MIPS64)
+# guests/go/<name>/ (one module, standard library only) into guests/build/mips64/go-<name>.elf
+# with Debian's Go 1.19 (GUEST_GO to override): GOOS=linux GOARCH=mips64 GOMIPS64=softfloat.
+GUEST_GO="${GUEST_GO:-/usr/lib/go-1.19/bin/go}"
+GDIR="$ROOT/guests/go"
+[[ -x "$GUEST_GO" ]] || die "$GUEST_GO not found (Debian package 'golang-1.19-go'); run scripts/install-deps.sh"
+for dir in "$GDIR"/*/; do
+    name="$(basename "$dir")"
+    elf="$MOUT/go-$name.elf"
+    if newer_than "$elf" "$dir"*.go "$GDIR/go.mod" "$SCRIPT"; then
+        (cd "$GDIR" && GOOS=linux GOARCH=mips64 GOMIPS64=softfloat CGO_ENABLED=0 \
+            GOCACHE="$OUT/go-cache" GOPATH="$OUT/go-path" GOFLAGS= GOTOOLCHAIN=local \
+            "$GUEST_GO" build -trimpath -buildvcs=false -o "$elf.tmp" "./$name") \
+            || die "building the Go guest $name failed"
+        mv -f "$elf.tmp" "$elf"
+        report_built "${elf#"$ROOT/"}"
+    else
+        report_up_to_date "${elf#"$ROOT/"}"
+    fi
+done
+
 # ---------------------------------------------------------------- Rust guests
 rust_lld=""
 # guest_toolchain: checks Debian's guest Rust and finds rust-lld (sets rust_lld).
@@ -161,6 +245,60 @@ if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
         "$ROOT/crates/chains" "$RT"
     # The fault proof program: derivation (crates/derive) and execution (crates/program).
     rust_guest claim "$ROOT" "$OUT/ws-target" claim \
+        -p verdict-guest --no-default-features --bin claim \
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program" \
+        "$ROOT/crates/chains" "$ROOT/crates/derive/src" "$ROOT/crates/derive/Cargo.toml" \
+        "$ROOT/crates/claim" "$RT"
+fi
+
+# ---------------------------------------------------------------- Rust guests (MIPS64)
+# The same Rust programs for Cannon's MIPS64 VM: the custom target guests/mips64-verdict-none.json
+# (MIPS64 release 1, n64, big-endian, soft float, static, no zero-division traps) with Debian's
+# rustc, -Zbuild-std and rust-lld, into guests/build/mips64/<name>.elf.
+MIPS_TARGET_JSON="$ROOT/guests/mips64-verdict-none.json"
+# mips_rust_guest <name> <dir to build in> <target dir> <binary> <cargo args...> -- <source dirs...>
+mips_rust_guest() {
+    local name="$1" dir="$2" target_dir="$3" bin="$4"; shift 4
+    local args=() sources=()
+    while [[ $# -gt 0 && "$1" != "--" ]]; do args+=("$1"); shift; done
+    shift
+    local elf="$MOUT/$name.elf" d
+    for d in "$@"; do
+        mapfile -t -O "${#sources[@]}" sources < <(find "$d" -path "$d/target" -prune -o -type f \
+            \( -name '*.rs' -o -name 'Cargo.toml' -o -name 'Cargo.lock' \) -print)
+    done
+    if newer_than "$elf" "${sources[@]}" "$MIPS_TARGET_JSON" "$SCRIPT"; then
+        guest_toolchain
+        (cd "$dir" && \
+            RUSTC_BOOTSTRAP=1 RUSTC="$GUEST_RUSTC" RUSTFLAGS="-C linker=$rust_lld" \
+            CARGO_TARGET_DIR="$target_dir" \
+            "$GUEST_CARGO" build --quiet --release --target "$MIPS_TARGET_JSON" \
+                -Zbuild-std=core,alloc -Zjson-target-spec "${args[@]}") \
+            || die "building the MIPS64 Rust guest $name failed"
+        cp -f "$target_dir/mips64-verdict-none/release/$bin" "$elf.tmp"
+        mv -f "$elf.tmp" "$elf"
+        report_built "${elf#"$ROOT/"}"
+    else
+        report_up_to_date "${elf#"$ROOT/"}"
+    fi
+}
+
+if [[ "${SKIP_RUST_GUEST:-0}" != 1 ]]; then
+    RT="$ROOT/crates/guest-rt"
+    mips_rust_guest rust-compute "$RDIR" "$OUT/rust-mips-target" rust-compute -- "$RDIR" "$RT"
+fi
+# The fault proof programs for MIPS64 only with MIPS64_PROGRAMS=1: their build-std build takes
+# 5-11 minutes on 2 cores, too much for every CI run (tests/mips64_program.rs runs when they are
+# asked for).
+if [[ "${SKIP_RUST_GUEST:-0}" != 1 && "${MIPS64_PROGRAMS:-0}" == 1 ]]; then
+    mips_rust_guest oracle-check "$ROOT" "$OUT/ws-mips-target" oracle-check \
+        -p verdict-guest --no-default-features --bin oracle-check \
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$RT"
+    mips_rust_guest block-check "$ROOT" "$OUT/ws-mips-target" block-check \
+        -p verdict-guest --no-default-features --bin block-check \
+        -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program" \
+        "$ROOT/crates/chains" "$RT"
+    mips_rust_guest claim "$ROOT" "$OUT/ws-mips-target" claim \
         -p verdict-guest --no-default-features --bin claim \
         -- "$ROOT/crates/guest" "$ROOT/crates/preimage" "$ROOT/crates/program" \
         "$ROOT/crates/chains" "$ROOT/crates/derive/src" "$ROOT/crates/derive/Cargo.toml" \

@@ -4,7 +4,10 @@
 # quickly when everything is already installed.
 #
 #   gcc-riscv64-linux-gnu  C guests (riscv64-linux-gnu-gcc, objdump)
-#   qemu-user              qemu-riscv64, the reference for differential tests
+#   gcc-mips64-linux-gnuabi64
+#                          MIPS64 C guests (Cannon's VM)
+#   golang-1.19-go         Go guests for MIPS64 (/usr/lib/go-1.19/bin/go)
+#   qemu-user              qemu-riscv64 and qemu-mips64, the references for differential tests
 #   rustc-web cargo-web rust-web-src
 #                          Debian's Rust toolchain + library sources, used with
 #                          -Zbuild-std to build the Rust guest
@@ -19,7 +22,7 @@ set -euo pipefail
 ANVIL_VERSION=1.7.1
 SOLC_VERSION=0.8.30
 
-PACKAGES=(gcc-riscv64-linux-gnu qemu-user rustc-web cargo-web rust-web-src time python3)
+PACKAGES=(gcc-riscv64-linux-gnu gcc-mips64-linux-gnuabi64 golang-1.19-go qemu-user rustc-web cargo-web rust-web-src time python3)
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     PACKAGES+=(nodejs npm)
 fi
@@ -75,7 +78,7 @@ export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update
 "${SUDO[@]}" apt-get install -y "${PACKAGES[@]}"
 
-for tool in riscv64-linux-gnu-gcc qemu-riscv64; do
+for tool in riscv64-linux-gnu-gcc mips64-linux-gnuabi64-gcc qemu-riscv64 qemu-mips64; do
     command -v "$tool" >/dev/null 2>&1 || { echo "install-deps: $tool still missing after install" >&2; exit 1; }
 done
 npm_tools

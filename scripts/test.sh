@@ -15,6 +15,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== no_std builds (the verifier, derivation)"
 cargo build -p verdict-riscv-verifier --no-default-features
+cargo build -p verdict-mips64-verifier --no-default-features
 cargo build -p verdict-derive --no-default-features
 echo "== cargo test"
 cargo test --workspace

@@ -275,14 +275,19 @@ mod pipe {
     }
 }
 
-/// The program's channels inside the VM: reads and writes on fds 3..6 through syscalls.
-#[cfg(all(target_arch = "riscv64", target_os = "none"))]
+/// The program's channels inside the VM (RISC-V or MIPS64): reads and writes on fds 3..6
+/// through syscalls.
+#[cfg(all(
+    any(target_arch = "riscv64", target_arch = "mips64"),
+    target_os = "none"
+))]
 pub mod vm {
     use crate::oracle::PreimageError;
     use crate::protocol::Channel;
 
-    /// The syscall wrapper of the guest runtime (the one `ecall` of Rust programs).
-    pub use verdict_guest_rt::syscall3;
+    /// The syscall wrapper of the guest runtime (the one syscall instruction of Rust programs),
+    /// and the machine's numbers of read and write.
+    pub use verdict_guest_rt::{syscall3, SYS_READ, SYS_WRITE};
 
     /// A channel on a pair of VM file descriptors.
     pub struct FdChannel {
@@ -308,7 +313,7 @@ pub mod vm {
             let mut done = 0;
             while done < buf.len() {
                 let n = syscall3(
-                    63,
+                    SYS_READ,
                     self.read_fd,
                     buf[done..].as_mut_ptr() as usize,
                     buf.len() - done,
@@ -331,7 +336,7 @@ pub mod vm {
             let mut done = 0;
             while done < buf.len() {
                 let n = syscall3(
-                    64,
+                    SYS_WRITE,
                     self.write_fd,
                     buf[done..].as_ptr() as usize,
                     buf.len() - done,

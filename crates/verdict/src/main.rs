@@ -1,5 +1,7 @@
 //! `verdict`: the command line of Verdict, an independent fault proof system for OP Stack rollups.
 
+mod derive;
+mod devnet;
 mod game;
 mod host;
 mod out;
@@ -21,7 +23,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The RISC-V fault proof VM (Asterisc-compatible command line).
+    /// The fault proof VMs: RISC-V (Asterisc-compatible) and MIPS64 (Cannon-compatible).
     #[command(subcommand)]
     Vm(vm::VmCommand),
     /// The fault dispute game: simulate games between the honest challenger and adversaries.
@@ -32,6 +34,12 @@ enum Command {
     Program(program::ProgramCommand),
     /// The preimage host: serves the program's preimages and hints (`--server` on fds 3..6).
     Host(host::HostArgs),
+    /// Derivation over RPC against a running chain.
+    #[command(subcommand)]
+    Derive(derive::DeriveCommand),
+    /// The local chain.
+    #[command(subcommand)]
+    Devnet(devnet::DevnetCommand),
 }
 
 fn main() {
@@ -41,6 +49,8 @@ fn main() {
         Command::Game(cmd) => cmd.run(),
         Command::Program(cmd) => cmd.run(),
         Command::Host(args) => host::run(args),
+        Command::Derive(cmd) => cmd.run(),
+        Command::Devnet(cmd) => cmd.run(),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

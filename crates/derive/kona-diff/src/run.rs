@@ -43,7 +43,10 @@ async fn drive(s: &Scenario) -> KonaRun {
     let mut run = KonaRun::default();
     let cfg = Arc::new(convert::rollup_config(&s.cfg));
     let l1 = L1(Arc::new(s.l1.clone()));
-    let engine = Arc::new(Mutex::new(Engine::new(&s.cfg)));
+    let mut engine = Engine::new(&s.cfg);
+    // A recorded chain's real block hashes (none for generated ones).
+    engine.chain.hashes = s.l2.hashes.clone();
+    let engine = Arc::new(Mutex::new(engine));
     let l2 = L2(engine.clone());
     let dap = EthereumDataSource::new_from_parts(l1.clone(), l1.clone(), &cfg);
     let builder = StatefulAttributesBuilder::new(cfg.clone(), l2.clone(), l1.clone());

@@ -82,6 +82,10 @@ pub struct FakeL2 {
     cfg: RollupConfig,
     /// The blocks: reference, sequenced transactions, system config after it.
     pub blocks: Vec<(L2BlockRef, Vec<Bytes>, SystemConfig)>,
+    /// Real block hashes by the fake hash of the same block (a recorded chain's: executing
+    /// exactly a real block's attributes on its real parent gives its real hash; anything else
+    /// a fake one). Empty for generated chains.
+    pub hashes: HashMap<B256, B256>,
 }
 
 impl FakeL2 {
@@ -97,7 +101,27 @@ impl FakeL2 {
         Self {
             cfg: cfg.clone(),
             blocks: vec![(genesis, vec![], cfg.genesis.system_config)],
+            hashes: HashMap::new(),
         }
+    }
+
+    /// With the real hashes of a recorded chain (see [`FakeL2::hashes`]).
+    pub fn with_hashes(mut self, hashes: HashMap<B256, B256>) -> Self {
+        self.hashes = hashes;
+        self
+    }
+
+    /// The fake hash of a block with `timestamp`, `transactions` (deposits included) and
+    /// `gas_limit` on the block `parent`.
+    pub fn fake_hash(parent: B256, timestamp: u64, transactions: &[Bytes], gas_limit: u64) -> B256 {
+        let mut h = Vec::new();
+        h.extend_from_slice(parent.as_slice());
+        h.extend_from_slice(&timestamp.to_be_bytes());
+        for t in transactions {
+            h.extend_from_slice(keccak256(t).as_slice());
+        }
+        h.extend_from_slice(&gas_limit.to_be_bytes());
+        keccak256(&h)
     }
 
     /// The head block.
@@ -117,15 +141,14 @@ impl FakeL2 {
             .map_err(|e| DeriveError::BadL2(e.to_string()))?;
         let info = decode_l1_info(&info_tx.input)
             .ok_or_else(|| DeriveError::BadL2("bad L1 info".into()))?;
-        let mut h = Vec::new();
-        h.extend_from_slice(parent.hash.as_slice());
-        h.extend_from_slice(&attrs.timestamp.to_be_bytes());
-        for t in &attrs.transactions {
-            h.extend_from_slice(keccak256(t).as_slice());
-        }
-        h.extend_from_slice(&attrs.gas_limit.to_be_bytes());
+        let fake = Self::fake_hash(
+            parent.hash,
+            attrs.timestamp,
+            &attrs.transactions,
+            attrs.gas_limit,
+        );
         let block = L2BlockRef {
-            hash: keccak256(&h),
+            hash: self.hashes.get(&fake).copied().unwrap_or(fake),
             number: parent.number + 1,
             parent_hash: parent.hash,
             timestamp: attrs.timestamp,

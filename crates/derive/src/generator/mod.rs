@@ -6,12 +6,14 @@
 //! - [`sequencer`]: the L2 chain and its batches;
 //! - [`batcher`]: channels and frames posted in L1 blocks;
 //! - [`adversary`]: the inputs that must be dropped, and random damage;
-//! - [`memory`]: the in-memory chains the pipeline reads; [`rng`]: seeded randomness.
+//! - [`memory`]: the in-memory chains the pipeline reads; [`rng`]: seeded randomness;
+//! - [`recording`]: a real chain's L1 data (recorded from an L1 node) as a scenario.
 
 mod adversary;
 mod batcher;
 mod l1;
 mod memory;
+pub mod recording;
 mod rng;
 mod sequencer;
 
@@ -208,7 +210,7 @@ pub fn generate(seed: u64, code: &CodeStore, opts: &Options) -> Result<Scenario,
 /// Derives a scenario's chain with the pipeline and a fresh fake engine: the attributes of every
 /// block derived before the L1 head, where each was derived from, and every drop.
 pub fn derive(s: &Scenario, code: &CodeStore) -> Result<Derivation, DeriveError> {
-    let l2 = FakeL2::new(&s.cfg);
+    let l2 = FakeL2::new(&s.cfg).with_hashes(s.l2.hashes.clone());
     let genesis = l2.head();
     let mut p = crate::Pipeline::new(
         s.cfg.clone(),

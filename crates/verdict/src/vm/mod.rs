@@ -1,5 +1,7 @@
-//! `verdict vm ...`: load-elf, run and witness, with the flags op-challenger passes to Asterisc.
+//! `verdict vm ...`: load-elf, run, witness and verify, with the flags op-challenger passes to
+//! Asterisc and Cannon; the VM is picked from the ELF's machine or the state or proof file.
 
+mod kind;
 mod load_elf;
 mod run;
 mod verify;

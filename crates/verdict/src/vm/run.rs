@@ -1,6 +1,7 @@
 //! `verdict vm run`: runs a state with the shared run driver, writing proofs and snapshots at the
 //! requested steps, talking to a preimage server started as `-- <server command>`.
 
+use super::kind::{self, VmKind};
 use anyhow::Context;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use verdict_fpvm::meta::Metadata;
 use verdict_fpvm::process_oracle::ProcessOracle;
 use verdict_fpvm::size::{parse_size, show_size};
 use verdict_fpvm::{FaultVm, PreimageStop, StepPattern};
+use verdict_mips64 as mips64;
 use verdict_preimage::{NoOracle, Oracle, VerifiedOracle};
 use verdict_riscv::state_file::ReadLimit;
 use verdict_riscv::{state_file, Output, Vm};
@@ -82,16 +84,57 @@ impl RunArgs {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let mut state =
-        state_file::read_state_limited(&args.input, ReadLimit::bytes(args.memory_limit))
-            .context("reading the input state")?;
-    state.memory.set_limit(args.memory_limit);
+    let oracle = |args: &RunArgs| -> anyhow::Result<Box<dyn Oracle>> {
+        // What the server answers for a keccak256 or sha256 key is checked against the key.
+        Ok(match args.server.split_first() {
+            None => Box::new(NoOracle),
+            Some((program, rest)) => Box::new(VerifiedOracle(
+                ProcessOracle::start(program, rest)
+                    .with_context(|| format!("starting the preimage server {program:?}"))?,
+            )),
+        })
+    };
+    let input = "reading the input state";
+    match kind::of_state(&args.input).context(input)? {
+        VmKind::RiscV => {
+            let mut state =
+                state_file::read_state_limited(&args.input, ReadLimit::bytes(args.memory_limit))
+                    .context(input)?;
+            state.memory.set_limit(args.memory_limit);
+            let options = prepare(&args, state.step)?;
+            let mut vm = Vm::with_oracle(state, oracle(&args)?);
+            vm.set_output(
+                Output::Writer(Box::new(std::io::stdout())),
+                Output::Writer(Box::new(std::io::stderr())),
+            );
+            drive_and_report(&mut vm, &args, &options)
+        }
+        VmKind::Mips64 => {
+            let mut state = mips64::state_file::read_state_limited(
+                &args.input,
+                mips64::state_file::ReadLimit::bytes(args.memory_limit),
+            )
+            .context(input)?;
+            state.memory.set_limit(args.memory_limit);
+            let options = prepare(&args, state.step)?;
+            let mut vm = mips64::Vm::with_oracle(state, oracle(&args)?);
+            vm.set_output(
+                mips64::Output::Writer(Box::new(std::io::stdout())),
+                mips64::Output::Writer(Box::new(std::io::stderr())),
+            );
+            drive_and_report(&mut vm, &args, &options)
+        }
+    }
+}
+
+/// Checks the flags against a state at `step` and the files the run will write, and reads the
+/// metadata: the driver's options.
+fn prepare(args: &RunArgs, step: u64) -> anyhow::Result<RunOptions> {
     for (flag, pattern) in [("--stop-at", args.stop_at), ("--proof-at", args.proof_at)] {
         if let StepPattern::At(n) = pattern {
             anyhow::ensure!(
-                n >= state.step,
-                "the input state is at step {}, already past {flag} ={n}",
-                state.step
+                n >= step,
+                "the input state is at step {step}, already past {flag} ={n}"
             );
         }
     }
@@ -100,17 +143,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         files::check_writable(Path::new(&args.output)).context("--output")?;
     }
     if args.proof_at != StepPattern::Never {
-        files::check_writable(&format_step(&args.proof_fmt, state.step)).context("--proof-fmt")?;
+        files::check_writable(&format_step(&args.proof_fmt, step)).context("--proof-fmt")?;
     }
     if args.snapshot_at != StepPattern::Never {
-        files::check_writable(&format_step(&args.snapshot_fmt, state.step))
-            .context("--snapshot-fmt")?;
+        files::check_writable(&format_step(&args.snapshot_fmt, step)).context("--snapshot-fmt")?;
     }
     let meta = match args.meta.as_deref() {
         None | Some("") => Metadata::default(),
         Some(path) => Metadata::read(Path::new(path)).context("reading the metadata")?,
     };
-    let options = RunOptions {
+    Ok(RunOptions {
         info_at: args.info_at,
         stop_at: args.stop_at,
         snapshot_at: args.snapshot_at,
@@ -119,21 +161,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         proof_fmt: args.proof_fmt.clone(),
         preimage_stop: args.preimage_stop()?,
         meta,
-    };
-    // What the server answers for a keccak256 or sha256 key is checked against the key.
-    let oracle: Box<dyn Oracle> = match args.server.split_first() {
-        None => Box::new(NoOracle),
-        Some((program, rest)) => Box::new(VerifiedOracle(
-            ProcessOracle::start(program, rest)
-                .with_context(|| format!("starting the preimage server {program:?}"))?,
-        )),
-    };
-    let mut vm = Vm::with_oracle(state, oracle);
-    vm.set_output(
-        Output::Writer(Box::new(std::io::stdout())),
-        Output::Writer(Box::new(std::io::stderr())),
-    );
-    let report = drive(&mut vm, &options, &mut std::io::stderr())?;
+    })
+}
+
+/// Runs `vm` with the shared driver, writes the final state and reports.
+fn drive_and_report<V: FaultVm>(
+    vm: &mut V,
+    args: &RunArgs,
+    options: &RunOptions,
+) -> anyhow::Result<()>
+where
+    V::Error: std::error::Error + Send + Sync + 'static,
+{
+    let report = drive(vm, options, &mut std::io::stderr())?;
     if !args.output.is_empty() {
         vm.write_state(Path::new(&args.output))
             .context("writing the output state")?;

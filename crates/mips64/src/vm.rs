@@ -1,0 +1,254 @@
+//! The VM's API: a state, a preimage oracle and the guest's output; one reference step at a time
+//! (with or without its proof), or fast runs on the interpreter. The reference step is in
+//! `step.rs` and `syscall.rs`, the interpreter in `interp.rs`.
+
+use crate::decode::CodeCache;
+use crate::error::VmError;
+use crate::state::State;
+use std::io::Write;
+use verdict_fpvm::memory::MEMORY_PROOF_SIZE;
+use verdict_fpvm::{Hash, PreimageRead, PreimageStop, PreimageWitness, StepWitness};
+use verdict_mips64_consts::PROOF_SIZE;
+use verdict_preimage::{NoOracle, Oracle};
+
+/// Where the guest's stdout or stderr goes.
+pub enum Output {
+    /// Dropped.
+    Discard,
+    /// Collected in memory.
+    Capture(Vec<u8>),
+    /// Written to a writer.
+    Writer(Box<dyn Write + Send>),
+}
+
+/// Dirty pages that make `run` start hashing in the background (4 MiB).
+const BACKGROUND_PAGES: usize = 1024;
+
+/// The memory proofs of the step being proven: slot 0 (the instruction) is always taken; slots
+/// 1 and 2 keep the last proof taken in them, as Cannon's memory tracker does (§9.3).
+pub(crate) struct ProofSlots {
+    /// Whether the step being executed records proofs.
+    pub recording: bool,
+    /// The proof of each slot.
+    pub slots: [Box<[u8; MEMORY_PROOF_SIZE]>; 3],
+    /// The word address proven in slot 1 this step, if any.
+    pub slot1: Option<u64>,
+}
+
+impl Default for ProofSlots {
+    fn default() -> Self {
+        ProofSlots {
+            recording: false,
+            slots: std::array::from_fn(|_| Box::new([0u8; MEMORY_PROOF_SIZE])),
+            slot1: None,
+        }
+    }
+}
+
+/// The fault proof VM: a state, a preimage oracle and the guest's output.
+pub struct Vm<O: Oracle = NoOracle> {
+    /// The machine state.
+    pub state: State,
+    pub(crate) oracle: O,
+    pub(crate) stdout: Output,
+    pub(crate) stderr: Output,
+    pub(crate) last_preimage_key: Hash,
+    /// The last preimage fetched, with its length prefix.
+    pub(crate) last_preimage: Option<Vec<u8>>,
+    /// The preimage offset read this step, or u64::MAX if none.
+    pub(crate) last_preimage_offset: u64,
+    /// Reads after which `run` stops.
+    pub(crate) preimage_stop: PreimageStop,
+    /// Set by a read the stop matches; ends the current `run`.
+    pub(crate) halted: bool,
+    pub(crate) proofs: ProofSlots,
+    pub(crate) code: CodeCache,
+    /// Dirty pages at which `run` hands them to a hashing thread (0: never).
+    pub(crate) background_pages: usize,
+}
+
+impl Vm<NoOracle> {
+    /// A VM without a preimage oracle; guest output is discarded.
+    pub fn new(state: State) -> Self {
+        Vm::with_oracle(state, NoOracle)
+    }
+}
+
+impl<O: Oracle> Vm<O> {
+    /// A VM reading preimages from `oracle`; guest output is discarded.
+    pub fn with_oracle(state: State, oracle: O) -> Self {
+        Vm {
+            state,
+            oracle,
+            stdout: Output::Discard,
+            stderr: Output::Discard,
+            last_preimage_key: [0; 32],
+            last_preimage: None,
+            last_preimage_offset: u64::MAX,
+            preimage_stop: PreimageStop::default(),
+            halted: false,
+            proofs: ProofSlots::default(),
+            code: CodeCache::default(),
+            background_pages: if crate::cores() > 1 {
+                BACKGROUND_PAGES
+            } else {
+                0
+            },
+        }
+    }
+
+    /// Collects the guest's stdout and stderr in memory.
+    pub fn capture_output(&mut self) {
+        self.stdout = Output::Capture(Vec::new());
+        self.stderr = Output::Capture(Vec::new());
+    }
+
+    /// Sends the guest's stdout and stderr to writers.
+    pub fn set_output(&mut self, stdout: Output, stderr: Output) {
+        self.stdout = stdout;
+        self.stderr = stderr;
+    }
+
+    /// Captured stdout (empty unless capturing).
+    pub fn stdout(&self) -> &[u8] {
+        match &self.stdout {
+            Output::Capture(v) => v,
+            _ => &[],
+        }
+    }
+
+    /// Captured stderr (empty unless capturing).
+    pub fn stderr(&self) -> &[u8] {
+        match &self.stderr {
+            Output::Capture(v) => v,
+            _ => &[],
+        }
+    }
+
+    /// The oracle.
+    pub fn oracle(&self) -> &O {
+        &self.oracle
+    }
+
+    /// The oracle, mutably.
+    pub fn oracle_mut(&mut self) -> &mut O {
+        &mut self.oracle
+    }
+
+    /// The last preimage fetched (with its length prefix), if any.
+    pub fn last_preimage(&self) -> Option<&[u8]> {
+        self.last_preimage.as_deref()
+    }
+
+    /// The read of the last step, if it read preimage data.
+    pub fn last_preimage_read(&self) -> Option<PreimageRead> {
+        let value = self.last_preimage.as_ref()?;
+        (self.last_preimage_offset != u64::MAX).then_some(PreimageRead {
+            key: self.last_preimage_key,
+            offset: self.last_preimage_offset,
+            prefixed_len: value.len() as u64,
+        })
+    }
+
+    /// Sets the reads after which `run` stops, right after the reading step.
+    pub fn set_preimage_stop(&mut self, stop: PreimageStop) {
+        self.preimage_stop = stop;
+    }
+
+    /// Whether the last `run` ended right after a read the preimage stop matched.
+    pub fn stopped_at_preimage(&self) -> bool {
+        self.halted
+    }
+
+    /// Executes one step (nothing happens once the program has exited). On error the state is
+    /// unchanged.
+    pub fn step(&mut self) -> Result<(), VmError> {
+        self.last_preimage_offset = u64::MAX;
+        self.run_step()
+    }
+
+    /// Executes one step and returns what is needed to prove it onchain: the pre-state witness,
+    /// the proof (the thread witness and three memory proof slots, §9.3) and the preimage read.
+    pub fn step_with_proof(&mut self) -> Result<StepWitness, VmError> {
+        let root = self.state.memory.merkle_root();
+        let witness = self.state.witness_with_root(&root);
+        let thread_witness = self.state.thread_witness();
+        if let Some(t) = self.state.current() {
+            *self.proofs.slots[0] = self.state.memory.merkle_proof(t.pc);
+        }
+        self.last_preimage_offset = u64::MAX;
+        self.proofs.recording = true;
+        self.proofs.slot1 = None;
+        let result = self.run_step();
+        self.proofs.recording = false;
+        result?;
+        let mut proof = Vec::with_capacity(PROOF_SIZE);
+        match thread_witness {
+            Some(tw) => proof.extend_from_slice(&tw),
+            None => proof.resize(verdict_mips64_consts::THREAD_WITNESS_SIZE, 0),
+        }
+        for slot in &self.proofs.slots {
+            proof.extend_from_slice(&slot[..]);
+        }
+        let preimage = match (&self.last_preimage, self.last_preimage_offset) {
+            (Some(value), offset) if offset != u64::MAX => Some(PreimageWitness {
+                key: self.last_preimage_key,
+                value: value.clone(),
+                offset,
+            }),
+            _ => None,
+        };
+        Ok(StepWitness {
+            state: witness.to_vec(),
+            proof,
+            preimage,
+        })
+    }
+
+    /// Executes up to `n` steps, stopping early when the program exits, right after a read the
+    /// preimage stop matches, or once memory has grown past its limit. Returns the steps run.
+    /// This is the fast path: the same states as `step`, on decoded code.
+    pub fn run(&mut self, n: u64) -> Result<u64, VmError> {
+        let start = self.state.step;
+        if n > 0 && start == u64::MAX && !self.state.exited {
+            return Err(VmError::StepCounterExhausted);
+        }
+        let n = n.min(u64::MAX - start);
+        self.last_preimage_offset = u64::MAX;
+        self.halted = false;
+        if self.state.memory.over_limit() {
+            return Ok(0);
+        }
+        if self.code.memory_id != self.state.memory.id() {
+            // Another memory (a clone, or a state replaced): none of the decoded code applies.
+            self.code.reset(self.state.memory.id());
+        }
+        self.run_decoded(n)?;
+        Ok(self.state.step - start)
+    }
+
+    /// Whether `run` hashes written pages on another thread while it runs (on by default where
+    /// there is more than one CPU). Results are the same either way.
+    pub fn set_background_hashing(&mut self, on: bool) {
+        self.background_pages = if on { BACKGROUND_PAGES } else { 0 };
+    }
+
+    /// Starts background hashing from `pages` dirty pages instead of the default (tests use small
+    /// numbers to exercise it often); 0 turns it off.
+    #[doc(hidden)]
+    pub fn set_background_hashing_pages(&mut self, pages: usize) {
+        self.background_pages = pages;
+    }
+
+    /// Hands the dirty pages to the background hasher if there are enough of them.
+    #[inline]
+    pub(crate) fn maybe_rehash_in_background(&mut self) {
+        if self.background_pages != 0
+            && self.state.memory.dirty_page_count() >= self.background_pages
+        {
+            self.state
+                .memory
+                .rehash_in_background(self.background_pages);
+        }
+    }
+}

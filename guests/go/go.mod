@@ -1,0 +1,3 @@
+module verdict/guests/go
+
+go 1.19
