@@ -49,6 +49,12 @@ contract AnchorStateRegistry is IAnchorStateRegistry {
     /// @notice The anchor game was blacklisted.
     error AnchorStateRegistry_AnchorGameBlacklisted();
 
+    /// @param factory The factory whose games count.
+    /// @param guardian_ Who may blacklist, retire and set the respected game type.
+    /// @param startingRoot_ The first anchor's output root.
+    /// @param startingL2BlockNumber_ Its L2 block number.
+    /// @param respectedGameType_ The game type respected at first.
+    /// @param finalityDelaySeconds The finality delay after a game's resolution.
     constructor(
         address factory,
         address guardian_,
@@ -92,6 +98,7 @@ contract AnchorStateRegistry is IAnchorStateRegistry {
         return getAnchorRoot();
     }
 
+    /// @notice Reverts unless the guardian calls.
     modifier onlyGuardian() {
         if (msg.sender != guardian) revert AnchorStateRegistry_Unauthorized();
         _;

@@ -46,6 +46,7 @@ contract DelayedWETH is IDelayedWETH {
         emit Deposit(msg.sender, msg.value);
     }
 
+    /// @notice Plain ether is wrapped for the sender.
     receive() external payable {
         deposit();
     }
@@ -72,6 +73,7 @@ contract DelayedWETH is IDelayedWETH {
         _withdraw(wad);
     }
 
+    /// @notice Unwraps `wad` of the sender's balance and sends it the ether.
     function _withdraw(uint256 wad) internal {
         require(balanceOf[msg.sender] >= wad, "DelayedWETH: insufficient balance");
         balanceOf[msg.sender] -= wad;

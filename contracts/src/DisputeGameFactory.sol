@@ -49,6 +49,7 @@ contract DisputeGameFactory is IDisputeGameFactory {
     /// @notice The caller is not the owner.
     error Unauthorized();
 
+    /// @param owner_ Who may set implementations and init bonds.
     constructor(address owner_) {
         owner = owner_;
         emit OwnershipTransferred(address(0), owner_);
@@ -59,6 +60,7 @@ contract DisputeGameFactory is IDisputeGameFactory {
         return "1.0.0-verdict";
     }
 
+    /// @notice Reverts unless the owner calls.
     modifier onlyOwner() {
         if (msg.sender != owner) revert Unauthorized();
         _;
@@ -160,6 +162,7 @@ contract DisputeGameFactory is IDisputeGameFactory {
         }
     }
 
+    /// @notice The parts of a game id.
     function _unpack(bytes32 id) internal pure returns (uint32 gameType, uint64 timestamp, IDisputeGame proxy) {
         uint256 v = uint256(id);
         gameType = uint32(v >> 224);

@@ -175,6 +175,8 @@ contract FaultDisputeGame is IDisputeGame {
     error NoCreditToClaim();
     error BondTransferFailed();
 
+    /// @notice Checks the parameters as the OP Stack's constructor does (depth, split, clock
+    ///         extensions against the max clock duration, the oracle's challenge period included).
     constructor(GameConstructorParams memory p) {
         if (p.maxGameDepth > LibPosition.MAX_POSITION_BITLEN - 1) revert MaxDepthTooLarge();
         if (p.splitDepth + 1 >= p.maxGameDepth || p.splitDepth < 2) revert InvalidSplitDepth();
@@ -498,78 +500,97 @@ contract FaultDisputeGame is IDisputeGame {
         return subgames[claimIndex].length - resolutionCheckpoints[claimIndex].subgameIndex;
     }
 
+    /// @notice The game type of this deployment.
     function gameType() external view returns (uint32) {
         return GAME_TYPE;
     }
 
+    /// @notice Who created the game (the root claim's claimant).
     function gameCreator() external view returns (address) {
         return _gameCreator;
     }
 
+    /// @notice The root claim: the output root proposed.
     function rootClaim() external view returns (bytes32) {
         return _rootClaim;
     }
 
+    /// @notice The L1 block hash the game was created at (the parent of the creation block).
     function l1Head() external view returns (bytes32) {
         return _l1Head;
     }
 
+    /// @notice The L2 block number the root claim is about.
     function l2BlockNumber() external view returns (uint256) {
         return _l2BlockNumber;
     }
 
+    /// @notice The L2 block number the root claim is about (the newer name).
     function l2SequenceNumber() external view returns (uint256) {
         return _l2BlockNumber;
     }
 
+    /// @notice The extra data the game was created with: the L2 block number as 32 bytes.
     function extraData() external view returns (bytes memory) {
         return abi.encodePacked(_l2BlockNumber);
     }
 
+    /// @notice The game type, the root claim and the extra data.
     function gameData() external view returns (uint32, bytes32, bytes memory) {
         return (GAME_TYPE, _rootClaim, abi.encodePacked(_l2BlockNumber));
     }
 
+    /// @notice The anchor's L2 block number.
     function startingBlockNumber() external view returns (uint256) {
         return startingOutputRoot.l2BlockNumber;
     }
 
+    /// @notice The anchor's output root.
     function startingRootHash() external view returns (bytes32) {
         return startingOutputRoot.root;
     }
 
+    /// @notice The state hash the execution traces start from.
     function absolutePrestate() external view returns (bytes32) {
         return ABSOLUTE_PRESTATE;
     }
 
+    /// @notice MAX_GAME_DEPTH.
     function maxGameDepth() external view returns (uint256) {
         return MAX_GAME_DEPTH;
     }
 
+    /// @notice SPLIT_DEPTH: the deepest output-root claims.
     function splitDepth() external view returns (uint256) {
         return SPLIT_DEPTH;
     }
 
+    /// @notice MAX_CLOCK_DURATION in seconds.
     function maxClockDuration() external view returns (uint64) {
         return MAX_CLOCK_DURATION;
     }
 
+    /// @notice CLOCK_EXTENSION in seconds.
     function clockExtension() external view returns (uint64) {
         return CLOCK_EXTENSION;
     }
 
+    /// @notice The VM steps run on.
     function vm() external view returns (IBigStepper) {
         return VM;
     }
 
+    /// @notice The bond escrow.
     function weth() external view returns (IDelayedWETH) {
         return WETH;
     }
 
+    /// @notice The anchor state registry the game starts from and is judged by.
     function anchorStateRegistry() external view returns (address) {
         return address(ANCHOR_STATE_REGISTRY);
     }
 
+    /// @notice The L2 chain id (local input 5).
     function l2ChainId() external view returns (uint256) {
         return L2_CHAIN_ID;
     }
@@ -578,10 +599,12 @@ contract FaultDisputeGame is IDisputeGame {
     //                        Internals                           //
     ////////////////////////////////////////////////////////////////
 
+    /// @notice Reverts unless the game is in progress.
     function _inProgress() internal view {
         if (status != GameStatus.IN_PROGRESS) revert GameNotInProgress();
     }
 
+    /// @notice A packed clock: duration << 64 | timestamp.
     function _clock(uint64 duration, uint64 timestamp) internal pure returns (uint128) {
         return (uint128(duration) << 64) | timestamp;
     }
@@ -648,6 +671,8 @@ contract FaultDisputeGame is IDisputeGame {
         }
     }
 
+    /// @notice The local context of a step: keccak256 of the starting and disputed output roots and
+    ///         their positions, or of the disputed one alone when the start is the anchor.
     function _computeLocalContext(bytes32 starting, uint128 startingPos, bytes32 disputed, uint128 disputedPos)
         internal
         pure
@@ -657,6 +682,7 @@ contract FaultDisputeGame is IDisputeGame {
         return keccak256(abi.encode(starting, startingPos, disputed, disputedPos));
     }
 
+    /// @notice The local context of the execution subgame holding the claim at `claimIndex`.
     function _localContext(uint256 claimIndex) internal view returns (bytes32) {
         (bytes32 starting, uint128 startingPos, bytes32 disputed, uint128 disputedPos) =
             _startingAndDisputedOutputs(claimIndex);

@@ -19,10 +19,12 @@ contract ScriptedVM is IBigStepper {
     /// @notice No post-state is registered for this input.
     error UnknownStep(bytes32 key);
 
+    /// @param oracle_ The oracle `oracle()` names.
     constructor(IPreimageOracle oracle_) {
         ORACLE = oracle_;
     }
 
+    /// @notice The preimage oracle games load local data into.
     function oracle() external view returns (IPreimageOracle) {
         return ORACLE;
     }
@@ -34,6 +36,7 @@ contract ScriptedVM is IBigStepper {
         known[key] = true;
     }
 
+    /// @notice The registered post-state of the input, or `UnknownStep`.
     function step(bytes calldata stateData, bytes calldata proof, bytes32 localContext)
         external
         view
