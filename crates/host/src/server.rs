@@ -31,12 +31,16 @@ pub enum HostError {
     /// A channel failed.
     #[error("{0}")]
     Channel(String),
+    /// Fetching what a hint names failed (the message names the endpoint and request).
+    #[error("hint {hint}: {message}")]
+    Fetch { hint: String, message: String },
 }
 
 /// The host's state: the store, the local inputs and counters.
 pub struct Host {
     store: Arc<dyn Store>,
     locals: LocalInputs,
+    fetcher: Option<Arc<dyn crate::online::Fetcher>>,
     /// Preimages served.
     pub served: AtomicU64,
     /// Hints received.
@@ -49,9 +53,17 @@ impl Host {
         Host {
             store,
             locals,
+            fetcher: None,
             served: AtomicU64::new(0),
             hints: AtomicU64::new(0),
         }
+    }
+
+    /// A host that fetches what each hint names with `fetcher` (which writes it into the store)
+    /// before acknowledging the hint.
+    pub fn with_fetcher(mut self, fetcher: Arc<dyn crate::online::Fetcher>) -> Self {
+        self.fetcher = Some(fetcher);
+        self
     }
 
     /// The value of `key`.
@@ -70,10 +82,23 @@ impl Host {
         Ok(value)
     }
 
-    /// Handles one hint. Everything the program can ask for must already be in the store, so a
-    /// well-formed hint needs no work; a malformed one is an error.
+    /// Handles one hint: an online host fetches what it names into the store; offline,
+    /// everything the program can ask for must already be in the store, so a well-formed hint
+    /// needs no work. A malformed hint is an error.
     pub fn handle_hint(&self, hint: &str) -> Result<(), HostError> {
         Hint::parse(hint).map_err(HostError::MalformedHint)?;
+        if let Some(f) = &self.fetcher {
+            f.fetch(hint).map_err(|message| {
+                let mut shown: String = hint.chars().take(90).collect();
+                if shown.len() < hint.len() {
+                    shown.push_str("...");
+                }
+                HostError::Fetch {
+                    hint: shown,
+                    message,
+                }
+            })?;
+        }
         self.hints.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -126,4 +151,28 @@ pub fn serve(
             .map_err(|_| HostError::Channel("a serving thread died".into()))??;
     }
     Ok(())
+}
+
+/// The host as a program in the same process sees it (`verdict host --native`): preimages by
+/// [`Host::lookup`], hints by [`Host::handle_hint`] (an online host fetches then).
+#[derive(Clone)]
+pub struct InProcess(pub Arc<Host>);
+
+impl verdict_preimage::PreimageOracle for InProcess {
+    fn get(&self, key: PreimageKey) -> Result<Vec<u8>, verdict_preimage::PreimageError> {
+        self.0
+            .lookup(key)
+            .map_err(|e| verdict_preimage::PreimageError::Io(e.to_string()))
+    }
+}
+
+impl verdict_preimage::HintWriter for InProcess {
+    fn hint(&self, hint: &[u8]) -> Result<(), verdict_preimage::PreimageError> {
+        let text = std::str::from_utf8(hint).map_err(|e| {
+            verdict_preimage::PreimageError::Io(format!("a hint that is not UTF-8: {e}"))
+        })?;
+        self.0
+            .handle_hint(text)
+            .map_err(|e| verdict_preimage::PreimageError::Io(e.to_string()))
+    }
 }

@@ -122,6 +122,32 @@ impl DiskStore {
         })
     }
 
+    /// As [`DiskStore::open_read_only`], but a store whose writer was killed (redb then wants a
+    /// repair before it reads it) is first opened for writing once, which repairs it; what its
+    /// writer committed is kept. `repaired` is told when that happens.
+    pub fn open_read_only_repairing(
+        dir: &Path,
+        repaired: impl FnOnce(&StoreError),
+    ) -> Result<Self, StoreError> {
+        let path = dir.join(Self::FILE);
+        match redb::ReadOnlyDatabase::open(&path) {
+            Err(redb::DatabaseError::RepairAborted) => {
+                let e = StoreError::Open {
+                    path: path.clone(),
+                    message: "its writer did not close it (killed?): repairing".into(),
+                };
+                repaired(&e);
+                drop(Self::open(dir)?);
+                Self::open_read_only(dir)
+            }
+            Ok(db) => Ok(DiskStore {
+                db: Db::ReadOnly(db),
+                path,
+            }),
+            Err(_) => Self::open_read_only(dir),
+        }
+    }
+
     fn access(&self, e: impl std::fmt::Display) -> StoreError {
         StoreError::Access {
             path: self.path.clone(),

@@ -4,6 +4,7 @@ mod derive;
 mod devnet;
 mod game;
 mod host;
+mod node;
 mod out;
 mod program;
 mod vm;
@@ -33,7 +34,9 @@ enum Command {
     #[command(subcommand)]
     Program(program::ProgramCommand),
     /// The preimage host: serves the program's preimages and hints (`--server` on fds 3..6).
-    Host(host::HostArgs),
+    Host(Box<host::HostArgs>),
+    /// The local chain's L2 sequencer node (JSON-RPC on loopback).
+    Node(Box<node::NodeArgs>),
     /// Derivation over RPC against a running chain.
     #[command(subcommand)]
     Derive(derive::DeriveCommand),
@@ -48,7 +51,8 @@ fn main() {
         Command::Vm(cmd) => cmd.run(),
         Command::Game(cmd) => cmd.run(),
         Command::Program(cmd) => cmd.run(),
-        Command::Host(args) => host::run(args),
+        Command::Host(args) => host::run(*args),
+        Command::Node(args) => node::run(*args),
         Command::Derive(cmd) => cmd.run(),
         Command::Devnet(cmd) => cmd.run(),
     };

@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
-use verdict_host::{import, serve, DiskStore, Host, LayeredStore, LocalInputs, MemoryStore, Store};
+use verdict_host::{
+    import, serve, DiskStore, Host, LayeredStore, LocalInputs, MemoryStore, Online, OnlineConfig,
+    Store,
+};
 use verdict_preimage::transport::{channels_from_fds, pipe, spawn_with_fds, FileChannel};
 
 /// Arguments of `host`.
@@ -73,9 +76,71 @@ struct ServeArgs {
     /// as a keccak256 preimage, and local inputs 1-5; explicit flags override them).
     #[arg(long)]
     fixture: Option<PathBuf>,
+    /// Online: the L1 execution node (JSON-RPC) to fetch L1 headers, transactions and receipts
+    /// from (kona-host's flag).
+    #[arg(long)]
+    l1_node_address: Option<String>,
+    /// Online: the L1 beacon node (beacon API) to fetch blobs from.
+    #[arg(long)]
+    l1_beacon_address: Option<String>,
+    /// Online: the L2 node (JSON-RPC; its optimism_ methods too) to fetch L2 headers,
+    /// transactions, the starting output and execution witnesses from.
+    #[arg(long)]
+    l2_node_address: Option<String>,
+    /// Online: the agreed L2 head's hash (else found with optimism_outputAtBlock below the
+    /// claimed block).
+    #[arg(long, value_parser = parse_b256)]
+    agreed_l2_head_hash: Option<[u8; 32]>,
+    /// Online: the timeout of one RPC attempt, in seconds.
+    #[arg(long, default_value_t = 30)]
+    rpc_timeout_secs: u64,
+    /// Online: retries of an RPC call that fails to connect, times out or gets a 5xx.
+    #[arg(long, default_value_t = 4)]
+    rpc_retries: u32,
+    /// Run the fault proof program (crates/claim) in this process over the host, as kona-host's
+    /// `--native` does; prints its verdict and exits with its code (0 VALID, 1 INVALID, 3-5
+    /// cannot tell).
+    #[arg(long, conflicts_with = "server")]
+    native: bool,
+    /// The rollup config (op-node's rollup.json; kona-host's flag). The program knows its chains'
+    /// configs compiled in (its prestate commits to them), so this must be the one it has for
+    /// --l2-chain-id: a different one is an error, not an override.
+    #[arg(long)]
+    rollup_config_path: Option<PathBuf>,
     /// Without --server: the program to run natively, with its channels on fds 3..6.
     #[arg(last = true)]
     program: Vec<String>,
+}
+
+/// Checks a `--rollup-config-path` against the config compiled into the program for the chain.
+fn check_rollup_config(path: &std::path::Path, chain_id: Option<u64>) -> anyhow::Result<()> {
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let given = verdict_derive::json::rollup_config_from_slice(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let id = chain_id.unwrap_or(given.l2_chain_id);
+    if given.l2_chain_id != id {
+        bail!(
+            "{} is the config of chain {}, not of --l2-chain-id {id}",
+            path.display(),
+            given.l2_chain_id
+        );
+    }
+    let known = verdict_chains::chain(id).with_context(|| {
+        format!(
+            "the program knows no chain {id} (its chains' configs are compiled in: crates/chains)"
+        )
+    })?;
+    let compiled = verdict_derive::json::rollup_config_from_slice(known.rollup_config.as_bytes())
+        .map_err(|e| anyhow::anyhow!("the compiled-in config of {}: {e}", known.name))?;
+    if compiled != given {
+        bail!(
+            "{} differs from the config of {} compiled into the program (crates/chains); the \
+             program would judge by its own",
+            path.display(),
+            known.name
+        );
+    }
+    Ok(())
 }
 
 fn parse_b256(s: &str) -> Result<[u8; 32], String> {
@@ -131,9 +196,23 @@ fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(f) = &fixture {
         memory.insert_all(&f.preimages)?;
     }
+    let online = args.l1_node_address.is_some()
+        || args.l1_beacon_address.is_some()
+        || args.l2_node_address.is_some();
     let store: Arc<dyn Store> = match &args.data_dir {
+        // Online, the store is written: what is fetched is kept for later (offline) runs.
+        Some(dir) if online => {
+            let disk = Arc::new(DiskStore::open(dir)?);
+            if memory.is_empty()? {
+                disk
+            } else {
+                Arc::new(LayeredStore(vec![disk, Arc::new(memory)]))
+            }
+        }
         Some(dir) => {
-            let disk = Arc::new(DiskStore::open_read_only(dir)?);
+            let disk = Arc::new(DiskStore::open_read_only_repairing(dir, |e| {
+                eprintln!("host: {e}")
+            })?);
             if memory.is_empty()? {
                 disk
             } else {
@@ -168,7 +247,53 @@ fn serve_program(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn serve_with(args: ServeArgs, store: Arc<dyn Store>, locals: LocalInputs) -> anyhow::Result<()> {
-    let host = Arc::new(Host::new(store, locals));
+    if let Some(path) = &args.rollup_config_path {
+        check_rollup_config(path, locals.chain_id)?;
+    }
+    let mut host = Host::new(store.clone(), locals.clone());
+    if args.l1_node_address.is_some()
+        || args.l1_beacon_address.is_some()
+        || args.l2_node_address.is_some()
+    {
+        let cfg = OnlineConfig {
+            l1: args.l1_node_address.clone(),
+            beacon: args.l1_beacon_address.clone(),
+            l2: args.l2_node_address.clone(),
+            agreed_l2_head_hash: args.agreed_l2_head_hash.map(Into::into),
+            agreed_output_root: locals.agreed_output_root.map(Into::into),
+            claimed_block_number: locals.claimed_block_number,
+            client: verdict_rpc::ClientConfig {
+                timeout: std::time::Duration::from_secs(args.rpc_timeout_secs),
+                retries: args.rpc_retries,
+                backoff: std::time::Duration::from_millis(250),
+            },
+        };
+        host = host.with_fetcher(Arc::new(
+            Online::new(cfg, store).map_err(anyhow::Error::msg)?,
+        ));
+    }
+    let host = Arc::new(host);
+    if args.native {
+        if !args.program.is_empty() {
+            bail!("--native runs the fault proof program in process; do not also name a program");
+        }
+        let oracle = verdict_host::InProcess(host.clone());
+        let start = std::time::Instant::now();
+        let code = match verdict_claim::run(oracle.clone(), oracle) {
+            Ok(r) => {
+                crate::out::outln!("claim: {r} in {:.2?}", start.elapsed());
+                i32::from(!r.valid())
+            }
+            Err(e) => {
+                eprintln!("claim: {e}");
+                e.exit_code()
+            }
+        };
+        report(&host);
+        // The store closed cleanly before exiting (exit runs no destructors).
+        drop(host);
+        std::process::exit(code);
+    }
     if args.server {
         if !args.program.is_empty() {
             bail!("--server serves the program that started this host; do not also name a program");
