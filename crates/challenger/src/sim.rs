@@ -58,10 +58,70 @@ pub struct StepRecord {
     pub is_attack: bool,
 }
 
+/// A call made on the game, as a replay on the contracts needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Call {
+    /// `move(disputed, parent, claim, is_attack)` sending `value` (the required bond, 0 when the
+    /// position has none).
+    Move {
+        /// The claim countered.
+        parent: usize,
+        /// The claim the mover says it counters.
+        disputed: Claim,
+        /// The new claim.
+        claim: Claim,
+        /// Attack or defense.
+        is_attack: bool,
+        /// The wei sent.
+        value: Wei,
+    },
+    /// `step(parent, is_attack, state_data, proof)`.
+    Step {
+        /// The leaf stepped on.
+        parent: usize,
+        /// Attack or defense step.
+        is_attack: bool,
+        /// The pre-state's preimage.
+        state_data: Vec<u8>,
+        /// The VM's proof.
+        proof: Vec<u8>,
+        /// The local context the game passes the VM (None: the game has none for this leaf).
+        local_context: Option<[u8; 32]>,
+        /// What the VM returned for it (None: the VM reverted or was not reached).
+        post: Option<Claim>,
+        /// The preimage part the step reads, which the actor loaded into the oracle first.
+        preimage: Option<verdict_fpvm::PreimageWitness>,
+    },
+    /// `resolveClaim(index, 0)`.
+    ResolveClaim {
+        /// The subgame's root.
+        index: usize,
+    },
+    /// `resolve()`.
+    Resolve,
+}
+
+/// One call, who made it, when, and what the engine said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedCall {
+    /// The sender.
+    pub by: Address,
+    /// The block timestamp.
+    pub now: Timestamp,
+    /// The call.
+    pub call: Call,
+    /// The engine's answer.
+    pub result: Result<(), GameError>,
+}
+
 /// Everything that happened in a played game.
 pub struct Report {
-    /// The game, resolved.
+    /// The game, resolved, with the credit paid out.
     pub game: Game,
+    /// The game right after `resolve()`, before any credit was claimed.
+    pub resolved: Game,
+    /// Every call made on the game (moves and steps rejected by the engine included), in order.
+    pub log: Vec<LoggedCall>,
     /// Names of the accounts.
     pub names: BTreeMap<Address, String>,
     /// Whether the root claim was the truth.
@@ -105,6 +165,7 @@ pub struct Table<'a> {
 /// The game's address in simulations (the caller local preimage keys are bound to).
 pub const GAME_ADDRESS: Address = Address::repeat_byte(0x6a);
 
+#[allow(clippy::too_many_arguments)]
 fn apply(
     game: &mut Game,
     vm: &dyn StepVm,
@@ -113,6 +174,7 @@ fn apply(
     action: &Action,
     now: Timestamp,
     steps: &mut Vec<StepRecord>,
+    log: &mut Vec<LoggedCall>,
 ) -> Result<(), GameError> {
     match action {
         Action::Move {
@@ -121,9 +183,28 @@ fn apply(
             claim,
             is_attack,
         } => {
-            let pos = game.claim(*parent)?.position.move_to(*is_attack);
-            let bond = game.required_bond(pos)?;
-            game.move_claim(*disputed, *parent, *claim, *is_attack, by, bond, now)?;
+            // The bond of the position, if it has one: otherwise the contract's checks decide.
+            let value = game
+                .claim(*parent)
+                .ok()
+                .and_then(|c| game.required_bond(c.position.move_to(*is_attack)).ok())
+                .unwrap_or(0);
+            let result = game
+                .move_claim(*disputed, *parent, *claim, *is_attack, by, value, now)
+                .map(|_| ());
+            log.push(LoggedCall {
+                by,
+                now,
+                call: Call::Move {
+                    parent: *parent,
+                    disputed: *disputed,
+                    claim: *claim,
+                    is_attack: *is_attack,
+                    value,
+                },
+                result: result.clone(),
+            });
+            result?;
         }
         Action::Step {
             parent,
@@ -132,7 +213,26 @@ fn apply(
         } => {
             load_for_step(oracle, game, GAME_ADDRESS, *parent, data)
                 .map_err(GameError::VmReverted)?;
-            game.step(*parent, *is_attack, &data.state_data, &data.proof, by, vm)?;
+            let ctx = game.local_context(*parent).ok();
+            let post = ctx
+                .as_ref()
+                .and_then(|c| vm.step(&data.state_data, &data.proof, c).ok());
+            let result = game.step(*parent, *is_attack, &data.state_data, &data.proof, by, vm);
+            log.push(LoggedCall {
+                by,
+                now,
+                call: Call::Step {
+                    parent: *parent,
+                    is_attack: *is_attack,
+                    state_data: data.state_data.clone(),
+                    proof: data.proof.clone(),
+                    local_context: ctx.map(|c| c.uuid),
+                    post,
+                    preimage: data.preimage.clone(),
+                },
+                result: result.clone(),
+            });
+            result?;
             steps.push(StepRecord {
                 by,
                 leaf: *parent,
@@ -169,6 +269,7 @@ impl Table<'_> {
         let mut rejected = Vec::new();
         let mut honest_errors = Vec::new();
         let mut steps = Vec::new();
+        let mut log = Vec::new();
         let mut rounds = 0;
         loop {
             rounds += 1;
@@ -193,6 +294,7 @@ impl Table<'_> {
                         &action,
                         self.now,
                         &mut steps,
+                        &mut log,
                     ) {
                         Ok(()) => acted = true,
                         Err(e) => rejected.push((by, e)),
@@ -215,6 +317,7 @@ impl Table<'_> {
                             &action,
                             t,
                             &mut steps,
+                            &mut log,
                         ) {
                             Ok(()) => acted = true,
                             Err(e) => honest_errors.push(format!("{action:?}: {e}")),
@@ -237,14 +340,30 @@ impl Table<'_> {
             };
         }
         let now = self.now.saturating_add(1);
+        let by = self.honest.address();
         for i in (0..self.game.claims().len()).rev() {
-            if let Err(e) = self.game.resolve_claim(i, 0, now) {
+            let result = self.game.resolve_claim(i, 0, now);
+            log.push(LoggedCall {
+                by,
+                now,
+                call: Call::ResolveClaim { index: i },
+                result: result.clone(),
+            });
+            if let Err(e) = result {
                 honest_errors.push(format!("resolveClaim({i}): {e}"));
             }
         }
-        if let Err(e) = self.game.resolve(now) {
+        let result = self.game.resolve(now).map(|_| ());
+        log.push(LoggedCall {
+            by,
+            now,
+            call: Call::Resolve,
+            result: result.clone(),
+        });
+        if let Err(e) = result {
             honest_errors.push(format!("resolve: {e}"));
         }
+        let resolved = self.game.clone();
         let mut payouts = BTreeMap::new();
         for addr in names.keys() {
             if let Ok(v) = self.game.claim_credit(*addr) {
@@ -253,6 +372,8 @@ impl Table<'_> {
         }
         Report {
             game: self.game,
+            resolved,
+            log,
             names,
             root_correct: self.root_correct,
             rejected,

@@ -2,6 +2,11 @@
 //! at an offset into the value prefixed with its length (`readPreimage(key, offset)`). The
 //! stateless step verifiers read through [`OnchainOracle`]; [`PreimageStore`] models the contract's
 //! storage, refusing a global value that does not hash to its key as the contract does.
+//!
+//! Bounds, as the OP Stack's PreimageOracle loads parts (`PartOffsetOOB` unless
+//! `partOffset < size + 8`, for every key type): a part exists at every offset *before* the end of
+//! the length-prefixed value, none at its end. A read at the end of the data is therefore not
+//! provable onchain: the oracle refuses it and the step reverts (0xbadf00d0), as the VM refuses it.
 
 use crate::key::{keccak256, sha256, KeyType};
 use alloc::collections::BTreeMap;
@@ -23,7 +28,7 @@ pub struct StepContext {
 pub struct PreimagePart {
     /// The bytes, left-aligned; bytes past `len` are not meaningful.
     pub data: [u8; 32],
-    /// How many bytes of `data` exist (0 only at the end of the value).
+    /// How many bytes of `data` exist (1 to 32: no part is served at the end of the value).
     pub len: u8,
 }
 
@@ -36,7 +41,8 @@ pub enum OracleError {
         /// The (localized) key asked for.
         key: [u8; 32],
     },
-    /// The offset lies past the end of the length-prefixed value.
+    /// The offset lies at or past the end of the length-prefixed value (the contract cannot load
+    /// a part there).
     OffsetOutOfRange {
         /// The (localized) key asked for.
         key: [u8; 32],
@@ -61,7 +67,7 @@ impl fmt::Display for OracleError {
             OracleError::UnknownKey { key } => write!(f, "no preimage for key {}", hex(key)),
             OracleError::OffsetOutOfRange { key, offset, size } => write!(
                 f,
-                "offset {offset} is past the end ({size} bytes with length prefix) of preimage {}",
+                "offset {offset} is at or past the end ({size} bytes with length prefix) of preimage {}",
                 hex(key)
             ),
             OracleError::HashMismatch { key } => {
@@ -151,7 +157,7 @@ impl OnchainOracle for PreimageStore {
             .ok_or(OracleError::UnknownKey { key: *key })?;
         let value_len = value.len() as u64;
         let size = value_len.saturating_add(8);
-        if offset > size {
+        if offset >= size {
             return Err(OracleError::OffsetOutOfRange {
                 key: *key,
                 offset,

@@ -966,24 +966,24 @@ fn preimage_read_global_key() {
     mem.set_bytes(0x4000, &prefixed[54..58]);
     assert_mem(&post, &mem);
 
-    // EOF: nothing read, no memory proof needed
-    t.w.preimage_offset = 58;
-    let post = run_with(&t, &s.proofs(&[0x1000]), &StepContext::default(), &store).unwrap();
-    assert_eq!((post.regs[10], post.regs[11]), (0, 0));
-    assert_eq!(post.preimage_offset, 58);
-
-    // past the end: the oracle refuses, the step reverts
-    t.w.preimage_offset = 59;
-    let err = run_with(&t, &proof, &StepContext::default(), &store).unwrap_err();
-    assert!(matches!(
-        err,
-        StepError::Oracle {
-            offset: 59,
-            error: OracleError::OffsetOutOfRange { .. },
-            ..
-        }
-    ));
-    assert_eq!(err.revert_code(), Some(codes::FAIL_TO_READ_PREIMAGE));
+    // At the end of the data and past it: the oracle serves no part (the OP Stack oracle loads
+    // none there), the step reverts as the VM does.
+    for offset in [58, 59] {
+        t.w.preimage_offset = offset;
+        let err = run_with(&t, &proof, &StepContext::default(), &store).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StepError::Oracle {
+                    offset: o,
+                    error: OracleError::OffsetOutOfRange { .. },
+                    ..
+                } if o == offset
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.revert_code(), Some(codes::FAIL_TO_READ_PREIMAGE));
+    }
 }
 
 #[test]
@@ -1049,7 +1049,9 @@ fn preimage_store_checks_hashes() {
         &part.data[..11],
         &[0, 0, 0, 0, 0, 0, 0, 3, b'a', b'b', b'c']
     );
-    assert_eq!(store.read_part(&sha_key, 11).unwrap().len, 0);
+    assert_eq!(store.read_part(&sha_key, 10).unwrap().len, 1);
+    // No part at the end of the data (as the OP Stack oracle loads none there), nor past it.
+    assert!(store.read_part(&sha_key, 11).is_err());
     assert!(store.read_part(&sha_key, 12).is_err());
 
     // other types are taken as they are
