@@ -350,10 +350,32 @@ async fn serve(
     while !stopping() {
         if last_batch.elapsed() >= Duration::from_secs(a.batch_interval) {
             last_batch = Instant::now();
-            match batcher
+            let before = next;
+            let result = match batcher
                 .post_new_blocks(&devnet.l1, &wallet, &l2, &mut next)
                 .await
             {
+                // A channel counts as posted only once every transaction is in an L1 block: the
+                // state saved below must never count a transaction still in anvil's pool, which a
+                // shutdown would lose (its blocks would never be batched again).
+                Ok(Some((ch, posted))) => {
+                    let mut confirmed = Ok(());
+                    for p in &posted {
+                        let what = format!("batcher transaction of channel {}", ch.number);
+                        if let Err(e) = devnet.l1.confirm(p.tx, &what).await {
+                            confirmed = Err(e);
+                            break;
+                        }
+                    }
+                    confirmed.map(|()| Some((ch, posted)))
+                }
+                other => other,
+            };
+            if result.is_err() {
+                // Batch the same blocks again in a new channel.
+                next = before;
+            }
+            match result {
                 Ok(Some((ch, posted))) => {
                     println!(
                         "batcher: channel {} (L2 blocks {}..={}, {}, {}, {:?}) in {} transactions",
