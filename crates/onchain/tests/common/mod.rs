@@ -1,0 +1,222 @@
+//! The local chain for the onchain game tests: anvil (a loopback port the test picks, killed when
+//! dropped) and verdict's L2 node with a deposit and its blocks batched to anvil (calldata, then a
+//! blob), as `crates/host/tests/online.rs` builds it; the game contracts deployed over RPC; the
+//! liar of the tests (a proposer of wrong output roots that defends them with a made-up execution
+//! trace); time travel.
+#![allow(dead_code)]
+
+use alloy_primitives::{Address, B256, U256};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use verdict_challenger::providers::riscv::RiscvFactory;
+use verdict_challenger::providers::vm::{VmFactory, VmTraceFactory};
+use verdict_challenger::providers::{
+    ExecTraceFactory, LyingFactory, OutputSource, TraceError, TraceProvider,
+};
+use verdict_fpvm::{FaultVm, PreimageStop};
+use verdict_game::{Claim, LocalContext, VmStatus};
+use verdict_host::InProcess;
+use verdict_node::testing::{self, Anvil, Post};
+use verdict_node::{Node, NodeConfig};
+use verdict_onchain::l1::L1;
+use verdict_onchain::proposer::wrong_root;
+use verdict_onchain::traces::RollupOutputs;
+use verdict_rpc::{Client, ClientConfig};
+
+/// `path` if it exists; otherwise skipped, or a failure under `CI=true`.
+pub fn needed(path: PathBuf, how: &str) -> Option<PathBuf> {
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing ({how})",
+        path.display()
+    );
+    eprintln!("SKIPPED: {} is missing ({how})", path.display());
+    None
+}
+
+/// The claim program's ELF (scripts/build-guests.sh).
+pub fn claim_elf() -> Option<PathBuf> {
+    needed(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../guests/build/claim.elf"),
+        "run scripts/build-guests.sh",
+    )
+}
+
+/// RPC timeouts for the tests.
+pub fn client() -> ClientConfig {
+    ClientConfig {
+        timeout: Duration::from_secs(60),
+        retries: 2,
+        backoff: Duration::from_millis(100),
+    }
+}
+
+/// A funded account of the test (its key from its name).
+pub fn account(anvil: &Anvil, name: &str) -> L1 {
+    let key = alloy_primitives::keccak256(format!("verdict onchain test {name}"));
+    let l1 = L1::new(&anvil.url, key, client()).unwrap();
+    rpc(
+        anvil,
+        "anvil_setBalance",
+        json!([l1.address(), "0x3635c9adc5dea00000"]),
+    );
+    l1
+}
+
+/// The private key of [`account`] `name`.
+pub fn account_key(name: &str) -> B256 {
+    alloy_primitives::keccak256(format!("verdict onchain test {name}"))
+}
+
+/// A raw call to anvil.
+pub fn rpc(anvil: &Anvil, method: &str, params: serde_json::Value) -> serde_json::Value {
+    Client::new(&anvil.url, client())
+        .unwrap()
+        .call_value(method, &params)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Moves anvil's clock `secs` ahead and mines a block.
+pub fn time_travel(anvil: &Anvil, secs: u64) {
+    rpc(anvil, "evm_increaseTime", json!([secs]));
+    rpc(anvil, "evm_mine", json!([]));
+}
+
+/// The local chain: anvil and the node, blocks `1..=head` batched.
+pub struct Chain {
+    pub anvil: Anvil,
+    pub node: Option<Node>,
+    pub node_url: String,
+    pub head: u64,
+}
+
+impl Chain {
+    /// Builds it: a deposit in block 2's L1 origin, `head` L2 blocks, the first half batched
+    /// as calldata, the rest in a blob.
+    pub fn build(bin: &str, dir: &Path, head: u64) -> Chain {
+        let anvil = Anvil::start(bin, &[]);
+        let eth = anvil.eth();
+        testing::deploy_deposit_contract(&eth);
+        let mut c = NodeConfig::new(dir.join("node"), &anvil.url);
+        c.lead = 30;
+        c.txgen = true;
+        c.poll = Duration::from_millis(50);
+        let node = Node::start(c).unwrap();
+        node.wait_for_block(2, Duration::from_secs(60)).unwrap();
+        testing::deposit(
+            &eth,
+            verdict_node::genesis::key_address(&verdict_node::devnet::KEY_0),
+            alloy_primitives::address!("00000000000000000000000000000000000d0d0d"),
+            1_000_000_000_000_000_000,
+            U256::from(7u8),
+            100_000,
+            &[],
+        );
+        testing::mine(&eth, 1);
+        node.wait_for_block(head, Duration::from_secs(120)).unwrap();
+        let store = &node.inner().store;
+        testing::post_batches(&eth, store, 1, head / 2, Post::Calldata);
+        testing::post_batches(&eth, store, head / 2 + 1, head, Post::Blob);
+        testing::mine(&eth, 1);
+        let node_url = node.url();
+        Chain {
+            anvil,
+            node: Some(node),
+            node_url,
+            head,
+        }
+    }
+
+    /// The node's output root at `block`.
+    pub fn output(&self, block: u64) -> Claim {
+        RollupOutputs::new(&self.node_url, client())
+            .unwrap()
+            .output_at(block)
+            .unwrap()
+    }
+
+    /// Stops the L2 node (before time travel: its sequencer would build days of blocks).
+    pub fn stop_node(&mut self) {
+        if let Some(mut n) = self.node.take() {
+            n.stop();
+        }
+    }
+}
+
+/// The liar's output roots: the node's before `lie_from`, [`wrong_root`]s from there (so that it
+/// defends what a `--wrong` proposer proposed).
+pub struct LiarOutputs {
+    pub truth: RollupOutputs,
+    pub lie_from: u64,
+}
+
+impl OutputSource for LiarOutputs {
+    fn output_at(&mut self, block: u64) -> Result<Claim, TraceError> {
+        let root = self.truth.output_at(block)?;
+        Ok(if block >= self.lie_from {
+            wrong_root(root)
+        } else {
+            root
+        })
+    }
+}
+
+/// The liar's execution traces: in each subgame, the real run of the program up to the first
+/// step after its middle that reads a global (keccak256) preimage, made-up states from there,
+/// the last one with the real run's exit status (so that the game accepts it as a root).
+pub struct LiarTraces {
+    pub real: VmTraceFactory<RiscvFactory<InProcess>>,
+    /// Per subgame: (steps of the real run, the step that reads the preimage).
+    pub found: Vec<(LocalContext, u64, u64)>,
+}
+
+impl ExecTraceFactory for LiarTraces {
+    fn trace_for(
+        &mut self,
+        ctx: &LocalContext,
+        depth: u64,
+    ) -> Result<Box<dyn TraceProvider>, TraceError> {
+        let f = &self.real.factory;
+        let mut vm = f.vm(self.real.initial.clone(), ctx);
+        vm.run(u64::MAX)
+            .map_err(|e| TraceError(format!("the liar's run: {e}")))?;
+        let steps = vm.step_count();
+        let status = match vm.exit() {
+            Some(0) => VmStatus::Valid,
+            Some(1) => VmStatus::Invalid,
+            _ => VmStatus::Panic,
+        };
+        let mut vm = f.vm(self.real.initial.clone(), ctx);
+        vm.run(steps / 2).unwrap();
+        vm.set_preimage_stop(PreimageStop::key_type("global").unwrap());
+        vm.run(u64::MAX).unwrap();
+        assert!(
+            vm.stopped_at_preimage(),
+            "no global preimage read after the middle"
+        );
+        let read_step = vm.step_count() - 1;
+        eprintln!(
+            "liar: subgame of block {}: {steps} steps, lying from step {read_step} (a global preimage read)",
+            ctx.disputed_l2_block_number
+        );
+        self.found.push((*ctx, steps, read_step));
+        LyingFactory {
+            inner: self.real.clone(),
+            from: u128::from(read_step),
+            salt: 17,
+            final_status: status,
+        }
+        .trace_for(ctx, depth)
+    }
+}
+
+/// The address of an account key.
+pub fn address_of(key: B256) -> Address {
+    verdict_derive::encode::key_address(
+        &verdict_derive::encode::SigningKey::from_slice(key.as_slice()).unwrap(),
+    )
+}

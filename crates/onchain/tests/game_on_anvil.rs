@@ -1,0 +1,383 @@
+//! The dispute game end to end on anvil with the local chain (anvil + verdict's L2 node, blocks
+//! batched to L1): the game contracts deployed over RPC; a proposer posts a WRONG output root and
+//! its liar keeps defending its claims (output roots wrong from one block on, then a made-up
+//! execution trace from a step that reads a keccak256 preimage); our challenger plays the honest
+//! side with real transactions through the output bisection and the execution bisection of the
+//! real fault proof program (`guests/build/claim.elf` in our RISC-V VM over the online host) down
+//! to one step, which `RISCV.sol` accepts onchain after the challenger uploads the preimage. After
+//! the clocks (anvil's time travel) the game resolves CHALLENGER_WINS and the bonds are paid as
+//! `verdict-game` predicts, to the wei, in DelayedWETH's two phases. A second game with a CORRECT
+//! proposal is left alone by the challenger and resolves DEFENDER_WINS.
+//!
+//! Needs anvil (scripts/install-deps.sh) and the claim guest (scripts/build-guests.sh); with
+//! `CI=true` a missing one fails the test.
+
+mod common;
+
+use alloy_primitives::{Address, U256};
+use common::*;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use verdict_challenger::oracle::{load_for_step, SharedOracle};
+use verdict_challenger::providers::riscv::RiscvStepper;
+use verdict_challenger::providers::{OutputTrace, SplitTrace};
+use verdict_challenger::solver::Solver;
+use verdict_contracts::bindings::IFaultDisputeGame;
+use verdict_game::GameStatus;
+use verdict_host::{MemoryStore, Store};
+use verdict_onchain::agent::{self, Event};
+use verdict_onchain::challenger::{Challenger, ChallengerConfig};
+use verdict_onchain::deploy::{self, real_params};
+use verdict_onchain::l1::L1;
+use verdict_onchain::load;
+use verdict_onchain::proposer::{Proposer, ProposerConfig};
+use verdict_onchain::traces::{exec_traces, HostNodes, RollupOutputs};
+
+/// Split depth 2 (four output roots: blocks anchor+1..=anchor+4); the execution game deep enough
+/// for one block's run of the program.
+const SPLIT: u64 = 2;
+const EXEC_DEPTH: u64 = 28;
+const ANCHOR: u64 = 2;
+
+fn status_of(l1: &L1, game: Address) -> u8 {
+    l1.view(game, IFaultDisputeGame::statusCall {}).unwrap()
+}
+
+#[test]
+fn a_wrong_proposal_is_disputed_to_an_onchain_step_and_lost_a_correct_one_is_left_alone() {
+    let Some(bin) = verdict_node::testing::anvil_binary() else {
+        return;
+    };
+    let Some(elf) = claim_elf() else { return };
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = Chain::build(&bin, dir.path(), 8);
+    eprintln!("chain built in {:.1?}", started.elapsed());
+
+    // The contracts, with the real parameters but a small split depth and the execution depth of
+    // one block's run.
+    let deployer = account(&chain.anvil, "deployer");
+    let initial = verdict_onchain::traces::load_prestate(&elf).unwrap();
+    let nodes = HostNodes {
+        l1: chain.anvil.url.clone(),
+        beacon: chain.anvil.url.clone(),
+        l2: chain.node_url.clone(),
+        client: client(),
+    };
+    let prestate = exec_traces(
+        initial.clone(),
+        Arc::new(MemoryStore::default()),
+        nodes.clone(),
+        1,
+    )
+    .absolute_prestate();
+    let mut params = real_params(
+        prestate.0,
+        verdict_node::devnet::L2_CHAIN_ID,
+        chain.output(ANCHOR).0,
+        ANCHOR,
+    );
+    params.split_depth = SPLIT;
+    params.max_game_depth = SPLIT + 1 + EXEC_DEPTH;
+    let d = deploy::deploy(&deployer, &params).unwrap();
+    eprintln!("deployed: {d:?}");
+
+    // The liar proposes a wrong root at block 6; an honest proposer the right one at block 8.
+    let liar_key = account_key("liar");
+    account(&chain.anvil, "liar");
+    let proposer_cfg = |key, wrong| ProposerConfig {
+        l1_rpc: chain.anvil.url.clone(),
+        rollup_rpc: chain.node_url.clone(),
+        factory: d.factory,
+        key,
+        game_type: params.game_type,
+        interval: Duration::from_secs(3600),
+        wrong,
+        client: client(),
+    };
+    let mut liar_proposer = Proposer::new(proposer_cfg(liar_key, true)).unwrap();
+    let bad = liar_proposer.propose(ANCHOR + 4).unwrap();
+    let honest_key = account_key("honest proposer");
+    account(&chain.anvil, "honest proposer");
+    let mut honest_proposer = Proposer::new(proposer_cfg(honest_key, false)).unwrap();
+    let good = honest_proposer.propose(8).unwrap();
+    assert_eq!(
+        bad.root,
+        verdict_onchain::proposer::wrong_root(chain.output(6))
+    );
+    assert_eq!(good.root, chain.output(8));
+
+    // The challenger, and the liar defending its proposal from block 4 on.
+    let challenger_key = account_key("challenger");
+    account(&chain.anvil, "challenger");
+    let mut challenger = Challenger::new(ChallengerConfig {
+        l1_rpc: chain.anvil.url.clone(),
+        l1_beacon: chain.anvil.url.clone(),
+        rollup_rpc: chain.node_url.clone(),
+        l2_rpc: chain.node_url.clone(),
+        factory: d.factory,
+        key: challenger_key,
+        datadir: dir.path().join("challenger"),
+        prestate: elf.clone(),
+        game_types: vec![params.game_type],
+        snapshot_every: 1 << 20,
+        client: client(),
+    })
+    .unwrap();
+    assert_eq!(challenger.absolute_prestate(), prestate);
+    let liar_l1 = L1::new(&chain.anvil.url, liar_key, client()).unwrap();
+    let liar_store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+    let liar_traces = LiarTraces {
+        real: exec_traces(initial.clone(), liar_store, nodes.clone(), 1 << 20),
+        found: Vec::new(),
+    };
+    let mut liar = Solver::new(
+        "liar",
+        liar_l1.address(),
+        SplitTrace::new(
+            OutputTrace::new(
+                LiarOutputs {
+                    truth: RollupOutputs::new(&chain.node_url, client()).unwrap(),
+                    lie_from: ANCHOR + 2,
+                },
+                ANCHOR,
+                ANCHOR + 4,
+                SPLIT,
+            ),
+            liar_traces,
+        ),
+    );
+
+    // Play until neither side has anything to do.
+    let play_start = Instant::now();
+    let mut honest_events: Vec<(Address, Event)> = Vec::new();
+    let mut liar_events: Vec<Event> = Vec::new();
+    for round in 0.. {
+        assert!(round < 200, "the game does not settle");
+        let g = load::load(&liar_l1, bad.game).unwrap();
+        let (_, now) = liar_l1.head().unwrap();
+        let actions = liar.next_actions(&g.game).unwrap();
+        let lev = agent::play(&liar_l1, &g, actions, now).unwrap();
+        let hev = challenger.tick().unwrap();
+        let acted = |e: &Event| !matches!(e, Event::Refused { .. });
+        let done = !lev.iter().any(acted) && !hev.iter().any(|(_, e)| acted(e));
+        for e in &lev {
+            eprintln!("liar: {e}");
+        }
+        liar_events.extend(lev);
+        honest_events.extend(hev);
+        if done {
+            break;
+        }
+    }
+    let play_time = play_start.elapsed();
+    let honest_moves = honest_events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::Moved { .. }))
+        .count();
+    let liar_moves = liar_events
+        .iter()
+        .filter(|e| matches!(e, Event::Moved { .. }))
+        .count();
+    eprintln!("played in {play_time:.1?}: {honest_moves} honest moves, {liar_moves} liar moves");
+
+    // The challenger never touched the correct proposal.
+    assert!(honest_events.iter().all(|(g, _)| *g != good.game));
+    let g2 = load::load(&liar_l1, good.game).unwrap();
+    assert_eq!(
+        g2.game.claims().len(),
+        1,
+        "the correct proposal is left alone"
+    );
+
+    // The decisive step: the challenger's, onchain, against a leaf of the liar, reading the
+    // keccak256 preimage it uploaded first.
+    let steps: Vec<_> = honest_events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::Stepped {
+                leaf,
+                is_attack,
+                preimage,
+                data,
+                gas,
+            } => Some((*leaf, *is_attack, *preimage, data.clone(), *gas)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(steps.len(), 1, "one step: {honest_events:?}");
+    let (leaf, is_attack, preimage, step_data, step_gas) = steps[0].clone();
+    let key = preimage.expect("the step reads a preimage");
+    assert_eq!(key[0], 2, "a keccak256 preimage");
+    assert!(honest_events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Uploaded { key: k, .. } if *k == key)));
+    let g = load::load(&liar_l1, bad.game).unwrap();
+    let max_depth = g.game.config().max_game_depth;
+    assert_eq!(g.game.claims()[leaf].position.depth(), max_depth);
+    assert_eq!(
+        g.countered[leaf],
+        challenger.address(),
+        "RISCV.sol accepted the step"
+    );
+    assert_eq!(g.game.claims()[leaf].claimant, liar_l1.address());
+    // Both bisections were played: claims at every depth down to the leaves.
+    for depth in 1..=max_depth {
+        assert!(
+            g.game.claims().iter().any(|c| c.position.depth() == depth),
+            "no claim at depth {depth}"
+        );
+    }
+    eprintln!(
+        "game 1: {} claims, step against claim {leaf} ({}), {step_gas} gas",
+        g.game.claims().len(),
+        if is_attack { "attack" } else { "defense" }
+    );
+
+    // The engine's prediction: the game replayed, the step verified by the stateless verifier
+    // over the preimage the challenger uploaded.
+    let mut mirror = load_without_steps(&liar_l1, bad.game);
+    let oracle = SharedOracle::default();
+    let stepper = RiscvStepper {
+        oracle: oracle.clone(),
+        game_address: bad.game,
+    };
+    load_for_step(&oracle, &mirror, bad.game, leaf, &step_data).unwrap();
+    mirror
+        .step(
+            leaf,
+            is_attack,
+            &step_data.state_data,
+            &step_data.proof,
+            challenger.address(),
+            &stepper,
+        )
+        .expect("the stateless verifier accepts the challenger's step");
+
+    // The clocks run out: the L2 node stops (its sequencer would build the days), time travels.
+    chain.stop_node();
+    let max_clock = params.max_clock_duration;
+    time_travel(&chain.anvil, max_clock + 1);
+    let ev = challenger.tick().unwrap();
+    let resolved_claims = ev
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::ResolvedClaim { .. }))
+        .count();
+    eprintln!("resolved {resolved_claims} claims");
+    assert_eq!(status_of(&liar_l1, bad.game), 1, "CHALLENGER_WINS");
+    assert_eq!(status_of(&liar_l1, good.game), 2, "DEFENDER_WINS");
+
+    // The engine resolves the same way at the same time.
+    let resolved_at: u64 = liar_l1
+        .view(bad.game, IFaultDisputeGame::resolvedAtCall {})
+        .unwrap();
+    for i in (0..mirror.claims().len()).rev() {
+        mirror.resolve_claim(i, 0, resolved_at).unwrap();
+    }
+    assert_eq!(
+        mirror.resolve(resolved_at).unwrap(),
+        GameStatus::ChallengerWins
+    );
+    let mut accounts: Vec<Address> = mirror.claims().iter().map(|c| c.claimant).collect();
+    accounts.push(challenger.address());
+    accounts.sort();
+    accounts.dedup();
+    let mut predicted = BTreeMap::new();
+    for a in &accounts {
+        let onchain: U256 = liar_l1
+            .view(
+                bad.game,
+                IFaultDisputeGame::normalModeCreditCall { recipient: *a },
+            )
+            .unwrap();
+        assert_eq!(onchain, U256::from(mirror.credit(a)), "credit of {a}");
+        predicted.insert(*a, mirror.credit(a));
+    }
+    let total: u128 = mirror.claims().iter().map(|c| c.bond).sum();
+    assert_eq!(
+        predicted[&challenger.address()],
+        total,
+        "the challenger wins every bond"
+    );
+    assert_eq!(predicted.get(&liar_l1.address()).copied().unwrap_or(0), 0);
+
+    // Payouts: after the finality delay the first claim unlocks, after the WETH delay the second
+    // pays; the liar gets nothing, the honest proposer its bond back.
+    time_travel(&chain.anvil, params.finality_delay + 1);
+    let ev = challenger.tick().unwrap();
+    assert!(ev
+        .iter()
+        .any(|(g, e)| *g == bad.game && matches!(e, Event::Unlocked { .. })));
+    honest_proposer.settle().unwrap();
+    time_travel(&chain.anvil, params.weth_delay + 1);
+    let before = challenger_balance(&liar_l1, challenger.address());
+    let ev = challenger.tick().unwrap();
+    let paid: Vec<U256> = ev
+        .iter()
+        .filter_map(|(g, e)| match e {
+            Event::Paid { amount } if *g == bad.game => Some(*amount),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(paid, vec![U256::from(total)], "{ev:?}");
+    let after = challenger_balance(&liar_l1, challenger.address());
+    assert!(after > before, "the challenger was paid");
+    let ev = honest_proposer.settle().unwrap();
+    assert!(
+        ev.iter().any(|(g, e)| *g == good.game
+            && matches!(e, Event::Paid { amount } if *amount == params.init_bond)),
+        "{ev:?}"
+    );
+    let ev = liar_proposer.settle().unwrap();
+    assert!(!ev.iter().any(|(_, e)| matches!(e, Event::Paid { .. })));
+    // Everything the challenger plays is done.
+    challenger.tick().unwrap();
+    assert!(challenger
+        .progress()
+        .games
+        .values()
+        .all(|p| p.state == verdict_onchain::progress::GameState::Done));
+    eprintln!("test done in {:.1?}", started.elapsed());
+}
+
+fn challenger_balance(l1: &L1, who: Address) -> U256 {
+    l1.balance(who).unwrap()
+}
+
+/// The game at `game` replayed from the chain without its steps (every leaf uncountered).
+fn load_without_steps(l1: &L1, game: Address) -> verdict_game::Game {
+    // Steps are recorded by `load` while the game is in progress; rebuild from the claims alone.
+    let g = load::load(l1, game).unwrap();
+    let mut fresh = verdict_game::Game::new(
+        g.game.config().clone(),
+        g.game.starting_output(),
+        g.game.claims()[0].claim,
+        g.game.l2_block_number(),
+        l1.view(game, IFaultDisputeGame::l1HeadCall {})
+            .map(|h| verdict_game::Claim(h.0))
+            .unwrap(),
+        g.game.claims()[0].claimant,
+        g.game.claims()[0].bond,
+        g.game.claims()[0].clock.timestamp,
+    )
+    .unwrap();
+    for (i, c) in g.game.claims().iter().enumerate().skip(1) {
+        let p = c.parent().unwrap();
+        let is_attack = c.position == fresh.claims()[p].position.move_to(true);
+        let disputed = fresh.claims()[p].claim;
+        let j = fresh
+            .move_claim(
+                disputed,
+                p,
+                c.claim,
+                is_attack,
+                c.claimant,
+                c.bond,
+                c.clock.timestamp,
+            )
+            .unwrap();
+        assert_eq!(i, j);
+    }
+    fresh
+}
