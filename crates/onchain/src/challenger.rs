@@ -68,7 +68,18 @@ pub struct Challenger {
     traces: Traces,
     prestate: Claim,
     progress: Progress,
-    solvers: BTreeMap<Address, HonestSolver>,
+    solvers: BTreeMap<Address, (Vec<ClaimId>, HonestSolver)>,
+}
+
+/// What identifies a claim to the solver's caches, which are by claim index.
+type ClaimId = ([u8; 32], u128, u32);
+
+fn claim_ids(g: &Loaded) -> Vec<ClaimId> {
+    g.game
+        .claims()
+        .iter()
+        .map(|c| (c.claim.0, c.position.raw(), c.parent_index))
+        .collect()
 }
 
 /// What one tick did, by game.
@@ -186,9 +197,21 @@ impl Challenger {
         Ok(())
     }
 
+    /// The game's solver. Its caches are by claim index: when the claims seen before are no
+    /// longer a prefix of the game's (an L1 reorg dropped or reordered moves), it starts afresh.
     fn solver(&mut self, g: &Loaded) -> &mut HonestSolver {
+        let ids = claim_ids(g);
+        if let Some((seen, _)) = self.solvers.get(&g.address) {
+            if !ids.starts_with(seen) {
+                eprintln!(
+                    "challenger: game {}: the claims changed under us (an L1 reorg?): solving afresh",
+                    g.address
+                );
+                self.solvers.remove(&g.address);
+            }
+        }
         let (cfg, traces, me) = (&self.cfg, &self.traces, self.l1.address());
-        self.solvers.entry(g.address).or_insert_with(|| {
+        let entry = self.solvers.entry(g.address).or_insert_with(|| {
             let outputs = RollupOutputs::new(&cfg.rollup_rpc, cfg.client)
                 .expect("the rollup URL was checked at start");
             let top = OutputTrace::new(
@@ -197,8 +220,13 @@ impl Challenger {
                 g.game.l2_block_number(),
                 g.game.config().split_depth,
             );
-            Solver::new("honest", me, SplitTrace::new(top, traces.clone()))
-        })
+            (
+                Vec::new(),
+                Solver::new("honest", me, SplitTrace::new(top, traces.clone())),
+            )
+        });
+        entry.0 = ids;
+        &mut entry.1
     }
 
     /// One round over every game: scan, play, resolve, claim. Returns what was done. An error

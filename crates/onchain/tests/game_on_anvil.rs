@@ -37,7 +37,7 @@ use verdict_onchain::traces::{exec_traces, HostNodes, RollupOutputs};
 /// Split depth 2 (four output roots: blocks anchor+1..=anchor+4); the execution game deep enough
 /// for one block's run of the program.
 const SPLIT: u64 = 2;
-const EXEC_DEPTH: u64 = 28;
+const EXEC_DEPTH: u64 = 25;
 const ANCHOR: u64 = 2;
 
 fn status_of(l1: &L1, game: Address) -> u8 {
@@ -101,12 +101,12 @@ fn a_wrong_proposal_is_disputed_to_an_onchain_step_and_lost_a_correct_one_is_lef
     let honest_key = account_key("honest proposer");
     account(&chain.anvil, "honest proposer");
     let mut honest_proposer = Proposer::new(proposer_cfg(honest_key, false)).unwrap();
-    let good = honest_proposer.propose(8).unwrap();
+    let good = honest_proposer.propose(ANCHOR + 3).unwrap();
     assert_eq!(
         bad.root,
         verdict_onchain::proposer::wrong_root(chain.output(6))
     );
-    assert_eq!(good.root, chain.output(8));
+    assert_eq!(good.root, chain.output(ANCHOR + 3));
 
     // The challenger, and the liar defending its proposal from block 4 on.
     let challenger_key = account_key("challenger");
@@ -181,6 +181,20 @@ fn a_wrong_proposal_is_disputed_to_an_onchain_step_and_lost_a_correct_one_is_lef
         .filter(|e| matches!(e, Event::Moved { .. }))
         .count();
     eprintln!("played in {play_time:.1?}: {honest_moves} honest moves, {liar_moves} liar moves");
+    let g = load::load(&liar_l1, bad.game).unwrap();
+    for (i, c) in g.game.claims().iter().enumerate() {
+        let who = if c.claimant == challenger.address() {
+            "honest"
+        } else {
+            "liar"
+        };
+        eprintln!(
+            "claim {i}: parent {} depth {} {who} countered by {}",
+            c.parent_index as i64,
+            c.position.depth(),
+            g.countered[i]
+        );
+    }
 
     // The challenger never touched the correct proposal.
     assert!(honest_events.iter().all(|(g, _)| *g != good.game));
