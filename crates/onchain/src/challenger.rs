@@ -254,9 +254,6 @@ impl Challenger {
                     continue;
                 }
             };
-            for e in &events {
-                self.log(game, &e.to_string());
-            }
             let sent = events
                 .iter()
                 .filter(|e| !matches!(e, Event::Refused { .. }))
@@ -304,6 +301,9 @@ impl Challenger {
         let me = self.l1.address();
         let credit =
             agent::claim_credit(&self.l1, game, me, now, &mut events).map_err(|e| e.to_string())?;
+        for e in &events {
+            self.log(game, &e.to_string());
+        }
         if credit == Credit::Nothing {
             self.log(game, "resolved, nothing left to claim");
             if let Some(p) = self.progress.games.get_mut(&game) {

@@ -102,22 +102,7 @@ pub fn deploy(l1: &L1, p: &GameParams) -> Result<Deployment, L1Error> {
         "AnchorStateRegistry",
         code(Contract::AnchorStateRegistry, &registry_args)?,
     )?;
-    let params = IFaultDisputeGame::GameConstructorParams {
-        gameType: p.game_type,
-        absolutePrestate: FixedBytes(p.absolute_prestate),
-        maxGameDepth: U256::from(p.max_game_depth),
-        splitDepth: U256::from(p.split_depth),
-        clockExtension: p.clock_extension,
-        maxClockDuration: p.max_clock_duration,
-        vm,
-        weth,
-        anchorStateRegistry: registry,
-        l2ChainId: U256::from(p.l2_chain_id),
-    };
-    let (implementation, _) = l1.deploy(
-        "FaultDisputeGame",
-        code(Contract::FaultDisputeGame, &params.abi_encode())?,
-    )?;
+    let implementation = deploy_implementation(l1, p, vm, weth, registry)?;
     l1.transact(
         factory,
         IDisputeGameFactory::setImplementationCall {
@@ -142,4 +127,33 @@ pub fn deploy(l1: &L1, p: &GameParams) -> Result<Deployment, L1Error> {
         registry,
         implementation,
     })
+}
+
+/// Deploys a `FaultDisputeGame` implementation with the parameters of `p` over the VM, DelayedWETH
+/// and anchor state registry given (for a new prestate or new parameters beside a deployment);
+/// registering it with the factory is the owner's `setImplementation`.
+pub fn deploy_implementation(
+    l1: &L1,
+    p: &GameParams,
+    vm: Address,
+    weth: Address,
+    registry: Address,
+) -> Result<Address, L1Error> {
+    let params = IFaultDisputeGame::GameConstructorParams {
+        gameType: p.game_type,
+        absolutePrestate: FixedBytes(p.absolute_prestate),
+        maxGameDepth: U256::from(p.max_game_depth),
+        splitDepth: U256::from(p.split_depth),
+        clockExtension: p.clock_extension,
+        maxClockDuration: p.max_clock_duration,
+        vm,
+        weth,
+        anchorStateRegistry: registry,
+        l2ChainId: U256::from(p.l2_chain_id),
+    };
+    let (implementation, _) = l1.deploy(
+        "FaultDisputeGame",
+        code(Contract::FaultDisputeGame, &params.abi_encode())?,
+    )?;
+    Ok(implementation)
 }

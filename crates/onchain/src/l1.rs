@@ -182,11 +182,14 @@ impl L1 {
         )
     }
 
+    /// The next nonce: the count of mined transactions. A sender waits for each transaction
+    /// before the next, so nothing of ours is pending; a transaction someone else sent with this
+    /// key at a later nonce (a gap) waits in the pool until ours fills the gap.
     fn nonce(&self) -> Result<u64, L1Error> {
         quantity(
             &self
                 .rpc
-                .call_value("eth_getTransactionCount", &json!([self.from, "pending"]))?,
+                .call_value("eth_getTransactionCount", &json!([self.from, "latest"]))?,
             "nonce",
         )
     }
@@ -333,7 +336,11 @@ impl L1 {
     }
 }
 
+/// Whether the node refused a transaction for its nonce (used meanwhile, or a transaction with
+/// it already in the pool): re-read the nonce and send again.
 fn is_nonce_error(e: &RpcError) -> bool {
-    matches!(e, RpcError::Server { message, .. }
-        if message.to_lowercase().contains("nonce"))
+    matches!(e, RpcError::Server { message, .. } if {
+        let m = message.to_lowercase();
+        m.contains("nonce") || m.contains("already known") || m.contains("replacement")
+    })
 }

@@ -11,7 +11,7 @@ use crate::traces::RollupOutputs;
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use std::time::{Duration, Instant};
 use verdict_challenger::providers::OutputSource;
-use verdict_contracts::bindings::{IDisputeGameFactory, IFaultDisputeGame};
+use verdict_contracts::bindings::{IAnchorStateRegistry, IDisputeGameFactory, IFaultDisputeGame};
 use verdict_game::{keccak256, Claim};
 use verdict_rpc::ClientConfig;
 
@@ -111,8 +111,59 @@ impl Proposer {
         Ok(own)
     }
 
+    /// The blocks a new game can be about: after the anchor, at most `2^SPLIT_DEPTH` past it
+    /// (the output bisection has that many leaves; a root further out cannot be judged right).
+    pub fn proposable(&self) -> Result<std::ops::RangeInclusive<u64>, String> {
+        let f = self.cfg.factory;
+        let e = |e: L1Error| e.to_string();
+        let implementation = self
+            .l1
+            .view(
+                f,
+                IDisputeGameFactory::gameImplsCall {
+                    gameType: self.cfg.game_type,
+                },
+            )
+            .map_err(e)?;
+        if implementation.is_zero() {
+            return Err(format!(
+                "the factory has no implementation of game type {}",
+                self.cfg.game_type
+            ));
+        }
+        let split = self
+            .l1
+            .view(implementation, IFaultDisputeGame::splitDepthCall {})
+            .map_err(e)?;
+        let registry = self
+            .l1
+            .view(
+                implementation,
+                IFaultDisputeGame::anchorStateRegistryCall {},
+            )
+            .map_err(e)?;
+        let anchor = self
+            .l1
+            .view(registry, IAnchorStateRegistry::getAnchorRootCall {})
+            .map_err(e)?;
+        let anchor = u64::try_from(anchor.l2BlockNumber).map_err(|_| "anchor block".to_string())?;
+        let span = u64::try_from(split)
+            .ok()
+            .filter(|&s| s < 64)
+            .map_or(u64::MAX, |s| 1u64 << s);
+        Ok(anchor.saturating_add(1)..=anchor.saturating_add(span))
+    }
+
     /// Proposes the output root at `l2_block` (a wrong one with `wrong`), with the init bond.
     pub fn propose(&mut self, l2_block: u64) -> Result<Proposal, String> {
+        let range = self.proposable()?;
+        if !range.contains(&l2_block) {
+            return Err(format!(
+                "L2 block {l2_block} cannot be proposed: a game now covers blocks {} to {}",
+                range.start(),
+                range.end()
+            ));
+        }
         let mut root = self
             .outputs
             .output_at(l2_block)
@@ -171,11 +222,12 @@ impl Proposer {
                 return Ok(None);
             }
         }
-        let safe = self.outputs.safe_head()?;
-        if safe == 0 || self.last.is_some_and(|(_, b)| b >= safe) {
+        let range = self.proposable()?;
+        let block = self.outputs.safe_head()?.min(*range.end());
+        if block < *range.start() || self.last.is_some_and(|(_, b)| b >= block) {
             return Ok(None);
         }
-        self.propose(safe).map(Some)
+        self.propose(block).map(Some)
     }
 
     /// Resolves its games where the clocks allow and claims their credit.

@@ -17,28 +17,15 @@ mod common;
 use alloy_primitives::{Address, U256};
 use common::*;
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use verdict_challenger::oracle::{load_for_step, SharedOracle};
 use verdict_challenger::providers::riscv::RiscvStepper;
-use verdict_challenger::providers::{OutputTrace, SplitTrace};
-use verdict_challenger::solver::Solver;
 use verdict_contracts::bindings::IFaultDisputeGame;
 use verdict_game::GameStatus;
-use verdict_host::{MemoryStore, Store};
-use verdict_onchain::agent::{self, Event};
-use verdict_onchain::challenger::{Challenger, ChallengerConfig};
-use verdict_onchain::deploy::{self, real_params};
+use verdict_onchain::agent::Event;
+use verdict_onchain::challenger::Challenger;
 use verdict_onchain::l1::L1;
 use verdict_onchain::load;
-use verdict_onchain::proposer::{Proposer, ProposerConfig};
-use verdict_onchain::traces::{exec_traces, HostNodes, RollupOutputs};
-
-/// Split depth 2 (four output roots: blocks anchor+1..=anchor+4); the execution game deep enough
-/// for one block's run of the program.
-const SPLIT: u64 = 2;
-const EXEC_DEPTH: u64 = 25;
-const ANCHOR: u64 = 2;
 
 fn status_of(l1: &L1, game: Address) -> u8 {
     l1.view(game, IFaultDisputeGame::statusCall {}).unwrap()
@@ -57,97 +44,30 @@ fn a_wrong_proposal_is_disputed_to_an_onchain_step_and_lost_a_correct_one_is_lef
 
     // The contracts, with the real parameters but a small split depth and the execution depth of
     // one block's run.
-    let deployer = account(&chain.anvil, "deployer");
-    let initial = verdict_onchain::traces::load_prestate(&elf).unwrap();
-    let nodes = HostNodes {
-        l1: chain.anvil.url.clone(),
-        beacon: chain.anvil.url.clone(),
-        l2: chain.node_url.clone(),
-        client: client(),
-    };
-    let prestate = exec_traces(
-        initial.clone(),
-        Arc::new(MemoryStore::default()),
-        nodes.clone(),
-        1,
-    )
-    .absolute_prestate();
-    let mut params = real_params(
-        prestate.0,
-        verdict_node::devnet::L2_CHAIN_ID,
-        chain.output(ANCHOR).0,
-        ANCHOR,
-    );
-    params.split_depth = SPLIT;
-    params.max_game_depth = SPLIT + 1 + EXEC_DEPTH;
-    let d = deploy::deploy(&deployer, &params).unwrap();
+    let games = Games::deploy(&chain, elf);
+    let (d, params) = (games.deployment, games.params.clone());
     eprintln!("deployed: {d:?}");
 
-    // The liar proposes a wrong root at block 6; an honest proposer the right one at block 8.
-    let liar_key = account_key("liar");
-    account(&chain.anvil, "liar");
-    let proposer_cfg = |key, wrong| ProposerConfig {
-        l1_rpc: chain.anvil.url.clone(),
-        rollup_rpc: chain.node_url.clone(),
-        factory: d.factory,
-        key,
-        game_type: params.game_type,
-        interval: Duration::from_secs(3600),
-        wrong,
-        client: client(),
-    };
-    let mut liar_proposer = Proposer::new(proposer_cfg(liar_key, true)).unwrap();
+    // The liar proposes a wrong root at block 6; an honest proposer the right one at block 5.
+    let mut liar_proposer = games.proposer(&chain, "liar", true);
     let bad = liar_proposer.propose(ANCHOR + 4).unwrap();
-    let honest_key = account_key("honest proposer");
-    account(&chain.anvil, "honest proposer");
-    let mut honest_proposer = Proposer::new(proposer_cfg(honest_key, false)).unwrap();
+    let mut honest_proposer = games.proposer(&chain, "honest proposer", false);
     let good = honest_proposer.propose(ANCHOR + 3).unwrap();
     assert_eq!(
         bad.root,
-        verdict_onchain::proposer::wrong_root(chain.output(6))
+        verdict_onchain::proposer::wrong_root(chain.output(ANCHOR + 4))
     );
     assert_eq!(good.root, chain.output(ANCHOR + 3));
+    // Out of the games' reach: at the anchor, or past 2^SPLIT_DEPTH blocks after it.
+    assert!(honest_proposer.propose(ANCHOR).is_err());
+    assert!(honest_proposer.propose(ANCHOR + 5).is_err());
 
     // The challenger, and the liar defending its proposal from block 4 on.
-    let challenger_key = account_key("challenger");
-    account(&chain.anvil, "challenger");
-    let mut challenger = Challenger::new(ChallengerConfig {
-        l1_rpc: chain.anvil.url.clone(),
-        l1_beacon: chain.anvil.url.clone(),
-        rollup_rpc: chain.node_url.clone(),
-        l2_rpc: chain.node_url.clone(),
-        factory: d.factory,
-        key: challenger_key,
-        datadir: dir.path().join("challenger"),
-        prestate: elf.clone(),
-        game_types: vec![params.game_type],
-        snapshot_every: 1 << 20,
-        client: client(),
-    })
-    .unwrap();
-    assert_eq!(challenger.absolute_prestate(), prestate);
-    let liar_l1 = L1::new(&chain.anvil.url, liar_key, client()).unwrap();
-    let liar_store: Arc<dyn Store> = Arc::new(MemoryStore::default());
-    let liar_traces = LiarTraces {
-        real: exec_traces(initial.clone(), liar_store, nodes.clone(), 1 << 20),
-        found: Vec::new(),
-    };
-    let mut liar = Solver::new(
-        "liar",
-        liar_l1.address(),
-        SplitTrace::new(
-            OutputTrace::new(
-                LiarOutputs {
-                    truth: RollupOutputs::new(&chain.node_url, client()).unwrap(),
-                    lie_from: ANCHOR + 2,
-                },
-                ANCHOR,
-                ANCHOR + 4,
-                SPLIT,
-            ),
-            liar_traces,
-        ),
-    );
+    let cfg = games.challenger_config(&chain, &chain.anvil.url, dir.path().join("challenger"));
+    let mut challenger = Challenger::new(cfg).unwrap();
+    assert_eq!(challenger.absolute_prestate(), games.prestate);
+    let mut liar = games.liar(&chain, "liar", ANCHOR + 2, ANCHOR + 4);
+    let liar_l1 = L1::new(&chain.anvil.url, account_key("liar"), client()).unwrap();
 
     // Play until neither side has anything to do.
     let play_start = Instant::now();
@@ -155,16 +75,9 @@ fn a_wrong_proposal_is_disputed_to_an_onchain_step_and_lost_a_correct_one_is_lef
     let mut liar_events: Vec<Event> = Vec::new();
     for round in 0.. {
         assert!(round < 200, "the game does not settle");
-        let g = load::load(&liar_l1, bad.game).unwrap();
-        let (_, now) = liar_l1.head().unwrap();
-        let actions = liar.next_actions(&g.game).unwrap();
-        let lev = agent::play(&liar_l1, &g, actions, now).unwrap();
+        let lev = liar.tick(bad.game);
         let hev = challenger.tick().unwrap();
-        let acted = |e: &Event| !matches!(e, Event::Refused { .. });
         let done = !lev.iter().any(acted) && !hev.iter().any(|(_, e)| acted(e));
-        for e in &lev {
-            eprintln!("liar: {e}");
-        }
         liar_events.extend(lev);
         honest_events.extend(hev);
         if done {

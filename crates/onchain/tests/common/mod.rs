@@ -220,3 +220,212 @@ pub fn address_of(key: B256) -> Address {
         &verdict_derive::encode::SigningKey::from_slice(key.as_slice()).unwrap(),
     )
 }
+
+/// Split depth 2 (four output roots: blocks anchor+1..=anchor+4); the execution game deep enough
+/// for one block's run of the program (about 7.7 million steps), and of a depth that makes the
+/// liar post the leaves (so that the honest challenger steps).
+pub const SPLIT: u64 = 2;
+/// The execution game's depth.
+pub const EXEC_DEPTH: u64 = 25;
+/// The anchor's L2 block.
+pub const ANCHOR: u64 = 2;
+
+/// The game contracts deployed on the chain, and what the players need.
+pub struct Games {
+    pub params: verdict_contracts::GameParams,
+    pub deployment: verdict_onchain::deploy::Deployment,
+    pub deployer: L1,
+    pub elf: PathBuf,
+    pub initial: verdict_riscv::State,
+    pub nodes: verdict_onchain::traces::HostNodes,
+    pub prestate: Claim,
+}
+
+impl Games {
+    /// Deploys with the real parameters but [`SPLIT`] and [`EXEC_DEPTH`], anchored at [`ANCHOR`].
+    pub fn deploy(chain: &Chain, elf: PathBuf) -> Games {
+        let deployer = account(&chain.anvil, "deployer");
+        let initial = verdict_onchain::traces::load_prestate(&elf).unwrap();
+        let nodes = verdict_onchain::traces::HostNodes {
+            l1: chain.anvil.url.clone(),
+            beacon: chain.anvil.url.clone(),
+            l2: chain.node_url.clone(),
+            client: client(),
+        };
+        let prestate = verdict_onchain::traces::exec_traces(
+            initial.clone(),
+            std::sync::Arc::new(verdict_host::MemoryStore::default()),
+            nodes.clone(),
+            1,
+        )
+        .absolute_prestate();
+        let mut params = verdict_onchain::deploy::real_params(
+            prestate.0,
+            verdict_node::devnet::L2_CHAIN_ID,
+            chain.output(ANCHOR).0,
+            ANCHOR,
+        );
+        params.split_depth = SPLIT;
+        params.max_game_depth = SPLIT + 1 + EXEC_DEPTH;
+        let deployment = verdict_onchain::deploy::deploy(&deployer, &params).unwrap();
+        Games {
+            params,
+            deployment,
+            deployer,
+            elf,
+            initial,
+            nodes,
+            prestate,
+        }
+    }
+
+    /// A proposer (wrong roots with `wrong`) with the key of account `name`.
+    pub fn proposer(
+        &self,
+        chain: &Chain,
+        name: &str,
+        wrong: bool,
+    ) -> verdict_onchain::proposer::Proposer {
+        account(&chain.anvil, name);
+        verdict_onchain::proposer::Proposer::new(verdict_onchain::proposer::ProposerConfig {
+            l1_rpc: chain.anvil.url.clone(),
+            rollup_rpc: chain.node_url.clone(),
+            factory: self.deployment.factory,
+            key: account_key(name),
+            game_type: self.params.game_type,
+            interval: Duration::from_secs(3600),
+            wrong,
+            client: client(),
+        })
+        .unwrap()
+    }
+
+    /// The challenger's settings: account "challenger", its datadir `datadir`, the L1 at `l1`.
+    pub fn challenger_config(
+        &self,
+        chain: &Chain,
+        l1: &str,
+        datadir: PathBuf,
+    ) -> verdict_onchain::challenger::ChallengerConfig {
+        account(&chain.anvil, "challenger");
+        verdict_onchain::challenger::ChallengerConfig {
+            l1_rpc: l1.to_string(),
+            l1_beacon: l1.to_string(),
+            rollup_rpc: chain.node_url.clone(),
+            l2_rpc: chain.node_url.clone(),
+            factory: self.deployment.factory,
+            key: account_key("challenger"),
+            datadir,
+            prestate: self.elf.clone(),
+            game_types: vec![self.params.game_type],
+            snapshot_every: 1 << 20,
+            client: client(),
+        }
+    }
+
+    /// The liar (account `name`): it defends the wrong roots of a `--wrong` proposer from block
+    /// `lie_from` on, the game's root at `top`.
+    pub fn liar(&self, chain: &Chain, name: &str, lie_from: u64, top: u64) -> Liar {
+        let l1 = L1::new(&chain.anvil.url, account_key(name), client()).unwrap();
+        let traces = LiarTraces {
+            real: verdict_onchain::traces::exec_traces(
+                self.initial.clone(),
+                std::sync::Arc::new(verdict_host::MemoryStore::default()),
+                self.nodes.clone(),
+                1 << 20,
+            ),
+            found: Vec::new(),
+        };
+        let solver = verdict_challenger::solver::Solver::new(
+            name,
+            l1.address(),
+            verdict_challenger::providers::SplitTrace::new(
+                verdict_challenger::providers::OutputTrace::new(
+                    LiarOutputs {
+                        truth: RollupOutputs::new(&chain.node_url, client()).unwrap(),
+                        lie_from,
+                    },
+                    ANCHOR,
+                    top,
+                    SPLIT,
+                ),
+                traces,
+            ),
+        );
+        Liar { l1, solver }
+    }
+}
+
+/// The liar: its account and solver.
+pub struct Liar {
+    pub l1: L1,
+    pub solver: verdict_challenger::solver::Solver<LiarOutputs, LiarTraces>,
+}
+
+impl Liar {
+    /// One round on `game`: its moves (and failed steps), printed.
+    pub fn tick(&mut self, game: Address) -> Vec<verdict_onchain::agent::Event> {
+        let g = verdict_onchain::load::load(&self.l1, game).unwrap();
+        let (_, now) = self.l1.head().unwrap();
+        let actions = self.solver.next_actions(&g.game).unwrap();
+        let events = verdict_onchain::agent::play(&self.l1, &g, actions, now).unwrap();
+        for e in &events {
+            eprintln!("liar: {e}");
+        }
+        events
+    }
+}
+
+/// Whether an event is a transaction sent (not a refusal).
+pub fn acted(e: &verdict_onchain::agent::Event) -> bool {
+    !matches!(e, verdict_onchain::agent::Event::Refused { .. })
+}
+
+/// A TCP proxy on loopback in front of `upstream` that can be switched off: while off, every
+/// connection is closed at once (the client sees the node fail).
+pub struct Proxy {
+    pub url: String,
+    on: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    /// Starts it (its threads end with the test process).
+    pub fn start(upstream: &str) -> Proxy {
+        use std::io::copy;
+        use std::net::{TcpListener, TcpStream};
+        use std::sync::atomic::Ordering;
+        let up = upstream.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let on = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = on.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(client) = conn else { continue };
+                if !flag.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&up) else {
+                    continue;
+                };
+                let (mut c1, mut s1) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let (mut c2, mut s2) = (client, server);
+                std::thread::spawn(move || {
+                    let _ = copy(&mut c1, &mut s1);
+                    let _ = s1.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = copy(&mut s2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Proxy { url, on }
+    }
+
+    /// Switches it on or off.
+    pub fn set(&self, on: bool) {
+        self.on.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+}
