@@ -165,7 +165,7 @@ pub fn play(
     };
     actions.sort_by_key(|a| {
         game.challenger_duration(parent_of(a), now)
-            .map(|d| std::cmp::Reverse(d))
+            .map(std::cmp::Reverse)
             .unwrap_or(std::cmp::Reverse(max))
     });
     let mut events = Vec::new();

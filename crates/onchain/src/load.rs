@@ -47,9 +47,21 @@ pub struct Loaded {
     pub oracle: Address,
 }
 
+/// A view's failure: the node failing is worth a retry; a view that reverts or answers what the
+/// interface does not return means the address is no game of ours (no code, another contract).
+fn view_error(game: Address, source: L1Error) -> LoadError {
+    match source {
+        L1Error::Reverted { .. } | L1Error::Decode(_) => LoadError::Malformed {
+            game,
+            reason: format!("not a FaultDisputeGame: {source}"),
+        },
+        source => LoadError::L1 { game, source },
+    }
+}
+
 /// The game parameters of the game at `game`, from its views.
 pub fn config(l1: &L1, game: Address) -> Result<(GameConfig, Address, Address), LoadError> {
-    let e = |source| LoadError::L1 { game, source };
+    let e = |source| view_error(game, source);
     let g = |reason: String| LoadError::Malformed { game, reason };
     let u64_of = |v: alloy_primitives::U256, what: &str| {
         u64::try_from(v).map_err(|_| g(format!("{what} {v} does not fit 64 bits")))
@@ -98,7 +110,7 @@ pub fn config(l1: &L1, game: Address) -> Result<(GameConfig, Address, Address), 
 
 /// Loads the game at `game`.
 pub fn load(l1: &L1, game: Address) -> Result<Loaded, LoadError> {
-    let e = |source| LoadError::L1 { game, source };
+    let e = |source| view_error(game, source);
     let g = |reason: String| LoadError::Malformed { game, reason };
     let (cfg, vm, oracle) = config(l1, game)?;
     let starting = l1
