@@ -11,6 +11,7 @@
 //!   our RISC-V VM over the online host.
 //! - [`challenger`] and [`proposer`]: the two services (`verdict challenger`, `verdict proposer`);
 //!   [`progress`]: the challenger's progress on disk.
+//! - [`testing`]: the local chain, test deployments and a liar, for tests and demos.
 #![deny(missing_docs)]
 
 pub mod agent;
@@ -20,4 +21,5 @@ pub mod l1;
 pub mod load;
 pub mod progress;
 pub mod proposer;
+pub mod testing;
 pub mod traces;

@@ -14,10 +14,7 @@
 //!
 //! and the honest side still wins, with every bond of the game paid to the challenger.
 
-mod common;
-
 use alloy_primitives::{FixedBytes, U256};
-use common::*;
 use serde_json::json;
 use std::time::Instant;
 use verdict_challenger::actors::Action;
@@ -27,6 +24,7 @@ use verdict_onchain::challenger::Challenger;
 use verdict_onchain::l1::L1;
 use verdict_onchain::load;
 use verdict_onchain::progress::GameState;
+use verdict_onchain::testing::*;
 
 #[test]
 fn the_honest_side_wins_through_bad_games_rpc_failures_reverts_a_nonce_gap_a_restart_and_a_reorg() {

@@ -12,10 +12,7 @@
 //! Needs anvil (scripts/install-deps.sh) and the claim guest (scripts/build-guests.sh); with
 //! `CI=true` a missing one fails the test.
 
-mod common;
-
 use alloy_primitives::{Address, U256};
-use common::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
 use verdict_challenger::oracle::{load_for_step, SharedOracle};
@@ -26,6 +23,7 @@ use verdict_onchain::agent::Event;
 use verdict_onchain::challenger::Challenger;
 use verdict_onchain::l1::L1;
 use verdict_onchain::load;
+use verdict_onchain::testing::*;
 
 fn status_of(l1: &L1, game: Address) -> u8 {
     l1.view(game, IFaultDisputeGame::statusCall {}).unwrap()

@@ -4,8 +4,6 @@
 //! never sends a transaction to them. Needs no anvil; the program's ELF (any guest) for the
 //! challenger's prestate.
 
-mod common;
-
 use alloy_primitives::{Address, FixedBytes, U256};
 use alloy_sol_types::SolCall;
 use serde_json::{json, Value};
@@ -160,7 +158,7 @@ fn view(
 
 #[test]
 fn malformed_games_are_skipped_with_their_reasons() {
-    let Some(elf) = common::needed(
+    let Some(elf) = verdict_onchain::testing::needed(
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../guests/build/hello.elf"),
         "run scripts/build-guests.sh",
     ) else {
@@ -215,7 +213,7 @@ fn malformed_games_are_skipped_with_their_reasons() {
         prestate: elf,
         game_types: vec![2],
         snapshot_every: 1 << 20,
-        client: common::client(),
+        client: verdict_onchain::testing::client(),
     })
     .unwrap();
     let events = c.tick().unwrap();

@@ -28,21 +28,23 @@ fn stop_on_signals() {
     }
 }
 
-/// A duration: seconds, or a number with `s`, `m`, `h` or `d` (op-proposer's `60s`).
+/// A duration: seconds, or a number with `ms`, `s`, `m`, `h` or `d` (op-proposer's `60s`).
 fn duration(s: &str) -> Result<Duration, String> {
     let (n, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => (&s[..i], &s[i..]),
         None => (s, "s"),
     };
     let n: u64 = n.parse().map_err(|_| format!("not a duration: {s:?}"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(format!("not a duration: {s:?} (use s, m, h or d)")),
+    let ms = match unit {
+        "ms" => Some(n),
+        "s" => n.checked_mul(1000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        "d" => n.checked_mul(86_400_000),
+        _ => return Err(format!("not a duration: {s:?} (use ms, s, m, h or d)")),
     };
-    Ok(Duration::from_secs(secs))
+    ms.map(Duration::from_millis)
+        .ok_or_else(|| format!("duration too long: {s:?}"))
 }
 
 fn key(s: &str) -> Result<B256, String> {

@@ -1,10 +1,13 @@
-//! The local chain for the onchain game tests: anvil (a loopback port the test picks, killed when
-//! dropped) and verdict's L2 node with a deposit and its blocks batched to anvil (calldata, then a
-//! blob), as `crates/host/tests/online.rs` builds it; the game contracts deployed over RPC; the
-//! liar of the tests (a proposer of wrong output roots that defends them with a made-up execution
-//! trace); time travel.
-#![allow(dead_code)]
+//! For tests and demos (functions panic on failure, as a test would): the local chain (anvil on a
+//! loopback port, killed when dropped, and verdict's L2 node with a deposit and its blocks batched
+//! to anvil, calldata then a blob, as `crates/host/tests/online.rs` builds it); the game contracts
+//! deployed over RPC with test parameters; the liar of the tests (a proposer of wrong output roots
+//! that defends them with a made-up execution trace); time travel; a proxy that fails on demand.
+#![allow(missing_docs)]
 
+use crate::l1::L1;
+use crate::proposer::wrong_root;
+use crate::traces::RollupOutputs;
 use alloy_primitives::{Address, B256, U256};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -19,9 +22,6 @@ use verdict_game::{Claim, LocalContext, VmStatus};
 use verdict_host::InProcess;
 use verdict_node::testing::{self, Anvil, Post};
 use verdict_node::{Node, NodeConfig};
-use verdict_onchain::l1::L1;
-use verdict_onchain::proposer::wrong_root;
-use verdict_onchain::traces::RollupOutputs;
 use verdict_rpc::{Client, ClientConfig};
 
 /// `path` if it exists; otherwise skipped, or a failure under `CI=true`.
@@ -233,11 +233,11 @@ pub const ANCHOR: u64 = 2;
 /// The game contracts deployed on the chain, and what the players need.
 pub struct Games {
     pub params: verdict_contracts::GameParams,
-    pub deployment: verdict_onchain::deploy::Deployment,
+    pub deployment: crate::deploy::Deployment,
     pub deployer: L1,
     pub elf: PathBuf,
     pub initial: verdict_riscv::State,
-    pub nodes: verdict_onchain::traces::HostNodes,
+    pub nodes: crate::traces::HostNodes,
     pub prestate: Claim,
 }
 
@@ -245,21 +245,21 @@ impl Games {
     /// Deploys with the real parameters but [`SPLIT`] and [`EXEC_DEPTH`], anchored at [`ANCHOR`].
     pub fn deploy(chain: &Chain, elf: PathBuf) -> Games {
         let deployer = account(&chain.anvil, "deployer");
-        let initial = verdict_onchain::traces::load_prestate(&elf).unwrap();
-        let nodes = verdict_onchain::traces::HostNodes {
+        let initial = crate::traces::load_prestate(&elf).unwrap();
+        let nodes = crate::traces::HostNodes {
             l1: chain.anvil.url.clone(),
             beacon: chain.anvil.url.clone(),
             l2: chain.node_url.clone(),
             client: client(),
         };
-        let prestate = verdict_onchain::traces::exec_traces(
+        let prestate = crate::traces::exec_traces(
             initial.clone(),
             std::sync::Arc::new(verdict_host::MemoryStore::default()),
             nodes.clone(),
             1,
         )
         .absolute_prestate();
-        let mut params = verdict_onchain::deploy::real_params(
+        let mut params = crate::deploy::real_params(
             prestate.0,
             verdict_node::devnet::L2_CHAIN_ID,
             chain.output(ANCHOR).0,
@@ -267,7 +267,7 @@ impl Games {
         );
         params.split_depth = SPLIT;
         params.max_game_depth = SPLIT + 1 + EXEC_DEPTH;
-        let deployment = verdict_onchain::deploy::deploy(&deployer, &params).unwrap();
+        let deployment = crate::deploy::deploy(&deployer, &params).unwrap();
         Games {
             params,
             deployment,
@@ -280,14 +280,9 @@ impl Games {
     }
 
     /// A proposer (wrong roots with `wrong`) with the key of account `name`.
-    pub fn proposer(
-        &self,
-        chain: &Chain,
-        name: &str,
-        wrong: bool,
-    ) -> verdict_onchain::proposer::Proposer {
+    pub fn proposer(&self, chain: &Chain, name: &str, wrong: bool) -> crate::proposer::Proposer {
         account(&chain.anvil, name);
-        verdict_onchain::proposer::Proposer::new(verdict_onchain::proposer::ProposerConfig {
+        crate::proposer::Proposer::new(crate::proposer::ProposerConfig {
             l1_rpc: chain.anvil.url.clone(),
             rollup_rpc: chain.node_url.clone(),
             factory: self.deployment.factory,
@@ -306,9 +301,9 @@ impl Games {
         chain: &Chain,
         l1: &str,
         datadir: PathBuf,
-    ) -> verdict_onchain::challenger::ChallengerConfig {
+    ) -> crate::challenger::ChallengerConfig {
         account(&chain.anvil, "challenger");
-        verdict_onchain::challenger::ChallengerConfig {
+        crate::challenger::ChallengerConfig {
             l1_rpc: l1.to_string(),
             l1_beacon: l1.to_string(),
             rollup_rpc: chain.node_url.clone(),
@@ -326,12 +321,39 @@ impl Games {
     /// The liar (account `name`): it defends the wrong roots of a `--wrong` proposer from block
     /// `lie_from` on, the game's root at `top`.
     pub fn liar(&self, chain: &Chain, name: &str, lie_from: u64, top: u64) -> Liar {
+        Liar::new(chain, self.initial.clone(), name, lie_from, top)
+    }
+}
+
+/// The liar: its account and solver.
+pub struct Liar {
+    pub l1: L1,
+    pub solver: verdict_challenger::solver::Solver<LiarOutputs, LiarTraces>,
+}
+
+impl Liar {
+    /// The liar (account `name`) of the program whose initial state is `initial`: it defends the
+    /// wrong roots of a `--wrong` proposer from block `lie_from` on, the game's root at `top`
+    /// (anchor [`ANCHOR`], split depth [`SPLIT`]).
+    pub fn new(
+        chain: &Chain,
+        initial: verdict_riscv::State,
+        name: &str,
+        lie_from: u64,
+        top: u64,
+    ) -> Liar {
         let l1 = L1::new(&chain.anvil.url, account_key(name), client()).unwrap();
+        let nodes = crate::traces::HostNodes {
+            l1: chain.anvil.url.clone(),
+            beacon: chain.anvil.url.clone(),
+            l2: chain.node_url.clone(),
+            client: client(),
+        };
         let traces = LiarTraces {
-            real: verdict_onchain::traces::exec_traces(
-                self.initial.clone(),
+            real: crate::traces::exec_traces(
+                initial,
                 std::sync::Arc::new(verdict_host::MemoryStore::default()),
-                self.nodes.clone(),
+                nodes,
                 1 << 20,
             ),
             found: Vec::new(),
@@ -354,21 +376,13 @@ impl Games {
         );
         Liar { l1, solver }
     }
-}
 
-/// The liar: its account and solver.
-pub struct Liar {
-    pub l1: L1,
-    pub solver: verdict_challenger::solver::Solver<LiarOutputs, LiarTraces>,
-}
-
-impl Liar {
     /// One round on `game`: its moves (and failed steps), printed.
-    pub fn tick(&mut self, game: Address) -> Vec<verdict_onchain::agent::Event> {
-        let g = verdict_onchain::load::load(&self.l1, game).unwrap();
+    pub fn tick(&mut self, game: Address) -> Vec<crate::agent::Event> {
+        let g = crate::load::load(&self.l1, game).unwrap();
         let (_, now) = self.l1.head().unwrap();
         let actions = self.solver.next_actions(&g.game).unwrap();
-        let events = verdict_onchain::agent::play(&self.l1, &g, actions, now).unwrap();
+        let events = crate::agent::play(&self.l1, &g, actions, now).unwrap();
         for e in &events {
             eprintln!("liar: {e}");
         }
@@ -377,8 +391,8 @@ impl Liar {
 }
 
 /// Whether an event is a transaction sent (not a refusal).
-pub fn acted(e: &verdict_onchain::agent::Event) -> bool {
-    !matches!(e, verdict_onchain::agent::Event::Refused { .. })
+pub fn acted(e: &crate::agent::Event) -> bool {
+    !matches!(e, crate::agent::Event::Refused { .. })
 }
 
 /// A TCP proxy on loopback in front of `upstream` that can be switched off: while off, every
