@@ -129,6 +129,11 @@ impl std::fmt::Display for Event {
     }
 }
 
+/// Whether an event is a transaction sent (not a refusal).
+pub fn acted(e: &Event) -> bool {
+    !matches!(e, Event::Refused { .. })
+}
+
 /// A call's outcome: done, refused (an event), or the node failed (an error).
 fn outcome<T>(
     r: Result<T, L1Error>,
@@ -151,13 +156,15 @@ fn outcome<T>(
 /// Sends `actions` on the game `g` (loaded at `now`, the latest L1 block's time): the most
 /// urgent first (the countered claim's clock closest to running out). Moves against a claim
 /// whose clock has run out, or within `margin` seconds of it at the next block, are refused
-/// without a transaction; steps against leaves countered already are left out.
+/// without a transaction; steps against leaves countered already are left out. What was done is
+/// appended to `events`, also when a later call fails.
 pub fn play(
     l1: &L1,
     g: &Loaded,
     mut actions: Vec<Action>,
     now: Timestamp,
-) -> Result<Vec<Event>, L1Error> {
+    events: &mut Vec<Event>,
+) -> Result<(), L1Error> {
     let game = &g.game;
     let max = game.config().max_clock_duration;
     let parent_of = |a: &Action| match a {
@@ -168,7 +175,6 @@ pub fn play(
             .map(std::cmp::Reverse)
             .unwrap_or(std::cmp::Reverse(max))
     });
-    let mut events = Vec::new();
     for action in actions {
         let parent = parent_of(&action);
         if game
@@ -202,8 +208,7 @@ pub fn play(
                     isAttack: is_attack,
                 };
                 let r = l1.transact(g.address, call, bond);
-                if let Some(r) = outcome(r, &mut events, || format!("move against claim {parent}"))?
-                {
+                if let Some(r) = outcome(r, events, || format!("move against claim {parent}"))? {
                     events.push(Event::Moved {
                         parent,
                         is_attack,
@@ -221,7 +226,7 @@ pub fn play(
                 if g.countered.get(parent).is_some_and(|c| !c.is_zero()) {
                     continue;
                 }
-                if !upload(l1, g, parent, &data, &mut events)? {
+                if !upload(l1, g, parent, &data, events)? {
                     continue;
                 }
                 let call = IFaultDisputeGame::stepCall {
@@ -231,8 +236,7 @@ pub fn play(
                     proof: data.proof.clone().into(),
                 };
                 let r = l1.transact(g.address, call, U256::ZERO);
-                if let Some(r) = outcome(r, &mut events, || format!("step against claim {parent}"))?
-                {
+                if let Some(r) = outcome(r, events, || format!("step against claim {parent}"))? {
                     events.push(Event::Stepped {
                         leaf: parent,
                         is_attack,
@@ -244,7 +248,7 @@ pub fn play(
             }
         }
     }
-    Ok(events)
+    Ok(())
 }
 
 /// Uploads the preimage part the step of `data` against the leaf at `leaf` reads, unless the
@@ -349,17 +353,22 @@ fn upload(
 }
 
 /// Resolves what can be resolved on the game `g` at `now`: every claim whose clock has run out
-/// and whose children are resolved, deepest first, then the game once its root claim is.
-pub fn resolve(l1: &L1, g: &Loaded, now: Timestamp) -> Result<Vec<Event>, L1Error> {
-    let mut events = Vec::new();
+/// and whose children are resolved, deepest first, then the game once its root claim is. What
+/// was done is appended to `events`.
+pub fn resolve(
+    l1: &L1,
+    g: &Loaded,
+    now: Timestamp,
+    events: &mut Vec<Event>,
+) -> Result<(), L1Error> {
     if g.status != 0 {
-        return Ok(events);
+        return Ok(());
     }
     let game = &g.game;
     let max = game.config().max_clock_duration;
     let n = game.claims().len();
     if (0..n).all(|i| game.challenger_duration(i, now).map_or(true, |d| d < max)) {
-        return Ok(events);
+        return Ok(());
     }
     let mut resolved = Vec::with_capacity(n);
     for i in 0..n {
@@ -382,19 +391,19 @@ pub fn resolve(l1: &L1, g: &Loaded, now: Timestamp) -> Result<Vec<Event>, L1Erro
             numToResolve: U256::ZERO,
         };
         let r = l1.transact(g.address, call, U256::ZERO);
-        if outcome(r, &mut events, || format!("resolveClaim({i})"))?.is_some() {
+        if outcome(r, events, || format!("resolveClaim({i})"))?.is_some() {
             resolved[i] = true;
             events.push(Event::ResolvedClaim { index: i });
         }
     }
     if resolved[0] {
         let r = l1.transact(g.address, IFaultDisputeGame::resolveCall {}, U256::ZERO);
-        if outcome(r, &mut events, || "resolve()".into())?.is_some() {
+        if outcome(r, events, || "resolve()".into())?.is_some() {
             let status = l1.view(g.address, IFaultDisputeGame::statusCall {})?;
             events.push(Event::Resolved { status });
         }
     }
-    Ok(events)
+    Ok(())
 }
 
 /// Where `who`'s credit in the game at `game` stands.

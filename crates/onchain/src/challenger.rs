@@ -10,7 +10,7 @@
 //! the honest actions, [`crate::agent`] sends them, the most urgent clock first. Progress is in
 //! `<datadir>/progress.json`, preimages in `<datadir>/preimages` (the online host's store).
 
-use crate::agent::{self, Credit, Event};
+use crate::agent::{self, acted, Credit, Event};
 use crate::l1::L1;
 use crate::load::{self, LoadError, Loaded};
 use crate::progress::{GameProgress, GameState, Progress};
@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use verdict_challenger::actors::Action;
 use verdict_challenger::providers::riscv::RiscvFactory;
 use verdict_challenger::providers::vm::VmTraceFactory;
 use verdict_challenger::providers::{OutputTrace, SplitTrace};
@@ -53,8 +54,22 @@ pub struct ChallengerConfig {
     pub game_types: Vec<u32>,
     /// `--asterisc-snapshot-freq`: VM snapshot interval in steps.
     pub snapshot_every: u64,
+    /// `--clock-margin`: a counter with less time than this left on its clock is logged as late
+    /// (the games with the tightest clocks are played first in each round).
+    pub clock_margin: u64,
     /// Timeouts and retries of every RPC request.
     pub client: ClientConfig,
+}
+
+/// The time left on the tightest running clock of `g` at `now` (the most urgent counter).
+fn time_left(g: &Loaded, now: u64) -> u64 {
+    let max = g.game.config().max_clock_duration;
+    (0..g.game.claims().len())
+        .filter(|&i| g.countered.get(i).is_some_and(|c| c.is_zero()))
+        .filter_map(|i| g.game.challenger_duration(i, now).ok())
+        .map(|d| max.saturating_sub(d))
+        .min()
+        .unwrap_or(u64::MAX)
 }
 
 type Traces = VmTraceFactory<RiscvFactory<InProcess>>;
@@ -241,25 +256,24 @@ impl Challenger {
             .filter(|(_, p)| p.state == GameState::Playing)
             .map(|(a, _)| *a)
             .collect();
+        // Load every game first, and play the one whose tightest clock runs out first first.
+        let mut loaded: Vec<(Address, Result<Loaded, LoadError>)> = playing
+            .into_iter()
+            .map(|a| (a, load::load(&self.l1, a)))
+            .collect();
+        loaded.sort_by_key(|(_, g)| g.as_ref().ok().map_or(u64::MAX, |g| time_left(g, now)));
         let mut all = Vec::new();
-        for game in playing {
-            let events = match self.tick_game(game, now) {
-                Ok(ev) => ev,
-                Err(e) => {
-                    self.log(game, &e);
-                    if let Some(p) = self.progress.games.get_mut(&game) {
-                        p.reason = Some(e);
-                    }
-                    self.save()?;
-                    continue;
-                }
-            };
-            let sent = events
-                .iter()
-                .filter(|e| !matches!(e, Event::Refused { .. }))
-                .count() as u64;
+        for (game, g) in loaded {
+            let (events, error) = self.tick_game(game, g, now);
+            let sent = events.iter().filter(|e| acted(e)).count() as u64;
             if let Some(p) = self.progress.games.get_mut(&game) {
                 p.transactions += sent;
+                if let Some(e) = &error {
+                    p.reason = Some(e.clone());
+                }
+            }
+            if let Some(e) = error {
+                self.log(game, &e);
             }
             self.save()?;
             all.extend(events.into_iter().map(|e| (game, e)));
@@ -267,43 +281,72 @@ impl Challenger {
         Ok(all)
     }
 
-    fn tick_game(&mut self, game: Address, now: u64) -> Result<Vec<Event>, String> {
-        let loaded = match load::load(&self.l1, game) {
+    /// One round on `game`: what was done, and the error that stopped the round early, if any.
+    fn tick_game(
+        &mut self,
+        game: Address,
+        loaded: Result<Loaded, LoadError>,
+        now: u64,
+    ) -> (Vec<Event>, Option<String>) {
+        let mut events = Vec::new();
+        let r = self.play_game(game, loaded, now, &mut events);
+        for e in &events {
+            self.log(game, &e.to_string());
+        }
+        (events, r.err())
+    }
+
+    fn play_game(
+        &mut self,
+        game: Address,
+        loaded: Result<Loaded, LoadError>,
+        now: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<(), String> {
+        let loaded = match loaded {
             Ok(g) => g,
-            Err(LoadError::Malformed { reason, .. }) => {
-                self.skip(game, reason)?;
-                return Ok(Vec::new());
-            }
+            Err(LoadError::Malformed { reason, .. }) => return self.skip(game, reason),
             Err(e) => return Err(e.to_string()),
         };
         if loaded.game.config().absolute_prestate != self.prestate {
-            self.skip(
-                game,
-                format!(
-                    "absolute prestate {} is not our program's {}",
-                    B256::from(loaded.game.config().absolute_prestate.0),
-                    B256::from(self.prestate.0)
-                ),
-            )?;
-            return Ok(Vec::new());
+            let reason = format!(
+                "absolute prestate {} is not our program's {}",
+                B256::from(loaded.game.config().absolute_prestate.0),
+                B256::from(self.prestate.0)
+            );
+            return self.skip(game, reason);
         }
-        let mut events = Vec::new();
         if loaded.status == 0 {
             let actions = self
                 .solver(&loaded)
                 .next_actions(&loaded.game)
                 .map_err(|e| format!("solver: {e}"))?;
-            events.extend(agent::play(&self.l1, &loaded, actions, now).map_err(|e| e.to_string())?);
-            if events.is_empty() {
-                events.extend(agent::resolve(&self.l1, &loaded, now).map_err(|e| e.to_string())?);
+            let max = loaded.game.config().max_clock_duration;
+            for a in &actions {
+                let parent = match a {
+                    Action::Move { parent, .. } | Action::Step { parent, .. } => *parent,
+                };
+                let used = loaded.game.challenger_duration(parent, now).unwrap_or(max);
+                if max - used < self.cfg.clock_margin {
+                    self.log(
+                        game,
+                        &format!(
+                            "late: {} s left to counter claim {parent} (margin {} s)",
+                            max - used,
+                            self.cfg.clock_margin
+                        ),
+                    );
+                }
+            }
+            let before = events.len();
+            agent::play(&self.l1, &loaded, actions, now, events).map_err(|e| e.to_string())?;
+            if events.len() == before {
+                agent::resolve(&self.l1, &loaded, now, events).map_err(|e| e.to_string())?;
             }
         }
         let me = self.l1.address();
         let credit =
-            agent::claim_credit(&self.l1, game, me, now, &mut events).map_err(|e| e.to_string())?;
-        for e in &events {
-            self.log(game, &e.to_string());
-        }
+            agent::claim_credit(&self.l1, game, me, now, events).map_err(|e| e.to_string())?;
         if credit == Credit::Nothing {
             self.log(game, "resolved, nothing left to claim");
             if let Some(p) = self.progress.games.get_mut(&game) {
@@ -311,7 +354,7 @@ impl Challenger {
             }
             self.solvers.remove(&game);
         }
-        Ok(events)
+        Ok(())
     }
 
     /// Ticks every `poll` until `stop` is set; a failing L1 node is logged and retried.

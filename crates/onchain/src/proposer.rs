@@ -240,7 +240,7 @@ impl Proposer {
             let mut events = Vec::new();
             match load::load(&self.l1, game) {
                 Ok(g) if g.status == 0 => {
-                    events.extend(agent::resolve(&self.l1, &g, now).map_err(|e| e.to_string())?)
+                    agent::resolve(&self.l1, &g, now, &mut events).map_err(|e| e.to_string())?
                 }
                 Ok(_) => {}
                 Err(e) => {

@@ -314,6 +314,7 @@ impl Games {
             prestate: self.elf.clone(),
             game_types: vec![self.params.game_type],
             snapshot_every: 1 << 20,
+            clock_margin: 3600,
             client: client(),
         }
     }
@@ -382,7 +383,8 @@ impl Liar {
         let g = crate::load::load(&self.l1, game).unwrap();
         let (_, now) = self.l1.head().unwrap();
         let actions = self.solver.next_actions(&g.game).unwrap();
-        let events = crate::agent::play(&self.l1, &g, actions, now).unwrap();
+        let mut events = Vec::new();
+        crate::agent::play(&self.l1, &g, actions, now, &mut events).unwrap();
         for e in &events {
             eprintln!("liar: {e}");
         }
@@ -390,10 +392,7 @@ impl Liar {
     }
 }
 
-/// Whether an event is a transaction sent (not a refusal).
-pub fn acted(e: &crate::agent::Event) -> bool {
-    !matches!(e, crate::agent::Event::Refused { .. })
-}
+pub use crate::agent::acted;
 
 /// A TCP proxy on loopback in front of `upstream` that can be switched off: while off, every
 /// connection is closed at once (the client sees the node fail).

@@ -130,7 +130,8 @@ fn the_honest_side_wins_through_bad_games_rpc_failures_reverts_a_nonce_gap_a_res
                 };
                 let (_, now) = liar_l1.head().unwrap();
                 let me_l1 = L1::new(&chain.anvil.url, account_key("challenger"), client()).unwrap();
-                let ev = agent::play(&me_l1, &g, vec![stale], now).unwrap();
+                let mut ev = Vec::new();
+                agent::play(&me_l1, &g, vec![stale], now, &mut ev).unwrap();
                 assert!(
                     matches!(&ev[..], [Event::Refused { reason, .. }] if reason.contains("revert")),
                     "{ev:?}"

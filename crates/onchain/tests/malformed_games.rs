@@ -213,6 +213,7 @@ fn malformed_games_are_skipped_with_their_reasons() {
         prestate: elf,
         game_types: vec![2],
         snapshot_every: 1 << 20,
+        clock_margin: 3600,
         client: verdict_onchain::testing::client(),
     })
     .unwrap();

@@ -121,6 +121,10 @@ pub struct ChallengerArgs {
     /// How often the chain is polled.
     #[arg(long, default_value = "2s", value_parser = duration)]
     poll_interval: Duration,
+    /// A counter with less than this left on its clock is logged as late; the games with the
+    /// tightest clocks are played first.
+    #[arg(long, default_value = "1h", value_parser = duration)]
+    clock_margin: Duration,
     /// Run one round and exit.
     #[arg(long)]
     once: bool,
@@ -146,8 +150,12 @@ pub fn challenger(a: ChallengerArgs) -> anyhow::Result<()> {
         prestate: a.asterisc_prestate,
         game_types: types,
         snapshot_every: a.asterisc_snapshot_freq.max(1),
+        clock_margin: a.clock_margin.as_secs(),
         client: a.rpc.client(),
     };
+    if a.poll_interval.as_secs() >= cfg.clock_margin {
+        bail!("--poll-interval must be shorter than --clock-margin");
+    }
     let mut c = Challenger::new(cfg).map_err(anyhow::Error::msg)?;
     println!(
         "verdict challenger: account {}, absolute prestate {}",
