@@ -4,7 +4,8 @@
 //! - A move posts the bond the game asks for (`getRequiredBond`), only while the countered
 //!   claim's clock runs.
 //! - Before a step, the preimage part the step reads is uploaded (a local input through the game's
-//!   `addLocalData`, a keccak256 or sha256 preimage through the oracle's loaders), unless the
+//!   `addLocalData`, a keccak256 or sha256 preimage through the oracle's loaders, a blob field
+//!   element with its KZG proof, computed from the blob in the host's store), unless the
 //!   oracle holds that part already; a leaf countered already is not stepped again.
 //! - Claims are resolved bottom-up once their clocks have run out (children first), then the game.
 //! - Credit is claimed in DelayedWETH's two phases: the first `claimCredit` unlocks it once the
@@ -13,6 +14,7 @@
 //! A call the chain refuses (it would revert: someone was faster, a clock ran out) is an
 //! [`Event::Refused`] naming the call and the node's reason, not an error; the node failing is.
 
+use crate::blob::blob_part;
 use crate::l1::{L1Error, L1};
 use crate::load::Loaded;
 use alloy_primitives::{Address, FixedBytes, U256};
@@ -20,6 +22,7 @@ use verdict_challenger::actors::Action;
 use verdict_challenger::providers::StepData;
 use verdict_contracts::bindings::{IDelayedWETH, IFaultDisputeGame, IPreimageOracle};
 use verdict_game::Timestamp;
+use verdict_host::Store;
 use verdict_preimage::onchain::{localize_key, StepContext};
 use verdict_preimage::KeyType;
 
@@ -163,6 +166,7 @@ pub fn play(
     g: &Loaded,
     mut actions: Vec<Action>,
     now: Timestamp,
+    store: Option<&dyn Store>,
     events: &mut Vec<Event>,
 ) -> Result<(), L1Error> {
     let game = &g.game;
@@ -226,7 +230,7 @@ pub fn play(
                 if g.countered.get(parent).is_some_and(|c| !c.is_zero()) {
                     continue;
                 }
-                if !upload(l1, g, parent, &data, events)? {
+                if !upload(l1, g, parent, &data, store, events)? {
                     continue;
                 }
                 let call = IFaultDisputeGame::stepCall {
@@ -258,6 +262,7 @@ fn upload(
     g: &Loaded,
     leaf: usize,
     data: &StepData,
+    store: Option<&dyn Store>,
     events: &mut Vec<Event>,
 ) -> Result<bool, L1Error> {
     let Some(p) = &data.preimage else {
@@ -326,6 +331,26 @@ fn upload(
             },
             U256::ZERO,
         ),
+        Some(KeyType::Blob) => {
+            let Some(store) = store else {
+                return refuse(events, "no preimage store to prove a blob part from".into());
+            };
+            let b = match blob_part(store, p.key) {
+                Ok(b) => b,
+                Err(e) => return refuse(events, e),
+            };
+            l1.transact(
+                g.oracle,
+                IPreimageOracle::loadBlobPreimagePartCall {
+                    z: U256::from_be_bytes(b.z),
+                    y: U256::from_be_bytes(b.y),
+                    commitment: b.commitment.to_vec().into(),
+                    proof: b.proof.to_vec().into(),
+                    partOffset: offset,
+                },
+                U256::ZERO,
+            )
+        }
         _ => {
             return refuse(
                 events,

@@ -339,7 +339,8 @@ impl Challenger {
                 }
             }
             let before = events.len();
-            agent::play(&self.l1, &loaded, actions, now, events).map_err(|e| e.to_string())?;
+            agent::play(&self.l1, &loaded, actions, now, Some(&*self.store), events)
+                .map_err(|e| e.to_string())?;
             if events.len() == before {
                 agent::resolve(&self.l1, &loaded, now, events).map_err(|e| e.to_string())?;
             }

@@ -7,6 +7,7 @@
 //!   move it was (so a malformed game is refused, not trusted).
 //! - [`agent`]: the transactions of a player: moves with their bonds, preimage uploads and steps,
 //!   resolution, the two-phase credit claim.
+//! - [`blob`]: the KZG proof of a blob field element a step reads, for the oracle's loader.
 //! - [`traces`]: output roots from the rollup node; execution traces of the fault proof program in
 //!   our RISC-V VM over the online host.
 //! - [`challenger`] and [`proposer`]: the two services (`verdict challenger`, `verdict proposer`);
@@ -15,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod agent;
+pub mod blob;
 pub mod challenger;
 pub mod deploy;
 pub mod l1;

@@ -170,6 +170,11 @@ impl OutputSource for LiarOutputs {
 /// the last one with the real run's exit status (so that the game accepts it as a root).
 pub struct LiarTraces {
     pub real: VmTraceFactory<RiscvFactory<InProcess>>,
+    /// The key type of the read it lies from (`PreimageStop::key_type`'s names: `global`,
+    /// `keccak`, `blob`, ...).
+    pub key_type: &'static str,
+    /// Whether that read is the first after the middle of the run (else the first of all).
+    pub from_middle: bool,
     /// Per subgame: (steps of the real run, the step that reads the preimage).
     pub found: Vec<(LocalContext, u64, u64)>,
 }
@@ -191,17 +196,21 @@ impl ExecTraceFactory for LiarTraces {
             _ => VmStatus::Panic,
         };
         let mut vm = f.vm(self.real.initial.clone(), ctx);
-        vm.run(steps / 2).unwrap();
-        vm.set_preimage_stop(PreimageStop::key_type("global").unwrap());
+        if self.from_middle {
+            vm.run(steps / 2).unwrap();
+        }
+        vm.set_preimage_stop(PreimageStop::key_type(self.key_type).unwrap());
         vm.run(u64::MAX).unwrap();
         assert!(
             vm.stopped_at_preimage(),
-            "no global preimage read after the middle"
+            "no {} preimage read (from the middle: {})",
+            self.key_type,
+            self.from_middle
         );
         let read_step = vm.step_count() - 1;
         eprintln!(
-            "liar: subgame of block {}: {steps} steps, lying from step {read_step} (a global preimage read)",
-            ctx.disputed_l2_block_number
+            "liar: subgame of block {}: {steps} steps, lying from step {read_step} (a {} preimage read)",
+            ctx.disputed_l2_block_number, self.key_type
         );
         self.found.push((*ctx, steps, read_step));
         LyingFactory {
@@ -244,6 +253,11 @@ pub struct Games {
 impl Games {
     /// Deploys with the real parameters but [`SPLIT`] and [`EXEC_DEPTH`], anchored at [`ANCHOR`].
     pub fn deploy(chain: &Chain, elf: PathBuf) -> Games {
+        Self::deploy_with_depth(chain, elf, EXEC_DEPTH)
+    }
+
+    /// [`Games::deploy`] with an execution game of depth `exec_depth`.
+    pub fn deploy_with_depth(chain: &Chain, elf: PathBuf, exec_depth: u64) -> Games {
         let deployer = account(&chain.anvil, "deployer");
         let initial = crate::traces::load_prestate(&elf).unwrap();
         let nodes = crate::traces::HostNodes {
@@ -266,7 +280,7 @@ impl Games {
             ANCHOR,
         );
         params.split_depth = SPLIT;
-        params.max_game_depth = SPLIT + 1 + EXEC_DEPTH;
+        params.max_game_depth = SPLIT + 1 + exec_depth;
         let deployment = crate::deploy::deploy(&deployer, &params).unwrap();
         Games {
             params,
@@ -343,6 +357,20 @@ impl Liar {
         lie_from: u64,
         top: u64,
     ) -> Liar {
+        Self::lying_at(chain, initial, name, lie_from, top, "global", true)
+    }
+
+    /// [`Liar::new`], its execution trace made up from the first read of a `key_type` preimage
+    /// (after the middle of the run with `from_middle`).
+    pub fn lying_at(
+        chain: &Chain,
+        initial: verdict_riscv::State,
+        name: &str,
+        lie_from: u64,
+        top: u64,
+        key_type: &'static str,
+        from_middle: bool,
+    ) -> Liar {
         let l1 = L1::new(&chain.anvil.url, account_key(name), client()).unwrap();
         let nodes = crate::traces::HostNodes {
             l1: chain.anvil.url.clone(),
@@ -357,6 +385,8 @@ impl Liar {
                 nodes,
                 1 << 20,
             ),
+            key_type,
+            from_middle,
             found: Vec::new(),
         };
         let solver = verdict_challenger::solver::Solver::new(
@@ -384,7 +414,7 @@ impl Liar {
         let (_, now) = self.l1.head().unwrap();
         let actions = self.solver.next_actions(&g.game).unwrap();
         let mut events = Vec::new();
-        crate::agent::play(&self.l1, &g, actions, now, &mut events).unwrap();
+        crate::agent::play(&self.l1, &g, actions, now, None, &mut events).unwrap();
         for e in &events {
             eprintln!("liar: {e}");
         }

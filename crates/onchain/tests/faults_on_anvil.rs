@@ -131,7 +131,7 @@ fn the_honest_side_wins_through_bad_games_rpc_failures_reverts_a_nonce_gap_a_res
                 let (_, now) = liar_l1.head().unwrap();
                 let me_l1 = L1::new(&chain.anvil.url, account_key("challenger"), client()).unwrap();
                 let mut ev = Vec::new();
-                agent::play(&me_l1, &g, vec![stale], now, &mut ev).unwrap();
+                agent::play(&me_l1, &g, vec![stale], now, None, &mut ev).unwrap();
                 assert!(
                     matches!(&ev[..], [Event::Refused { reason, .. }] if reason.contains("revert")),
                     "{ev:?}"

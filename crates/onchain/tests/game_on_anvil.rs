@@ -306,3 +306,85 @@ fn load_without_steps(l1: &L1, game: Address) -> verdict_game::Game {
     }
     fresh
 }
+
+/// A dispute over a block whose batch came in a blob, decided by a step that reads a blob field
+/// element: the challenger proves it to the PreimageOracle with a KZG proof it computes from the
+/// blob in its host's store (`loadBlobPreimagePart`, checked by the point-evaluation
+/// precompile), and `RISCV.sol` accepts the step.
+#[test]
+fn a_step_reading_a_blob_field_element_is_proven_onchain() {
+    let Some(bin) = verdict_node::testing::anvil_binary() else {
+        return;
+    };
+    let Some(elf) = claim_elf() else { return };
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    // Blocks 5 to 8 are batched in a blob; a run of the program over one of them takes more
+    // steps than one over a block in calldata.
+    let mut chain = Chain::build(&bin, dir.path(), 8);
+    let games = Games::deploy_with_depth(&chain, elf, 27);
+    let mut liar_proposer = games.proposer(&chain, "liar", true);
+    let bad = liar_proposer.propose(ANCHOR + 4).unwrap();
+    let cfg = games.challenger_config(&chain, &chain.anvil.url, dir.path().join("challenger"));
+    let mut challenger = Challenger::new(cfg).unwrap();
+    let initial = games.initial.clone();
+    let mut liar = Liar::lying_at(
+        &chain,
+        initial,
+        "liar",
+        ANCHOR + 3,
+        ANCHOR + 4,
+        "blob",
+        false,
+    );
+    let mut honest_events = Vec::new();
+    for round in 0.. {
+        assert!(round < 200, "the game does not settle");
+        let lev = liar.tick(bad.game);
+        let hev = challenger.tick().unwrap();
+        let done = !lev.iter().any(acted) && !hev.iter().any(|(_, e)| acted(e));
+        honest_events.extend(hev.into_iter().map(|(_, e)| e));
+        if done {
+            break;
+        }
+    }
+    let (blob_key, gas) = honest_events
+        .iter()
+        .find_map(|e| match e {
+            Event::Stepped {
+                preimage: Some(k),
+                gas,
+                ..
+            } => Some((*k, *gas)),
+            _ => None,
+        })
+        .expect("the challenger stepped on a preimage read");
+    assert_eq!(blob_key[0], 5, "a blob field element");
+    let upload_gas = honest_events
+        .iter()
+        .find_map(|e| match e {
+            Event::Uploaded { key, gas, .. } if *key == blob_key => Some(*gas),
+            _ => None,
+        })
+        .expect("the blob part was uploaded");
+    let g = load::load(&liar.l1, bad.game).unwrap();
+    let leaf = g.game.claims().len() - 1;
+    assert_eq!(
+        g.countered[leaf],
+        challenger.address(),
+        "RISCV.sol accepted the step"
+    );
+    eprintln!(
+        "blob step: {gas} gas, the blob part's upload {upload_gas} gas; {} claims",
+        g.game.claims().len()
+    );
+    chain.stop_node();
+    time_travel(&chain.anvil, games.params.max_clock_duration + 1);
+    challenger.tick().unwrap();
+    let status: u8 = liar
+        .l1
+        .view(bad.game, IFaultDisputeGame::statusCall {})
+        .unwrap();
+    assert_eq!(status, 1, "CHALLENGER_WINS");
+    eprintln!("test done in {:.1?}", started.elapsed());
+}
