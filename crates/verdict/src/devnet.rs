@@ -30,6 +30,10 @@ pub enum DevnetCommand {
     Up(UpArgs),
     /// The L1 half: anvil, the contracts, the rollup config, the batcher and the proposer.
     L1(L1Args),
+    /// Judge an output root of the running chain with the fault proof program (in the VM, its
+    /// preimages fetched by the online host into `<data>/claims/store`); `--offline` judges it
+    /// again from the store alone.
+    Claim(crate::devnet_claim::ClaimArgs),
     /// A stand-in L2 node for tests of the L1 half (in-memory chain, rebuilt on restart).
     #[command(hide = true)]
     StandInNode(StandInArgs),
@@ -115,6 +119,7 @@ impl DevnetCommand {
         match self {
             DevnetCommand::L1(a) => l1(a),
             DevnetCommand::Up(a) => up(a),
+            DevnetCommand::Claim(a) => crate::devnet_claim::run(a),
             DevnetCommand::StandInNode(a) => stand_in(a),
         }
     }
