@@ -2,6 +2,7 @@
 
 mod derive;
 mod devnet;
+mod devnet_claim;
 mod game;
 mod host;
 mod node;
