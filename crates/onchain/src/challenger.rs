@@ -8,12 +8,14 @@
 //! skipped with its reason logged and kept. Every game we play is loaded from the chain
 //! ([`crate::load`]), the solver (kept per game, with its traces and their VM snapshots) gives
 //! the honest actions, [`crate::agent`] sends them, the most urgent clock first. Progress is in
-//! `<datadir>/progress.json`, preimages in `<datadir>/preimages` (the online host's store).
+//! `<datadir>/progress.json`, preimages in `<datadir>/preimages` (the online host's store), VM
+//! snapshots in `<datadir>/snapshots` ([`crate::snapshots`]).
 
 use crate::agent::{self, acted, Credit, Event};
 use crate::l1::L1;
 use crate::load::{self, LoadError, Loaded};
 use crate::progress::{GameProgress, GameState, Progress};
+use crate::snapshots::DiskSnapshots;
 use crate::traces::{exec_traces, HostNodes, RollupOutputs};
 use alloy_primitives::{Address, B256, U256};
 use std::collections::BTreeMap;
@@ -73,14 +75,14 @@ fn time_left(g: &Loaded, now: u64) -> u64 {
 }
 
 type Traces = VmTraceFactory<RiscvFactory<InProcess>>;
-type HonestSolver = Solver<RollupOutputs, Traces>;
+type HonestSolver = Solver<RollupOutputs, DiskSnapshots>;
 
 /// The challenger.
 pub struct Challenger {
     cfg: ChallengerConfig,
     l1: L1,
     store: Arc<dyn Store>,
-    traces: Traces,
+    traces: DiskSnapshots,
     prestate: Claim,
     progress: Progress,
     solvers: BTreeMap<Address, (Vec<ClaimId>, HonestSolver)>,
@@ -118,8 +120,9 @@ impl Challenger {
             l2: cfg.l2_rpc.clone(),
             client: cfg.client,
         };
-        let traces = exec_traces(initial, store.clone(), nodes, cfg.snapshot_every);
-        let prestate = traces.absolute_prestate();
+        let vm_traces: Traces = exec_traces(initial, store.clone(), nodes, cfg.snapshot_every);
+        let prestate = vm_traces.absolute_prestate();
+        let traces = DiskSnapshots::new(vm_traces, cfg.datadir.join("snapshots"));
         Ok(Challenger {
             cfg,
             l1,
@@ -139,6 +142,11 @@ impl Challenger {
     /// The absolute prestate of our program (the games we play must have it).
     pub fn absolute_prestate(&self) -> Claim {
         self.prestate
+    }
+
+    /// VM snapshots read back from `<datadir>/snapshots` so far.
+    pub fn snapshots_loaded(&self) -> u64 {
+        self.traces.loaded.get()
     }
 
     /// The progress so far.

@@ -11,7 +11,7 @@
 //! - [`traces`]: output roots from the rollup node; execution traces of the fault proof program in
 //!   our RISC-V VM over the online host.
 //! - [`challenger`] and [`proposer`]: the two services (`verdict challenger`, `verdict proposer`);
-//!   [`progress`]: the challenger's progress on disk.
+//!   [`progress`]: the challenger's progress on disk; [`snapshots`]: its VM snapshots on disk.
 //! - [`testing`]: the local chain, test deployments and a liar, for tests and demos.
 #![deny(missing_docs)]
 
@@ -23,5 +23,6 @@ pub mod l1;
 pub mod load;
 pub mod progress;
 pub mod proposer;
+pub mod snapshots;
 pub mod testing;
 pub mod traces;

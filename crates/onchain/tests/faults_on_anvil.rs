@@ -9,7 +9,7 @@
 //! - a nonce gap (a transaction with the challenger's key at a later nonce sent behind its back):
 //!   the challenger's next transaction fills it and both are mined;
 //! - the challenger dropped mid-game and started again on its datadir: it resumes (the factory
-//!   is not scanned again) and plays on;
+//!   is not scanned again, the VM runs from the snapshots it wrote) and plays on;
 //! - an L1 reorg (`anvil_reorg`) that drops the challenger's last move: it notices and moves again;
 //!
 //! and the honest side still wins, with every bond of the game paid to the challenger.
@@ -187,6 +187,13 @@ fn the_honest_side_wins_through_bad_games_rpc_failures_reverts_a_nonce_gap_a_res
         eprintln!("fault: {f}");
     }
     assert_eq!(faults.len(), 5);
+
+    // After the restart, the execution trace went on from the snapshots on disk.
+    eprintln!(
+        "snapshots read back after the restart: {}",
+        challenger.snapshots_loaded()
+    );
+    assert!(challenger.snapshots_loaded() > 0);
 
     // Bad games were skipped, with their reasons kept.
     let p = challenger.progress();
