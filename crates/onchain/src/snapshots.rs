@@ -101,6 +101,14 @@ impl ExecTraceFactory for DiskSnapshots {
                 self.loaded.set(self.loaded.get() + 1);
             }
         }
+        if !saved.is_empty() {
+            eprintln!(
+                "snapshots: {} read back for the run of block {} ({})",
+                saved.len(),
+                ctx.disputed_l2_block_number,
+                dir.display()
+            );
+        }
         Ok(Box::new(SnapshotTrace {
             trace,
             factory: self.traces.factory.clone(),

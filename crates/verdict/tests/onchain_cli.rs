@@ -2,8 +2,9 @@
 //! local chain (anvil + verdict's L2 node, as crates/onchain's tests build it): the game contracts
 //! deployed from the command line, a wrong output root proposed, its liar (the library's test
 //! liar) defending it; the challenger process plays, is killed with SIGKILL mid-game, is started
-//! again on its datadir, resumes and wins with a step verified onchain; after the clocks it
-//! resolves the game (CHALLENGER_WINS); SIGTERM stops it with exit code 0.
+//! again on its datadir, resumes (its VM from the snapshots on disk) and wins with a step verified
+//! onchain; after the clocks it resolves the game (CHALLENGER_WINS); SIGTERM stops it with exit
+//! code 0.
 //!
 //! Needs anvil (scripts/install-deps.sh) and the claim guest (scripts/build-guests.sh); with
 //! `CI=true` a missing one fails the test.
@@ -200,7 +201,7 @@ fn the_challenger_process_is_killed_mid_game_resumes_and_wins() {
             killed = true;
             eprintln!("killed and restarted the challenger at {n} claims");
         }
-        if g.countered.iter().any(|c| *c == me) {
+        if g.countered.contains(&me) {
             break;
         }
         std::thread::sleep(Duration::from_millis(300));
@@ -252,6 +253,10 @@ fn the_challenger_process_is_killed_mid_game_resumes_and_wins() {
         text.matches("new game at index 0").count(),
         1,
         "resumed, not rescanned:\n{text}"
+    );
+    assert!(
+        text.contains("snapshots: ") && text.contains("read back"),
+        "the restarted challenger went on from its snapshots:\n{text}"
     );
     let progress: serde_json::Value =
         serde_json::from_slice(&std::fs::read(datadir.join("progress.json")).unwrap()).unwrap();
