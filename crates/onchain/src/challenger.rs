@@ -56,6 +56,8 @@ pub struct ChallengerConfig {
     pub game_types: Vec<u32>,
     /// `--asterisc-snapshot-freq`: VM snapshot interval in steps.
     pub snapshot_every: u64,
+    /// `--game-window`: games created longer ago than this (seconds) are skipped (`None`: all).
+    pub game_window: Option<u64>,
     /// `--clock-margin`: a counter with less time than this left on its clock is logged as late
     /// (the games with the tightest clocks are played first in each round).
     pub clock_margin: u64,
@@ -185,6 +187,7 @@ impl Challenger {
             .view(factory, IDisputeGameFactory::gameCountCall {})
             .map_err(|e| e.to_string())?;
         let count = u64::try_from(count).unwrap_or(u64::MAX);
+        let (_, now) = self.l1.head().map_err(|e| e.to_string())?;
         while self.progress.next_index < count {
             let i = self.progress.next_index;
             let g = self
@@ -202,11 +205,25 @@ impl Challenger {
                 reason: None,
                 transactions: 0,
             };
-            if !self.cfg.game_types.contains(&g.gameType) {
-                let reason = format!(
+            let too_old = self
+                .cfg
+                .game_window
+                .is_some_and(|w| now.saturating_sub(g.timestamp) > w);
+            let reason = if !self.cfg.game_types.contains(&g.gameType) {
+                Some(format!(
                     "game type {} is not one we play ({:?})",
                     g.gameType, self.cfg.game_types
-                );
+                ))
+            } else if too_old {
+                Some(format!(
+                    "created at {}, outside the game window of {} s",
+                    g.timestamp,
+                    self.cfg.game_window.unwrap_or_default()
+                ))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
                 self.log(g.proxy, &format!("skipped: {reason}"));
                 p.state = GameState::Skipped;
                 p.reason = Some(reason);

@@ -329,6 +329,7 @@ impl Games {
             game_types: vec![self.params.game_type],
             snapshot_every: 1 << 20,
             clock_margin: 3600,
+            game_window: None,
             client: client(),
         }
     }

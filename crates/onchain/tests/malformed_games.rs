@@ -1,8 +1,8 @@
 //! Bad input from the chain: games no contract following the rules can hold, served by a fake L1
 //! node (a loopback JSON-RPC server answering the factory's and the games' views). Each is
-//! skipped with its reason logged and kept in the progress file; the challenger never panics and
-//! never sends a transaction to them. Needs no anvil; the program's ELF (any guest) for the
-//! challenger's prestate.
+//! skipped with its reason logged and kept in the progress file (and so is a game older than the
+//! game window); the challenger never panics and never sends a transaction to them. Needs no
+//! anvil; the program's ELF (any guest) for the challenger's prestate.
 
 use alloy_primitives::{Address, FixedBytes, U256};
 use alloy_sol_types::SolCall;
@@ -104,7 +104,8 @@ fn view(
                 Some(F::gameAtIndexCall::abi_encode_returns(
                     &F::gameAtIndexReturn {
                         gameType: *types.get(i)?,
-                        timestamp: 1_750_000_000,
+                        // Game 7 was created before the challenger's game window.
+                        timestamp: if i == 7 { 1_740_000_000 } else { 1_750_000_000 },
                         proxy: Address::with_last_byte(0x40 + i as u8),
                     },
                 ))
@@ -196,6 +197,8 @@ fn malformed_games_are_skipped_with_their_reasons() {
         (2, ok(vec![])),
         // 6: a root claim at another position.
         (2, ok(vec![child(u32::MAX, 2, 1)])),
+        // 7: a good game, but older than the game window.
+        (2, ok(vec![root()])),
     ];
     let n = games.len();
     let handler: Arc<verdict_rpc::Handler> = Arc::new(fake(games));
@@ -214,6 +217,7 @@ fn malformed_games_are_skipped_with_their_reasons() {
         game_types: vec![2],
         snapshot_every: 1 << 20,
         clock_margin: 3600,
+        game_window: Some(3600),
         client: verdict_onchain::testing::client(),
     })
     .unwrap();
@@ -235,6 +239,7 @@ fn malformed_games_are_skipped_with_their_reasons() {
         "parameters the contract would refuse",
         "0 claims",
         "claim 0 is not a root claim",
+        "outside the game window",
     ];
     for (i, e) in expect.iter().enumerate() {
         let r = reason(i as u8);

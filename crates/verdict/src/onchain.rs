@@ -125,6 +125,9 @@ pub struct ChallengerArgs {
     /// tightest clocks are played first.
     #[arg(long, default_value = "1h", value_parser = duration)]
     clock_margin: Duration,
+    /// Games created longer ago than this are skipped (`0`: none are).
+    #[arg(long, default_value = "28d", value_parser = duration)]
+    game_window: Duration,
     /// Run one round and exit.
     #[arg(long)]
     once: bool,
@@ -151,6 +154,7 @@ pub fn challenger(a: ChallengerArgs) -> anyhow::Result<()> {
         game_types: types,
         snapshot_every: a.asterisc_snapshot_freq.max(1),
         clock_margin: a.clock_margin.as_secs(),
+        game_window: Some(a.game_window.as_secs()).filter(|w| *w > 0),
         client: a.rpc.client(),
     };
     if a.poll_interval.as_secs() >= cfg.clock_margin {
