@@ -18,6 +18,7 @@ use alloy::signers::SignerSync;
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 /// The flags every replay anvil runs with: Prague, a block gas limit above the transactions'
 /// 30,000,000, no accounts of its own (the callers fund theirs), a genesis time long before the
@@ -33,6 +34,8 @@ pub const ANVIL_ARGS: &[&str] = &[
     "1000000000",
     "--accounts",
     "0",
+    "--prune-history",
+    "8",
     "--silent",
 ];
 
@@ -63,8 +66,8 @@ pub struct AnvilL1 {
     pub stats: NodeStats,
 }
 
-/// What an [`AnvilL1`] has sent.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What an [`AnvilL1`] has sent, and the time it waited for the node.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct NodeStats {
     /// Transactions mined.
     pub transactions: u64,
@@ -74,6 +77,14 @@ pub struct NodeStats {
     pub views: u64,
     /// HTTP requests (a batch is one).
     pub requests: u64,
+    /// Seconds waiting for transactions to be mined.
+    pub transaction_secs: f64,
+    /// Seconds waiting for the traces of reverted transactions.
+    pub trace_secs: f64,
+    /// Seconds waiting for views.
+    pub view_secs: f64,
+    /// Seconds waiting for everything else (time travel, balances, snapshots, ...).
+    pub other_secs: f64,
 }
 
 fn node_err(what: &str, e: impl std::fmt::Display) -> EvmError {
@@ -180,9 +191,21 @@ impl AnvilL1 {
         params: Value,
     ) -> Result<R, EvmError> {
         self.stats.requests += 1;
-        self.rt
+        let start = Instant::now();
+        let r = self
+            .rt
             .block_on(self.client.request(method, params))
-            .map_err(|e| node_err(method, e))
+            .map_err(|e| node_err(method, e));
+        let secs = start.elapsed().as_secs_f64();
+        *match method {
+            "eth_sendRawTransactionSync" | "eth_sendTransactionSync" => {
+                &mut self.stats.transaction_secs
+            }
+            "debug_traceTransaction" => &mut self.stats.trace_secs,
+            "eth_call" => &mut self.stats.view_secs,
+            _ => &mut self.stats.other_secs,
+        } += secs;
+        r
     }
 
     /// Takes a snapshot of the node's state (`evm_snapshot`); [`AnvilL1::revert`] returns to it.
@@ -373,9 +396,11 @@ impl L1 for AnvilL1 {
         self.stats.requests += 1;
         self.stats.views += 1;
         let params = json!([{"to": to, "input": Bytes::from(data)}, "latest"]);
+        let start = Instant::now();
         let r = self
             .rt
             .block_on(self.client.request::<_, Bytes>("eth_call", params));
+        self.stats.view_secs += start.elapsed().as_secs_f64();
         view_outcome(r)
     }
 
@@ -395,13 +420,16 @@ impl L1 for AnvilL1 {
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| node_err("a batch", e))?;
-        self.rt.block_on(async {
+        let start = Instant::now();
+        let out = self.rt.block_on(async {
             batch.send().await.map_err(|e| node_err("a batch", e))?;
             let mut out = Vec::with_capacity(waiters.len());
             for w in waiters {
                 out.push(view_outcome(w.await)?);
             }
             Ok(out)
-        })
+        });
+        self.stats.view_secs += start.elapsed().as_secs_f64();
+        out
     }
 }

@@ -71,12 +71,17 @@ fn replayed_games_agree_with_the_engine_on_anvil() {
         let s = node.stats;
         eprintln!(
             "anvil: {} transactions mined ({} reverted), {} views, {} JSON-RPC requests, {:.0} \
-             requests/s",
+             requests/s; waited {:.1} s for transactions, {:.1} s for traces of reverts, {:.1} s \
+             for views, {:.1} s for the rest",
             s.transactions,
             s.reverted,
             s.views,
             s.requests,
-            s.requests as f64 / secs
+            s.requests as f64 / secs,
+            s.transaction_secs,
+            s.trace_secs,
+            s.view_secs,
+            s.other_secs
         );
     }
     t.assert_varied();
