@@ -87,6 +87,39 @@ pub struct NodeStats {
     pub other_secs: f64,
 }
 
+impl NodeStats {
+    /// Adds `other`'s counts and times (of another node) to these.
+    pub fn merge(&mut self, other: &NodeStats) {
+        self.transactions += other.transactions;
+        self.reverted += other.reverted;
+        self.views += other.views;
+        self.requests += other.requests;
+        self.transaction_secs += other.transaction_secs;
+        self.trace_secs += other.trace_secs;
+        self.view_secs += other.view_secs;
+        self.other_secs += other.other_secs;
+    }
+}
+
+impl std::fmt::Display for NodeStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} transactions mined ({} reverted), {} views, {} JSON-RPC requests; waited {:.1} s \
+             for transactions, {:.1} s for traces of reverts, {:.1} s for views, {:.1} s for the \
+             rest",
+            self.transactions,
+            self.reverted,
+            self.views,
+            self.requests,
+            self.transaction_secs,
+            self.trace_secs,
+            self.view_secs,
+            self.other_secs
+        )
+    }
+}
+
 fn node_err(what: &str, e: impl std::fmt::Display) -> EvmError {
     EvmError::Node(format!("{what}: {e}"))
 }

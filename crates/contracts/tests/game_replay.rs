@@ -28,8 +28,9 @@ mod replay;
 
 use alloy_primitives::{keccak256, Address};
 use replay::{replay, replay_report, Chain, Totals};
+use std::time::Instant;
 use verdict_challenger::sim::{Call, Report};
-use verdict_contracts::{anvil_binary, VmKind};
+use verdict_contracts::{anvil_binary, NodeStats, VmKind};
 use verdict_game::{Claim, Game};
 
 fn env_count(var: &str, default: u64) -> u64 {
@@ -42,7 +43,7 @@ fn env_count(var: &str, default: u64) -> u64 {
 #[test]
 fn replayed_games_agree_with_the_engine_on_revm() {
     let n = env_count("VERDICT_GAME_REPLAYS", 300);
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let mut t = Totals::default();
     let mut chain = Chain::Revm;
     for seed in 0..n {
@@ -52,52 +53,77 @@ fn replayed_games_agree_with_the_engine_on_revm() {
     t.assert_varied();
 }
 
+/// Replays seeds `job`, `job + jobs`, ... below `n` on a new anvil; returns the totals, the node's
+/// statistics and the node (still running).
+fn replay_on_anvil(bin: &str, n: u64, job: u64, jobs: u64) -> (Totals, NodeStats, Chain) {
+    let mut chain = Chain::anvil(bin);
+    let mut t = Totals::default();
+    let started = Instant::now();
+    for seed in (job..n).step_by(jobs as usize) {
+        replay(&mut chain, seed, &mut t);
+        if t.games % 500 == 0 {
+            eprintln!(
+                "anvil job {job}: {} games in {:.0} s",
+                t.games,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let stats = match &chain {
+        Chain::Anvil { node, .. } => node.stats,
+        Chain::Revm => unreachable!(),
+    };
+    (t, stats, chain)
+}
+
 /// The same replay on anvil: seeds 0 to `VERDICT_ANVIL_GAME_REPLAYS` - 1 (default 24, every
-/// lineup, shape and refund case), then the RISC-V VM game with its step verified by `RISCV.sol`
-/// on the node. The node is started on a free loopback port and killed with its process group.
+/// lineup, shape and refund case), on `VERDICT_ANVIL_JOBS` nodes side by side (default 1), then
+/// the RISC-V VM game with its step verified by `RISCV.sol` on the node. Each node is started on a
+/// free loopback port and killed with its process group at the end.
 #[test]
 fn replayed_games_agree_with_the_engine_on_anvil() {
     let Some(bin) = anvil_binary() else { return };
     let n = env_count("VERDICT_ANVIL_GAME_REPLAYS", 24);
-    let mut chain = Chain::anvil(&bin);
-    let started = std::time::Instant::now();
-    let mut t = Totals::default();
-    for seed in 0..n {
-        replay(&mut chain, seed, &mut t);
-    }
+    let jobs = env_count("VERDICT_ANVIL_JOBS", 1).max(1);
+    let started = Instant::now();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|job| {
+                let bin = &bin;
+                s.spawn(move || replay_on_anvil(bin, n, job, jobs))
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
     let secs = started.elapsed().as_secs_f64();
-    t.print("anvil", secs);
-    if let Chain::Anvil { node, .. } = &chain {
-        let s = node.stats;
-        eprintln!(
-            "anvil: {} transactions mined ({} reverted), {} views, {} JSON-RPC requests, {:.0} \
-             requests/s; waited {:.1} s for transactions, {:.1} s for traces of reverts, {:.1} s \
-             for views, {:.1} s for the rest",
-            s.transactions,
-            s.reverted,
-            s.views,
-            s.requests,
-            s.requests as f64 / secs,
-            s.transaction_secs,
-            s.trace_secs,
-            s.view_secs,
-            s.other_secs
-        );
+    let mut t = Totals::default();
+    let mut stats = NodeStats::default();
+    let mut chains = vec![];
+    for (job_totals, job_stats, chain) in results {
+        t.merge(&job_totals);
+        stats.merge(&job_stats);
+        chains.push(chain);
     }
+    t.print(&format!("anvil ({jobs} node(s))"), secs);
+    eprintln!("anvil: {stats}");
     t.assert_varied();
 
+    let mut chain = chains.swap_remove(0);
     let report = play_vm_game(looping_program(1000), |_| verdict_preimage::NoOracle, 1234);
     replay_on_riscv_sol(&mut chain, &report, "vm game on anvil");
 
-    let pid = match &chain {
-        Chain::Anvil { node, .. } => node.pid().expect("started here"),
-        Chain::Revm => unreachable!(),
-    };
-    drop(chain);
-    assert!(
-        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
-        "anvil {pid} still running"
-    );
+    chains.push(chain);
+    for chain in chains {
+        let pid = match &chain {
+            Chain::Anvil { node, .. } => node.pid().expect("started here"),
+            Chain::Revm => unreachable!(),
+        };
+        drop(chain);
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "anvil {pid} still running"
+        );
+    }
 }
 
 /// Counts `n` down in a loop (2 steps per turn), then exits with code 1 ("invalid").

@@ -226,6 +226,23 @@ impl Onchain<'_> {
     fn game_view<C: SolCall>(&mut self, call: C) -> C::Return {
         self.view(self.game, call)
     }
+
+    /// Views of the game, in one round trip on a node.
+    fn game_views<C: SolCall>(&mut self, calls: impl IntoIterator<Item = C>) -> Vec<C::Return> {
+        let calls: Vec<_> = calls
+            .into_iter()
+            .map(|c| (self.game, c.abi_encode()))
+            .collect();
+        self.l1
+            .views(&calls)
+            .expect("views")
+            .into_iter()
+            .map(|out| match out {
+                CallOutcome::Success { output, .. } => C::abi_decode_returns(&output).unwrap(),
+                other => panic!("view {}: {other:?}", C::SIGNATURE),
+            })
+            .collect()
+    }
 }
 
 /// Deploys the contracts for `engine`'s parameters on `l1` and creates its game as the simulator
@@ -288,10 +305,21 @@ fn check_claim(
     countered: Option<Address>,
     what: &str,
 ) {
-    let want = engine.claims()[i];
     let got = o.game_view(G::claimDataCall {
         index: U256::from(i),
     });
+    assert_claim(&got, engine, i, countered, what);
+}
+
+/// `got` is the engine's claim `i` (countered by `countered`, the engine's final value when None).
+fn assert_claim(
+    got: &G::claimDataReturn,
+    engine: &Game,
+    i: usize,
+    countered: Option<Address>,
+    what: &str,
+) {
+    let want = engine.claims()[i];
     assert_eq!(
         got.parentIndex, want.parent_index,
         "{what}: claim {i} parent"
@@ -625,6 +653,24 @@ impl Totals {
         }
     }
 
+    /// Adds `other`'s counts (of other games) to these.
+    pub fn merge(&mut self, other: &Totals) {
+        self.games += other.games;
+        self.calls += other.calls;
+        self.reverts += other.reverts;
+        self.claims += other.claims;
+        self.steps += other.steps;
+        self.defender_wins += other.defender_wins;
+        self.challenger_wins += other.challenger_wins;
+        self.refunded += other.refunded;
+        self.local_checked += other.local_checked;
+        self.paid += other.paid;
+        for (k, (n, sum, max)) in &other.gas {
+            let e = self.gas.entry(k).or_default();
+            *e = (e.0 + n, e.1 + sum, e.2.max(*max));
+        }
+    }
+
     /// Every kind of game was seen: both outcomes, steps, refunds, local data, reverts.
     pub fn assert_varied(&self) {
         assert!(
@@ -696,9 +742,11 @@ fn replay_on(
         U256::from(resolved.l2_block_number())
     );
     let max = resolved.config().max_game_depth;
-    for depth in 0..=max {
+    let bonds = o.game_views((0..=max).map(|depth| G::getRequiredBondCall {
+        position: Position::new(depth, 0).raw(),
+    }));
+    for (depth, bond) in (0..=max).zip(bonds) {
         let p = Position::new(depth, 0);
-        let bond = o.game_view(G::getRequiredBondCall { position: p.raw() });
         assert_eq!(
             bond,
             U256::from(resolved.required_bond(p).unwrap()),
@@ -722,20 +770,25 @@ fn replay_on(
         U256::from(n),
         "{what}: claims"
     );
-    for i in 0..n {
-        check_claim(&mut o, resolved, i, None, &format!("{what} resolved"));
-        assert!(o.game_view(G::resolvedSubgamesCall {
-            index: U256::from(i)
-        }));
+    let claims = o.game_views((0..n).map(|i| G::claimDataCall {
+        index: U256::from(i),
+    }));
+    let subgames = o.game_views((0..n).map(|i| G::resolvedSubgamesCall {
+        index: U256::from(i),
+    }));
+    for (i, (got, subgame)) in claims.iter().zip(subgames).enumerate() {
+        assert_claim(got, resolved, i, None, &format!("{what} resolved"));
+        assert!(subgame, "{what}: subgame {i} resolved");
     }
-    for a in report.names.keys() {
-        let normal = o.game_view(G::normalModeCreditCall {
-            recipient: onchain(*a),
-        });
+    let names: Vec<Address> = report.names.keys().copied().collect();
+    let normal = o.game_views(names.iter().map(|a| G::normalModeCreditCall {
+        recipient: onchain(*a),
+    }));
+    let refunds = o.game_views(names.iter().map(|a| G::refundModeCreditCall {
+        recipient: onchain(*a),
+    }));
+    for ((a, normal), refund) in names.iter().zip(normal).zip(refunds) {
         assert_eq!(normal, U256::from(resolved.credit(a)), "{what}: credit {a}");
-        let refund = o.game_view(G::refundModeCreditCall {
-            recipient: onchain(*a),
-        });
         assert_eq!(
             refund,
             U256::from(resolved.refund_credit(a)),
