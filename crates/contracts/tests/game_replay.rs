@@ -26,8 +26,8 @@
 
 mod replay;
 
-use alloy_primitives::{keccak256, Address};
-use replay::{replay, replay_report, Chain, Totals};
+use alloy_primitives::{keccak256, Address, U256};
+use replay::{replay, replay_report_with, Chain, Loader, Loaders, Totals};
 use std::time::Instant;
 use verdict_challenger::sim::{Call, Report};
 use verdict_contracts::{anvil_binary, NodeStats, VmKind};
@@ -239,8 +239,18 @@ fn play_vm_game<O: verdict_preimage::Oracle + 'static>(
 
 /// Replays a VM game with `RISCV.sol` as the game's VM; returns the preimage keys its steps read.
 fn replay_on_riscv_sol(chain: &mut Chain, report: &Report, what: &str) -> Vec<[u8; 32]> {
+    replay_on_riscv_sol_with(chain, &Loaders::new(), report, what)
+}
+
+/// [`replay_on_riscv_sol`] with the loaders of the blob and precompile preimages the steps read.
+fn replay_on_riscv_sol_with(
+    chain: &mut Chain,
+    loaders: &Loaders,
+    report: &Report,
+    what: &str,
+) -> Vec<[u8; 32]> {
     let mut t = Totals::default();
-    replay_report(chain, report, VmKind::Riscv, false, what, &mut t);
+    replay_report_with(chain, loaders, report, VmKind::Riscv, false, what, &mut t);
     assert_eq!(t.challenger_wins, 1);
     let steps = t.gas.get("step").map_or(0, |g| g.0);
     assert_eq!(
@@ -287,10 +297,9 @@ fn global_key() -> [u8; 32] {
     k
 }
 
-/// A program that reads the disputed output root (local ident 3) and a keccak256 preimage (the
-/// length prefix, then 24 bytes of each), then counts down and exits 1. Returns it and the
-/// instruction indices of the two prefix reads.
-fn reading_program() -> (verdict_riscv::State, u128, u128) {
+/// A program that reads the preimages of `keys` (the length prefix, then 24 bytes of each), then
+/// counts down and exits 1. Returns it and the instruction indices of the two prefix reads.
+fn reading_program(keys: [[u8; 32]; 2]) -> (verdict_riscv::State, u128, u128) {
     use verdict_riscv::asm::{self, reg::*};
     let mut p = vec![];
     let mut reads = vec![];
@@ -317,8 +326,8 @@ fn reading_program() -> (verdict_riscv::State, u128, u128) {
     p.push(asm::addi(A7, ZERO, 93));
     p.push(asm::ECALL);
     let mut state = verdict_riscv::load_elf(&asm::elf(0x10000, &asm::code(&p))).unwrap();
-    state.memory.write(DATA, &local_key(3));
-    state.memory.write(DATA + 0x20, &global_key());
+    state.memory.write(DATA, &keys[0]);
+    state.memory.write(DATA + 0x20, &keys[1]);
     (state, reads[0], reads[1])
 }
 
@@ -327,7 +336,7 @@ fn reading_program() -> (verdict_riscv::State, u128, u128) {
 /// `RISCV.sol` reads back localized with its caller, the game), then a keccak256 preimage.
 #[test]
 fn vm_games_decided_by_preimage_reading_steps_replay_on_riscv_sol() {
-    let (state, local_read, global_read) = reading_program();
+    let (state, local_read, global_read) = reading_program([local_key(3), global_key()]);
     let oracle = |ctx: &verdict_game::LocalContext| {
         let mut m = verdict_preimage::MapOracle::default();
         m.insert(
@@ -344,5 +353,89 @@ fn vm_games_decided_by_preimage_reading_steps_replay_on_riscv_sol() {
         let report = play_vm_game(state.clone(), oracle, from);
         let keys = replay_on_riscv_sol(&mut Chain::Revm, &report, what);
         assert!(keys.contains(&key), "{what}: the steps read {keys:?}");
+    }
+}
+
+/// The compressed BLS12-381 G1 generator: the KZG commitment of the constant polynomial 1 (the
+/// blob of field elements all 1), whose value at any point is 1 with the point at infinity as
+/// the proof.
+const G1: &str = "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb";
+
+/// A blob element's key (type 5), its value and its loader: the constant blob's value at `z`.
+fn blob_preimage(z: u64) -> ([u8; 32], Vec<u8>, Loader) {
+    let commitment = hex::decode(G1).unwrap();
+    let z = U256::from(z);
+    let mut key = keccak256([&commitment[..], &z.to_be_bytes::<32>()].concat()).0;
+    key[0] = 5;
+    let mut proof = vec![0u8; 48];
+    proof[0] = 0xc0;
+    let y = U256::from(1).to_be_bytes::<32>().to_vec();
+    (
+        key,
+        y,
+        Loader::Blob {
+            commitment,
+            z,
+            proof,
+        },
+    )
+}
+
+/// A precompile result's key (type 6), its value (status 1 ++ output) and its loader: sha256
+/// (precompile 0x02) of `input` with 1,000 gas.
+fn precompile_preimage(input: &[u8]) -> ([u8; 32], Vec<u8>, Loader) {
+    use sha2::Digest;
+    let address = Address::with_last_byte(2);
+    let gas = 1_000u64;
+    let mut key = keccak256([address.as_slice(), &gas.to_be_bytes(), input].concat()).0;
+    key[0] = 6;
+    let value = [&[1u8][..], &sha2::Sha256::digest(input)[..]].concat();
+    let loader = Loader::Precompile {
+        address,
+        gas,
+        input: input.to_vec(),
+    };
+    (key, value, loader)
+}
+
+/// Games decided by a step reading a blob element (loaded with `loadBlobPreimagePart`, checked by
+/// the point-evaluation precompile) and one reading a precompile's result (loaded with
+/// `loadPrecompilePreimagePart`): each step is verified by `RISCV.sol`, and the part the oracle
+/// stored reads back as the onchain oracle model serves it. On revm, and on anvil when it is
+/// installed.
+///
+/// Ignored until the simulator's actors load these parts: `verdict_challenger::oracle::
+/// load_for_step` refuses key types 5 and 6 ("no onchain loading ... yet"), so the engine cannot
+/// play the game. With types 5 and 6 stored there as keccak256 and sha256 ones are (unchecked,
+/// as the model's `insert_global` takes them), this test passes on revm and on anvil (run with
+/// `--ignored`).
+#[test]
+#[ignore = "the simulator's actors cannot load blob and precompile parts yet (verdict_challenger::oracle::load_for_step)"]
+fn vm_games_decided_by_blob_and_precompile_parts_replay_on_riscv_sol() {
+    let (blob_key, blob_value, blob_loader) = blob_preimage(123_456_789);
+    let (pre_key, pre_value, pre_loader) =
+        precompile_preimage(b"a precompile input in the vm game");
+    let (state, blob_read, pre_read) = reading_program([blob_key, pre_key]);
+    let loaders: Loaders = [(blob_key, blob_loader), (pre_key, pre_loader)].into();
+    let oracle = move |_: &verdict_game::LocalContext| {
+        let mut m = verdict_preimage::MapOracle::default();
+        m.insert(verdict_preimage::PreimageKey(blob_key), blob_value.clone());
+        m.insert(verdict_preimage::PreimageKey(pre_key), pre_value.clone());
+        m
+    };
+    let mut chains = vec![("revm", Chain::Revm)];
+    if let Some(bin) = anvil_binary() {
+        chains.push(("anvil", Chain::anvil(&bin)));
+    }
+    for (from, key, read) in [
+        (blob_read, blob_key, "blob read"),
+        (pre_read, pre_key, "precompile read"),
+    ] {
+        let report = play_vm_game(state.clone(), oracle.clone(), from);
+        for (on, chain) in &mut chains {
+            let what = format!("{read} on {on}");
+            let keys = replay_on_riscv_sol_with(chain, &loaders, &report, &what);
+            assert!(keys.contains(&key), "{what}: the steps read {keys:?}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use verdict_contracts::bindings::{
 };
 use verdict_contracts::{AnvilL1, CallOutcome, GameDeployment, GameParams, TestEvm, VmKind, L1};
 use verdict_game::{alphabet, Claim, Game, GameError, GameStatus, Position, Wei};
-use verdict_preimage::onchain::{localize_key, StepContext};
+use verdict_preimage::onchain::{localize_key, OnchainOracle, PreimageStore, StepContext};
 
 pub const DEPLOYER: Address = Address::repeat_byte(0xd0);
 /// Who touches the game only to pay out and read (never a player).
@@ -150,9 +150,32 @@ fn expected_revert(e: &GameError) -> Option<Vec<u8>> {
     })
 }
 
+/// How a global preimage that is not the hash of its value is loaded into the oracle.
+#[derive(Clone, Debug)]
+pub enum Loader {
+    /// A blob element (key type 5): its commitment, the evaluation point `z` and the KZG proof of
+    /// the evaluation (the value is the evaluation `y`), through the point-evaluation precompile.
+    Blob {
+        commitment: Vec<u8>,
+        z: U256,
+        proof: Vec<u8>,
+    },
+    /// A precompile's result (key type 6): the precompile, the gas it is given and its input.
+    Precompile {
+        address: Address,
+        gas: u64,
+        input: Vec<u8>,
+    },
+}
+
+/// Loaders by preimage key.
+pub type Loaders = HashMap<[u8; 32], Loader>;
+
 /// One game deployed and created on a chain with nothing else.
 struct Onchain<'a> {
     l1: &'a mut dyn L1,
+    /// How the blob and precompile preimages the steps read are loaded.
+    loaders: &'a Loaders,
     d: GameDeployment,
     game: Address,
     /// Calls replayed, and of them reverting ones.
@@ -247,7 +270,13 @@ impl Onchain<'_> {
 
 /// Deploys the contracts for `engine`'s parameters on `l1` and creates its game as the simulator
 /// did.
-fn deploy<'a>(l1: &'a mut dyn L1, engine: &Game, vm: VmKind, what: &str) -> Onchain<'a> {
+fn deploy<'a>(
+    l1: &'a mut dyn L1,
+    loaders: &'a Loaders,
+    engine: &Game,
+    vm: VmKind,
+    what: &str,
+) -> Onchain<'a> {
     let cfg = engine.config();
     let root = engine.claims()[0];
     l1.set_timestamp(engine.created_at() - 1_000)
@@ -287,6 +316,7 @@ fn deploy<'a>(l1: &'a mut dyn L1, engine: &Game, vm: VmKind, what: &str) -> Onch
         .unwrap_or_else(|out| panic!("{what}: create: {out:?}"));
     Onchain {
         l1,
+        loaders,
         d,
         game,
         calls: 0,
@@ -434,7 +464,9 @@ fn check_local_data(o: &mut Onchain<'_>, engine: &Game, what: &str) -> bool {
 
 /// Loads the preimage part a step reads, as the stepper does first: local data through the
 /// game's `addLocalData` (so it is bound to the game and the leaf's local context), keccak256
-/// and sha256 preimages through the oracle's loaders.
+/// and sha256 preimages, blob elements (through the point-evaluation precompile) and precompile
+/// results through the oracle's loaders. A global part then reads back from the oracle as the
+/// onchain oracle model (`verdict_preimage::onchain::PreimageStore`) serves it.
 fn load_preimage(
     o: &mut Onchain<'_>,
     by: Address,
@@ -462,15 +494,45 @@ fn load_preimage(
             let data = if p.key[0] == 2 {
                 IPreimageOracle::loadKeccak256PreimagePartCall {
                     partOffset: offset,
-                    preimage: value.into(),
+                    preimage: value.clone().into(),
                 }
                 .abi_encode()
             } else {
                 IPreimageOracle::loadSha256PreimagePartCall {
                     partOffset: offset,
-                    preimage: value.into(),
+                    preimage: value.clone().into(),
                 }
                 .abi_encode()
+            };
+            let oracle = o.d.oracle;
+            o.transact(by, oracle, data)
+        }
+        5 | 6 => {
+            let data = match o.loaders.get(&p.key) {
+                Some(Loader::Blob {
+                    commitment,
+                    z,
+                    proof,
+                }) => IPreimageOracle::loadBlobPreimagePartCall {
+                    z: *z,
+                    y: U256::from_be_slice(&value),
+                    commitment: commitment.clone().into(),
+                    proof: proof.clone().into(),
+                    partOffset: offset,
+                }
+                .abi_encode(),
+                Some(Loader::Precompile {
+                    address,
+                    gas,
+                    input,
+                }) => IPreimageOracle::loadPrecompilePreimagePartCall {
+                    partOffset: offset,
+                    precompile: *address,
+                    requiredGas: *gas,
+                    input: input.clone().into(),
+                }
+                .abi_encode(),
+                None => panic!("{what}: no loader for key {}", FixedBytes(p.key)),
             };
             let oracle = o.d.oracle;
             o.transact(by, oracle, data)
@@ -480,6 +542,39 @@ fn load_preimage(
     assert!(
         matches!(out, CallOutcome::Success { .. }),
         "{what}: loading the preimage: {out:?}"
+    );
+    if p.key[0] != 1 {
+        check_part_against_model(o, p, &value, what);
+    }
+}
+
+/// The part of `p`'s global key at its offset reads back from the oracle as the onchain oracle
+/// model holding `value` serves it.
+fn check_part_against_model(
+    o: &mut Onchain<'_>,
+    p: &verdict_fpvm::PreimageWitness,
+    value: &[u8],
+    what: &str,
+) {
+    let mut model = PreimageStore::new();
+    model
+        .insert_global(p.key, value.to_vec())
+        .unwrap_or_else(|e| panic!("{what}: the model refuses the preimage: {e:?}"));
+    let want = model.read_part(&p.key, p.offset).expect("a part");
+    let oracle = o.d.oracle;
+    let got = o.view(
+        oracle,
+        IPreimageOracle::readPreimageCall {
+            key: FixedBytes(p.key),
+            offset: U256::from(p.offset),
+        },
+    );
+    let len = usize::from(want.len);
+    assert_eq!(got.datLen, U256::from(len), "{what}: the part's length");
+    assert_eq!(
+        got.dat.0[..len],
+        want.data[..len],
+        "{what}: the oracle's part against the model's"
     );
 }
 
@@ -712,11 +807,25 @@ pub fn replay_report(
     what: &str,
     t: &mut Totals,
 ) {
-    chain.run(|l1| replay_on(l1, report, vm, refund, what, t));
+    replay_report_with(chain, &Loaders::new(), report, vm, refund, what, t);
+}
+
+/// [`replay_report`] with the loaders of the blob and precompile preimages the steps read.
+pub fn replay_report_with(
+    chain: &mut Chain,
+    loaders: &Loaders,
+    report: &Report,
+    vm: VmKind,
+    refund: bool,
+    what: &str,
+    t: &mut Totals,
+) {
+    chain.run(|l1| replay_on(l1, loaders, report, vm, refund, what, t));
 }
 
 fn replay_on(
     l1: &mut dyn L1,
+    loaders: &Loaders,
     report: &Report,
     vm: VmKind,
     refund: bool,
@@ -724,7 +833,7 @@ fn replay_on(
     t: &mut Totals,
 ) {
     let resolved = &report.resolved;
-    let mut o = deploy(l1, resolved, vm, what);
+    let mut o = deploy(l1, loaders, resolved, vm, what);
 
     // As created.
     assert_eq!(
