@@ -76,7 +76,21 @@ pub struct AnvilProcess {
 
 impl AnvilProcess {
     /// Starts `bin` on a free loopback port with `args` and waits (up to 30 s) until it listens.
+    /// If it exits first (another process took the port in between), it is started again on
+    /// another port, up to three times.
     pub fn start(bin: &str, args: &[&str]) -> Result<AnvilProcess, EvmError> {
+        let mut last = None;
+        for _ in 0..3 {
+            match Self::start_once(bin, args) {
+                Ok(p) => return Ok(p),
+                Err(e @ EvmError::Node(_)) if e.to_string().contains("exited") => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.expect("an attempt"))
+    }
+
+    fn start_once(bin: &str, args: &[&str]) -> Result<AnvilProcess, EvmError> {
         use std::os::unix::process::CommandExt;
         let port = free_port().map_err(|e| EvmError::Node(format!("no free port: {e}")))?;
         let child = Command::new(bin)
