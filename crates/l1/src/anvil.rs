@@ -258,6 +258,33 @@ impl Anvil {
         self.child.as_ref().map(|c| c.id())
     }
 
+    /// How it ended, if it has exited by itself (it is not reaped here: `stop` still waits for
+    /// it).
+    pub fn exited(&self) -> Option<String> {
+        let pid = self.child.as_ref()?.id();
+        // SAFETY: a zeroed siginfo_t is a valid out-parameter; WNOWAIT leaves the child
+        // unreaped.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        // SAFETY: waitid filled `info` (si_pid 0: still running).
+        if r != 0 || unsafe { info.si_pid() } == 0 {
+            return None;
+        }
+        let status = unsafe { info.si_status() };
+        Some(if info.si_code == libc::CLD_EXITED {
+            format!("exit status {status}")
+        } else {
+            format!("killed by signal {status}")
+        })
+    }
+
     /// Stops it (SIGTERM to its group, so that it writes `--state`; SIGKILL after `grace`) and
     /// waits for it.
     pub fn stop(&mut self, grace: Duration) -> Result<()> {

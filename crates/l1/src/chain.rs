@@ -49,6 +49,23 @@ impl Keys {
         }
     }
 
+    /// anvil's default accounts (its default mnemonic, the keys every anvil and hardhat node
+    /// funds): 0 deploys and owns, 1 batches, 2 proposes, 3 deposits, 4 signs unsafe blocks. The
+    /// local chain compiled into the programs (`verdict-devnet`) is deployed with these: its
+    /// contract addresses are account 0's first two, its genesis batcher is account 1.
+    pub fn anvil() -> Keys {
+        let key = |hex: &str| -> PrivateKeySigner { hex.parse().expect("a valid test key") };
+        let account0 = key("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+        Keys {
+            deployer: account0.clone(),
+            owner: account0,
+            batcher: key("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"),
+            proposer: key("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"),
+            user: key("7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"),
+            sequencer: key("47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a"),
+        }
+    }
+
     /// Every key with its role.
     pub fn all(&self) -> [(&'static str, &PrivateKeySigner); 6] {
         [

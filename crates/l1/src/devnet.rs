@@ -2,6 +2,14 @@
 //! contracts deployed once, the chain's parameters written for the L2 node, the rollup config
 //! written once the node has written its genesis, the batcher and the proposer's records.
 //!
+//! Every devnet starts from the same L1: anvil's genesis at [`GENESIS_TIME`] with its default
+//! accounts, which is the rollup's genesis L1 block; the contracts are account 0's first two
+//! (`Keys::anvil`). With the default L2 chain id (901) the chain is therefore the
+//! `verdict-devnet` chain compiled into the fault proof programs (crates/chains), and
+//! `rollup.json` is that config, byte for byte: the programs can judge claims about it. A
+//! restart continues L1 time from the last saved block (anvil's `--timestamp`), never from the
+//! wall clock.
+//!
 //! The data directory (each file has one writer, and is written atomically):
 //! ```text
 //! <data>/
@@ -10,6 +18,7 @@
 //!                      Deployment}
 //!   genesis.json       the node: the L2 genesis block {"hash", "number", "timestamp"}
 //!   rollup.json        L1 half, once genesis.json exists: op-node's rollup config
+//!   LOCK               held (flock) by the running devnet: a second one on the directory stops
 //!   endpoints.json     L1 half while it runs: {"l1": URL, "beacon": URL} (removed at shutdown);
 //!                      the node adds nothing here: its own URL is its own file's
 //!   l1/anvil-state.json  anvil's state (loaded at start, dumped every few seconds and on exit)
@@ -26,9 +35,14 @@ use crate::chain::{DeployParams, Deployment, Keys, L1};
 use crate::error::{Context, Error, Result};
 use crate::rollup::{rollup_json, ChainParams, L2Genesis};
 use alloy::providers::Provider;
+use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// The L1 genesis block's time (anvil `--timestamp`) on a first start; the L2 genesis has the
+/// same. The compiled-in `verdict-devnet` chain's genesis time.
+pub const GENESIS_TIME: u64 = 1_750_000_000;
 
 /// Writes `bytes` to `path` atomically (a temporary file in the same directory, synced, then
 /// renamed over it).
@@ -147,12 +161,81 @@ pub struct Endpoints {
 }
 
 /// `batcher/state.json`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatcherState {
     /// The next L2 block to batch.
     pub next_l2_block: u64,
     /// Channels made so far.
     pub channels: u64,
+    /// The last channels posted (at most [`RECENT_CHANNELS`]), newest last: what tells the
+    /// batcher that L1 lost them or the node replaced their blocks.
+    #[serde(default)]
+    pub recent: Vec<PostedChannel>,
+}
+
+/// Channels [`BatcherState::recent`] keeps.
+pub const RECENT_CHANNELS: usize = 32;
+
+/// A posted channel, its transactions included in L1 blocks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostedChannel {
+    /// Its first L2 block.
+    pub first: u64,
+    /// Its last L2 block.
+    pub last: u64,
+    /// The last block's hash when it was batched.
+    pub last_hash: B256,
+    /// Its L1 transactions.
+    pub txs: Vec<B256>,
+}
+
+impl BatcherState {
+    /// Records a posted channel.
+    pub fn posted(&mut self, channel: PostedChannel) {
+        self.recent.push(channel);
+        let extra = self.recent.len().saturating_sub(RECENT_CHANNELS);
+        self.recent.drain(..extra);
+    }
+
+    /// Where batching must start again, if the newest channels no longer stand: their
+    /// transactions left L1 (an L1 reorg, or an L1 restarted from a state saved before them)
+    /// or the node replaced their blocks (it rewinds on an L1 reorg). The channels that fell
+    /// are dropped; batching resumes after the newest one that stands. `None`: nothing fell.
+    pub async fn fallen(&mut self, l1: &L1, l2: &crate::l2::L2Client) -> Result<Option<u64>> {
+        let mut resume = None;
+        while let Some(ch) = self.recent.last() {
+            if still_stands(ch, l1, l2).await? {
+                break;
+            }
+            resume = Some(ch.first);
+            self.recent.pop();
+        }
+        Ok(resume.map(|first| self.recent.last().map_or(first, |ch| ch.last + 1)))
+    }
+}
+
+/// Whether a posted channel's transactions are still in L1 blocks and its last block is still
+/// the node's.
+async fn still_stands(ch: &PostedChannel, l1: &L1, l2: &crate::l2::L2Client) -> Result<bool> {
+    match l2.block(ch.last).await? {
+        Some(b) if b.hash == ch.last_hash => {}
+        _ => return Ok(false),
+    }
+    for tx in &ch.txs {
+        let r = l1
+            .client
+            .provider()
+            .get_transaction_receipt(*tx)
+            .await
+            .context(format!(
+                "L1 {}: eth_getTransactionReceipt({tx})",
+                l1.client.url()
+            ))?;
+        if r.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// How the L1 half starts.
@@ -193,6 +276,43 @@ pub struct DevnetL1 {
     pub l1: L1,
     /// The keys.
     pub keys: Keys,
+    /// The data directory's lock, held while this runs.
+    _lock: DirLock,
+}
+
+/// An exclusive lock on a data directory (`flock` on `<data>/LOCK`, released when the process
+/// exits, however it exits): two devnets on one directory would clobber each other's L1 state.
+struct DirLock(#[allow(dead_code)] std::fs::File);
+
+impl DirLock {
+    fn acquire(dir: &Path) -> Result<DirLock> {
+        use std::io::{Read, Seek, Write};
+        use std::os::fd::AsRawFd;
+        let path = dir.join("LOCK");
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .context(format!("opening {}", path.display()))?;
+        // SAFETY: flock on a descriptor we own.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let mut holder = String::new();
+            let _ = f.read_to_string(&mut holder);
+            return Err(Error::new(format!(
+                "the data directory {} is in use by another verdict devnet (pid {}): stop it \
+                 first, or use another --data-dir",
+                dir.display(),
+                holder.trim()
+            )));
+        }
+        f.set_len(0)
+            .and_then(|_| f.rewind())
+            .and_then(|_| write!(f, "{}", std::process::id()))
+            .context(format!("writing {}", path.display()))?;
+        Ok(DirLock(f))
+    }
 }
 
 impl DevnetL1 {
@@ -202,6 +322,7 @@ impl DevnetL1 {
         let dir = DataDir(opts.data_dir.clone());
         std::fs::create_dir_all(dir.0.join("l1"))
             .context(format!("creating {}", dir.0.display()))?;
+        let lock = DirLock::acquire(&dir.0)?;
         let resumed = dir.devnet().exists();
         if resumed && !dir.anvil_state().exists() {
             return Err(Error::new(format!(
@@ -210,16 +331,29 @@ impl DevnetL1 {
                 dir.anvil_state().display()
             )));
         }
+        // A first start has the fixed genesis; a restart continues after the last saved block
+        // (without `--timestamp` anvil would jump to the wall clock, with the genesis time it
+        // would go back in time).
+        let genesis_timestamp = if resumed {
+            last_saved_timestamp(&dir.anvil_state())? + 1
+        } else {
+            GENESIS_TIME
+        };
         let anvil = Anvil::start(&AnvilOptions {
             chain_id: opts.l1_chain_id,
             block_time: Some(opts.l1_block_time),
+            genesis_timestamp: Some(genesis_timestamp),
             state: Some(dir.anvil_state()),
             state_interval: Some(5),
             log: Some(dir.anvil_log()),
             ..Default::default()
         })?;
         let l1 = L1::new(&anvil.url(), false)?;
-        let keys = Keys::devnet();
+        let keys = Keys::anvil();
+        let known = KnownChain::of(opts.params.l2_chain_id)?;
+        if let Some(k) = &known {
+            k.check_l1_genesis(&l1).await?;
+        }
         let devnet = if resumed {
             let devnet: DevnetFile = read_json(&dir.devnet())?;
             // The contracts must be on the chain anvil loaded.
@@ -247,7 +381,10 @@ impl DevnetL1 {
                 l2_chain_id: opts.params.l2_chain_id,
                 ..Default::default()
             };
-            let deployment = l1.deploy(&keys, &params).await?;
+            let mut deployment = l1.deploy(&keys, &params).await?;
+            // The rollup starts at L1's genesis block; the constructors' config updates after it
+            // repeat the genesis system config.
+            deployment.genesis_l1 = l1.block_info(0).await?;
             write_json(&dir.deployment(), &deployment)?;
             let devnet = DevnetFile {
                 params: opts.params.clone(),
@@ -270,6 +407,7 @@ impl DevnetL1 {
             devnet,
             l1,
             keys,
+            _lock: lock,
         })
     }
 
@@ -288,6 +426,10 @@ impl DevnetL1 {
         }
         let genesis: L2Genesis = read_json(&self.dir.genesis())?;
         let text = rollup_json(&self.devnet.params, &self.devnet.deployment, &genesis)?;
+        let text = match KnownChain::of(self.devnet.params.l2_chain_id)? {
+            Some(known) => known.same_chain(&text)?,
+            None => text,
+        };
         let path = self.dir.rollup();
         if path.exists() {
             let old =
@@ -326,6 +468,84 @@ impl DevnetL1 {
     }
 }
 
+/// The timestamp of the last block in an anvil state file (`--state`: `{"block": {"timestamp":
+/// "0x.."}, ...}`).
+pub fn last_saved_timestamp(path: &Path) -> Result<u64> {
+    let v: serde_json::Value = read_json(path)?;
+    v.pointer("/block/timestamp")
+        .and_then(|t| t.as_str())
+        .and_then(|t| u64::from_str_radix(t.trim_start_matches("0x"), 16).ok())
+        .ok_or_else(|| {
+            Error::new(format!(
+                "{}: no block timestamp (block.timestamp) in the anvil state",
+                path.display()
+            ))
+        })
+}
+
+/// A chain compiled into the fault proof programs (crates/chains) that a devnet with its L2
+/// chain id must be, exactly.
+struct KnownChain {
+    name: &'static str,
+    text: &'static str,
+    config: verdict_derive::RollupConfig,
+}
+
+impl KnownChain {
+    fn of(l2_chain_id: u64) -> Result<Option<KnownChain>> {
+        let Some(k) = verdict_chains::chain(l2_chain_id) else {
+            return Ok(None);
+        };
+        let config = verdict_derive::json::rollup_config_from_slice(k.rollup_config.as_bytes())
+            .map_err(|e| Error::new(format!("the compiled-in {} config: {e}", k.name)))?;
+        Ok(Some(KnownChain {
+            name: k.name,
+            text: k.rollup_config,
+            config,
+        }))
+    }
+
+    /// Fails unless anvil's block 0 is this chain's L1 genesis.
+    async fn check_l1_genesis(&self, l1: &L1) -> Result<()> {
+        let g = l1.block_info(0).await?;
+        let want: (u64, B256) = (self.config.genesis.l1.number, self.config.genesis.l1.hash);
+        if (g.number, g.hash) != want {
+            return Err(Error::new(format!(
+                "anvil's genesis block is {} but the compiled-in {} chain's L1 genesis is {} \
+                 (anvil {} is the version whose genesis it records: scripts/install-deps.sh)",
+                g.hash,
+                self.name,
+                want.1,
+                crate::anvil::ANVIL_VERSION
+            )));
+        }
+        Ok(())
+    }
+
+    /// The compiled-in config's text if `ours` (the config this data directory's deployment
+    /// and genesis give) is the same chain; otherwise an error naming what differs.
+    fn same_chain(&self, ours: &str) -> Result<String> {
+        let mut cfg = verdict_derive::json::rollup_config_from_slice(ours.as_bytes())
+            .map_err(|e| Error::new(format!("the devnet's rollup config: {e}")))?;
+        // anvil's L1 has Prague's blob schedule from genesis; the compiled config says so.
+        cfg.l1_blob_schedule = self.config.l1_blob_schedule.clone();
+        if cfg != self.config {
+            return Err(Error::new(format!(
+                "this devnet has the L2 chain id {} of the compiled-in {} chain but not its \
+                 config (L1 genesis {:?}, L2 genesis {:?}, deposit contract {}, SystemConfig {}): \
+                 use another --l2-chain-id or a fresh data directory",
+                self.config.l2_chain_id,
+                self.name,
+                cfg.genesis.l1,
+                cfg.genesis.l2,
+                cfg.deposit_contract_address,
+                cfg.l1_system_config_address
+            )));
+        }
+        Ok(self.text.to_string())
+    }
+}
+
 /// Reads `batcher/state.json` (a new batcher starts after the L2 genesis).
 pub fn batcher_state(dir: &DataDir, genesis_l2: u64) -> Result<BatcherState> {
     let path = dir.batcher_state();
@@ -333,6 +553,7 @@ pub fn batcher_state(dir: &DataDir, genesis_l2: u64) -> Result<BatcherState> {
         return Ok(BatcherState {
             next_l2_block: genesis_l2 + 1,
             channels: 0,
+            recent: Vec::new(),
         });
     }
     read_json(&path)
@@ -341,4 +562,50 @@ pub fn batcher_state(dir: &DataDir, genesis_l2: u64) -> Result<BatcherState> {
 /// Writes `batcher/state.json`.
 pub fn save_batcher_state(dir: &DataDir, s: &BatcherState) -> Result<()> {
     write_json(&dir.batcher_state(), s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fixed_genesis_is_the_compiled_in_devnets() {
+        let known = KnownChain::of(901)
+            .unwrap()
+            .expect("verdict-devnet is compiled in");
+        assert_eq!(known.config.genesis.l2_time, GENESIS_TIME);
+        let keys = Keys::anvil();
+        assert_eq!(
+            known.config.genesis.system_config.batcher_address,
+            keys.batcher.address()
+        );
+        assert_eq!(
+            known.config.deposit_contract_address,
+            keys.deployer.address().create(0)
+        );
+        assert_eq!(
+            known.config.l1_system_config_address,
+            keys.deployer.address().create(1)
+        );
+        assert!(KnownChain::of(4242).unwrap().is_none());
+    }
+
+    #[test]
+    fn reads_the_last_saved_l1_time() {
+        let dir = std::env::temp_dir().join(format!("verdict-anvil-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("s.json");
+        std::fs::write(
+            &p,
+            br#"{"block": {"number": "0x9", "timestamp": "0x684ee185"}}"#,
+        )
+        .unwrap();
+        assert_eq!(last_saved_timestamp(&p).unwrap(), 1_750_000_005);
+        std::fs::write(&p, br#"{"block": {}}"#).unwrap();
+        assert!(last_saved_timestamp(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("block.timestamp"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

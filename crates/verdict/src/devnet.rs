@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use verdict_l1::batcher::{Batcher, BatcherConfig};
 use verdict_l1::devnet::{
-    append_line, batcher_state, save_batcher_state, BatcherState, DevnetL1, L1Options,
+    append_line, batcher_state, save_batcher_state, DevnetL1, L1Options, PostedChannel,
 };
 use verdict_l1::follow::{FollowOptions, Follower};
 use verdict_l1::l2::L2Client;
@@ -30,6 +30,10 @@ pub enum DevnetCommand {
     Up(UpArgs),
     /// The L1 half: anvil, the contracts, the rollup config, the batcher and the proposer.
     L1(L1Args),
+    /// Judge an output root of the running chain with the fault proof program (in the VM, its
+    /// preimages fetched by the online host into `<data>/claims/store`); `--offline` judges it
+    /// again from the store alone.
+    Claim(crate::devnet_claim::ClaimArgs),
     /// A stand-in L2 node for tests of the L1 half (in-memory chain, rebuilt on restart).
     #[command(hide = true)]
     StandInNode(StandInArgs),
@@ -115,6 +119,7 @@ impl DevnetCommand {
         match self {
             DevnetCommand::L1(a) => l1(a),
             DevnetCommand::Up(a) => up(a),
+            DevnetCommand::Claim(a) => crate::devnet_claim::run(a),
             DevnetCommand::StandInNode(a) => stand_in(a),
         }
     }
@@ -145,7 +150,12 @@ fn l1(a: L1Args) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let devnet = start_l1(&a, &rt)?;
-    let result = rt.block_on(serve(&devnet, &a, None));
+    let result = rt.block_on(async {
+        tokio::select! {
+            r = serve(&devnet, &a, None) => r,
+            status = watch_anvil(&devnet) => Err(anvil_gone(&devnet, &status)),
+        }
+    });
     devnet.stop()?;
     println!(
         "stopped; the L1 state is in {}",
@@ -233,6 +243,7 @@ fn up(a: UpArgs) -> anyhow::Result<()> {
             status = watch(&mut node) => Err(anyhow::anyhow!(
                 "the L2 node exited ({status}); its log: {}", node_log.display()
             )),
+            status = watch_anvil(&devnet) => Err(anvil_gone(&devnet, &status)),
         }
     });
     STOP.store(true, Ordering::SeqCst);
@@ -243,6 +254,29 @@ fn up(a: UpArgs) -> anyhow::Result<()> {
     devnet.stop()?;
     println!("stopped; the chain is in {}", a.l1.data_dir.display());
     result
+}
+
+/// Waits until anvil exits by itself (never while the devnet stops); how it ended.
+async fn watch_anvil(devnet: &DevnetL1) -> String {
+    loop {
+        if stopping() {
+            std::future::pending::<()>().await;
+        }
+        if let Some(s) = devnet.anvil.exited() {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The error of a devnet whose L1 node died under it.
+fn anvil_gone(devnet: &DevnetL1, status: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "anvil, the L1 node, exited ({status}); its log: {}. Start the devnet again to resume \
+         from the L1 state last saved in {} (saved every 5 s and at a clean stop)",
+        devnet.dir.anvil_log().display(),
+        devnet.dir.anvil_state().display()
+    )
 }
 
 /// Waits until the child exits (or the devnet stops); its status.
@@ -333,7 +367,7 @@ async fn serve(
     println!("rollup config: {}", devnet.dir.rollup().display());
     let cfg = verdict_derive::json::rollup_config_from_slice(json.as_bytes())?;
     let l2 = L2Client::new(l2_url)?;
-    let state = batcher_state(&devnet.dir, cfg.genesis.l2.number)?;
+    let mut state = batcher_state(&devnet.dir, cfg.genesis.l2.number)?;
     let mut batcher = Batcher::new(BatcherConfig::for_rollup(&cfg), state.channels);
     let mut next = state.next_l2_block;
     let wallet = devnet.l1.wallet(&devnet.keys.batcher)?;
@@ -350,6 +384,22 @@ async fn serve(
     while !stopping() {
         if last_batch.elapsed() >= Duration::from_secs(a.batch_interval) {
             last_batch = Instant::now();
+            match state.fallen(&devnet.l1, &l2).await {
+                Ok(None) => {}
+                Ok(Some(resume)) => {
+                    println!(
+                        "batcher: batches from L2 block {resume} on are no longer on L1 or no \
+                         longer the node's blocks (an L1 reorg); batching them again"
+                    );
+                    next = resume;
+                    state.next_l2_block = next;
+                    save_batcher_state(&devnet.dir, &state)?;
+                }
+                Err(e) => {
+                    eprintln!("batcher: {e} (retrying)");
+                    continue;
+                }
+            }
             let before = next;
             let result = match batcher
                 .post_new_blocks(&devnet.l1, &wallet, &l2, &mut next)
@@ -394,13 +444,21 @@ async fn serve(
                     for p in &posted {
                         append_line(&devnet.dir.batcher_log(), &serde_json::to_string(p)?)?;
                     }
-                    save_batcher_state(
-                        &devnet.dir,
-                        &BatcherState {
-                            next_l2_block: next,
-                            channels: batcher.channels(),
-                        },
-                    )?;
+                    // The last block's hash now (if the node has rewound since, the next
+                    // round sees the channel fall).
+                    let last_hash = match l2.block(ch.blocks.1).await {
+                        Ok(Some(b)) => b.hash,
+                        _ => Default::default(),
+                    };
+                    state.next_l2_block = next;
+                    state.channels = batcher.channels();
+                    state.posted(PostedChannel {
+                        first: ch.blocks.0,
+                        last: ch.blocks.1,
+                        last_hash,
+                        txs: posted.iter().map(|p| p.tx).collect(),
+                    });
+                    save_batcher_state(&devnet.dir, &state)?;
                 }
                 Ok(None) => {}
                 Err(e) => eprintln!("batcher: {e} (retrying)"),
