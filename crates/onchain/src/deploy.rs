@@ -1,14 +1,17 @@
-//! Deploys the dispute game contracts on an L1 node over JSON-RPC, as
-//! [`verdict_contracts::GameDeployment::deploy`] does into the in-memory EVM: the preimage oracle,
-//! the RISC-V step (`RISCV.sol`), DelayedWETH, the factory, the anchor state registry and the
-//! `FaultDisputeGame` implementation, registered with the factory with its init bond.
+//! Deploys the dispute game contracts on an L1 node over JSON-RPC from one account, through
+//! [`verdict_contracts::GameDeployment::deploy`] (the sequence the in-memory EVM and the replays
+//! use): the preimage oracle, the RISC-V step (`RISCV.sol`), DelayedWETH, the factory, the anchor
+//! state registry and the `FaultDisputeGame` implementation, registered with the factory with its
+//! init bond.
 
 use crate::l1::{L1Error, L1};
-use alloy_primitives::{Address, FixedBytes, U256};
+use alloy_primitives::{Address, FixedBytes, Log, B256, U256};
 use alloy_sol_types::SolValue;
 use serde::{Deserialize, Serialize};
-use verdict_contracts::bindings::{IDisputeGameFactory, IFaultDisputeGame};
-use verdict_contracts::{Contract, GameParams, VmKind};
+use verdict_contracts::bindings::IFaultDisputeGame;
+use verdict_contracts::{
+    CallOutcome, Contract, EvmError, GameDeployment, GameParams, VmKind, L1 as ContractsL1,
+};
 
 /// The game type of games stepped by our RISC-V VM (Asterisc's, whose VM ours is compatible with).
 pub const RISCV_GAME_TYPE: u32 = 2;
@@ -67,65 +70,120 @@ fn code(contract: Contract, args: &[u8]) -> Result<Vec<u8>, L1Error> {
     Ok(code)
 }
 
-/// Deploys everything from `l1`'s account (the factory's owner and the registry's guardian).
-/// Only `RISCV.sol` games are deployed on a real node.
+/// Our account on a real L1 as the deployment in `verdict-contracts` sees a chain
+/// ([`verdict_contracts::L1`]): transactions from this one account only, no funding and no time
+/// travel (a real chain has neither).
+struct Signer<'a>(&'a L1);
+
+fn evm_err(e: impl std::fmt::Display) -> EvmError {
+    EvmError::Invalid(e.to_string())
+}
+
+fn receipt_logs(r: &crate::l1::Receipt) -> Vec<Log> {
+    let Some(logs) = r.raw["logs"].as_array() else {
+        return Vec::new();
+    };
+    logs.iter()
+        .filter_map(|l| {
+            let address: Address = l["address"].as_str()?.parse().ok()?;
+            let topics: Vec<B256> = l["topics"]
+                .as_array()?
+                .iter()
+                .filter_map(|t| t.as_str()?.parse().ok())
+                .collect();
+            let data = hex::decode(l["data"].as_str()?.trim_start_matches("0x")).ok()?;
+            Log::new(address, topics, data.into())
+        })
+        .collect()
+}
+
+impl ContractsL1 for Signer<'_> {
+    fn fund(&mut self, _who: Address, _wei: U256) -> Result<(), EvmError> {
+        Err(evm_err("a real L1 funds no account"))
+    }
+
+    fn balance_of(&mut self, who: Address) -> Result<U256, EvmError> {
+        self.0.balance(who).map_err(evm_err)
+    }
+
+    fn set_timestamp(&mut self, _timestamp: u64) -> Result<(), EvmError> {
+        Err(evm_err("a real L1 has no time travel"))
+    }
+
+    fn timestamp(&self) -> u64 {
+        self.0.head().map_or(0, |(_, t)| t)
+    }
+
+    fn transact(
+        &mut self,
+        from: Address,
+        to: Option<Address>,
+        data: Vec<u8>,
+        value: U256,
+    ) -> Result<CallOutcome, EvmError> {
+        if from != self.0.address() {
+            return Err(evm_err(format!(
+                "only {} signs here, not {from}",
+                self.0.address()
+            )));
+        }
+        match self.0.send("a deployment transaction", to, data, value) {
+            Ok(r) => Ok(CallOutcome::Success {
+                output: r
+                    .contract_address
+                    .map(|a| a.to_vec().into())
+                    .unwrap_or_default(),
+                gas_used: r.gas_used,
+                execution_gas: 0,
+                logs: receipt_logs(&r),
+            }),
+            Err(L1Error::Reverted { reason, .. }) => Ok(CallOutcome::Revert {
+                data: reason.into_bytes().into(),
+                gas_used: 0,
+            }),
+            Err(e) => Err(evm_err(e)),
+        }
+    }
+
+    fn view(&mut self, to: Address, data: Vec<u8>) -> Result<CallOutcome, EvmError> {
+        match self.0.call_raw(to, data) {
+            Ok(out) => Ok(CallOutcome::Success {
+                output: out.into(),
+                gas_used: 0,
+                execution_gas: 0,
+                logs: Vec::new(),
+            }),
+            Err(L1Error::Reverted { reason, .. }) => Ok(CallOutcome::Revert {
+                data: reason.into_bytes().into(),
+                gas_used: 0,
+            }),
+            Err(e) => Err(evm_err(e)),
+        }
+    }
+}
+
+/// Deploys everything from `l1`'s account (the factory's owner and the registry's guardian), by
+/// [`GameDeployment::deploy`], the same sequence as into the in-memory EVM. Only `RISCV.sol`
+/// games are deployed on a real node.
 pub fn deploy(l1: &L1, p: &GameParams) -> Result<Deployment, L1Error> {
     if p.vm != VmKind::Riscv {
         return Err(L1Error::Config(
             "only RISCV.sol games are deployed on an L1 node".into(),
         ));
     }
-    let word = |v: u64| U256::from(v).to_be_bytes::<32>();
-    let (oracle, _) = l1.deploy(
-        "PreimageOracle",
-        code(Contract::PreimageOracle, &word(p.oracle_challenge_period))?,
-    )?;
-    let (vm, _) = l1.deploy("RISCV", code(Contract::Riscv, &oracle.abi_encode())?)?;
-    let (weth, _) = l1.deploy(
-        "DelayedWETH",
-        code(Contract::DelayedWeth, &word(p.weth_delay))?,
-    )?;
-    let (factory, _) = l1.deploy(
-        "DisputeGameFactory",
-        code(Contract::DisputeGameFactory, &l1.address().abi_encode())?,
-    )?;
-    let registry_args = (
-        factory,
-        l1.address(),
-        FixedBytes(p.starting_root),
-        U256::from(p.starting_block),
-        p.game_type,
-        U256::from(p.finality_delay),
-    )
-        .abi_encode_params();
-    let (registry, _) = l1.deploy(
-        "AnchorStateRegistry",
-        code(Contract::AnchorStateRegistry, &registry_args)?,
-    )?;
-    let implementation = deploy_implementation(l1, p, vm, weth, registry)?;
-    l1.transact(
-        factory,
-        IDisputeGameFactory::setImplementationCall {
-            gameType: p.game_type,
-            r#impl: implementation,
-        },
-        U256::ZERO,
-    )?;
-    l1.transact(
-        factory,
-        IDisputeGameFactory::setInitBondCall {
-            gameType: p.game_type,
-            initBond: p.init_bond,
-        },
-        U256::ZERO,
-    )?;
+    let d = GameDeployment::deploy(&mut Signer(l1), l1.address(), p).map_err(|e| {
+        L1Error::Reverted {
+            what: "deploying the game contracts".into(),
+            reason: e.to_string(),
+        }
+    })?;
     Ok(Deployment {
-        oracle,
-        vm,
-        weth,
-        factory,
-        registry,
-        implementation,
+        oracle: d.oracle,
+        vm: d.vm,
+        weth: d.weth,
+        factory: d.factory,
+        registry: d.registry,
+        implementation: d.implementation,
     })
 }
 
