@@ -200,7 +200,7 @@ fn the_challenger_process_is_killed_mid_game_resumes_and_wins() {
             killed = true;
             eprintln!("killed and restarted the challenger at {n} claims");
         }
-        if g.countered.iter().any(|c| *c == me) {
+        if g.countered.contains(&me) {
             break;
         }
         std::thread::sleep(Duration::from_millis(300));
