@@ -403,14 +403,7 @@ fn precompile_preimage(input: &[u8]) -> ([u8; 32], Vec<u8>, Loader) {
 /// `loadPrecompilePreimagePart`): each step is verified by `RISCV.sol`, and the part the oracle
 /// stored reads back as the onchain oracle model serves it. On revm, and on anvil when it is
 /// installed.
-///
-/// Ignored until the simulator's actors load these parts: `verdict_challenger::oracle::
-/// load_for_step` refuses key types 5 and 6 ("no onchain loading ... yet"), so the engine cannot
-/// play the game. With types 5 and 6 stored there as keccak256 and sha256 ones are (unchecked,
-/// as the model's `insert_global` takes them), this test passes on revm and on anvil (run with
-/// `--ignored`).
 #[test]
-#[ignore = "the simulator's actors cannot load blob and precompile parts yet (verdict_challenger::oracle::load_for_step)"]
 fn vm_games_decided_by_blob_and_precompile_parts_replay_on_riscv_sol() {
     let (blob_key, blob_value, blob_loader) = blob_preimage(123_456_789);
     let (pre_key, pre_value, pre_loader) =
