@@ -268,97 +268,49 @@ impl Engines {
     }
 }
 
-/// Debugging aid: the first step at which the engines, stepped one at a time from `start`,
-/// disagree, printed.
+/// Debugging aid (`ENGINES_DEBUG=1`): steps the engines one at a time from `start` and prints
+/// the first step after which their states differ, with the instruction and the pages that
+/// differ.
 fn first_difference(start: State, n: u64) {
-    let deep = |s: &State| {
-        let bytes = verdict_mips64::state_file::encode_binary(s);
-        verdict_mips64::state_file::decode_binary(&bytes, std::path::Path::new("x")).unwrap()
-    };
-    let mut vms: Vec<Vm> = (0..3)
-        .map(|_| {
-            Vm::new(if std::env::var("DEEP").is_ok() {
-                deep(&start)
-            } else {
-                start.clone()
-            })
-        })
-        .collect();
+    let mut vms: Vec<Vm> = (0..3).map(|_| Vm::new(start.clone())).collect();
     vms[1].set_jit(false);
     for k in 0..n {
         let before = vms[0].state.current().copied();
         let insn = before.map(|t| {
             let w = vms[0].state.memory.read_le(t.pc & !7, 8).swap_bytes();
-            if t.pc & 4 == 0 {
-                w >> 32
-            } else {
-                w & 0xffff_ffff
-            }
+            (w >> (32 - 8 * (t.pc & 4))) as u32
         });
-        if let Some(t) = before {
-            eprintln!(
-                "interp has 17: {} word {:x}",
-                vms[1].state.memory.has_page(0x17),
-                vms[1].state.memory.read_le(0x17120, 8).swap_bytes()
-            );
-            eprintln!(
-                "trace {k}: thread {} pc {:x} npc {:x} insn {:x?} since {}",
-                t.id, t.pc, t.next_pc, insn, vms[0].state.steps_since_switch
-            );
-        }
-        let r0 = vms[0].step();
-        let r1 = vms[1].run(1);
-        let r2 = vms[2].run(1);
+        let results = [
+            vms[0].step(),
+            vms[1].run(1).map(drop),
+            vms[2].run(1).map(drop),
+        ];
         let h: Vec<_> = vms.iter_mut().map(|v| v.state.state_hash()).collect();
-        let same_pages = vms[0].state.memory.pages_sorted() == vms[1].state.memory.pages_sorted();
-        if h[0] != h[1] || h[0] != h[2] || !same_pages {
-            eprintln!(
-                "step {} (+{k}): insn {insn:x?} before {before:x?}",
-                start.step
-            );
-            eprintln!("results {r0:?} {r1:?} {r2:?}");
-            for v in &mut vms {
-                let root = v.state.memory.merkle_root();
-                let s = &v.state;
-                eprintln!("after: {:x?} ll {} {:x} {} step {} since {} right {} threads {} {} root {:x?} heap {:x} exited {}", s.current(), s.ll_status, s.ll_address, s.ll_owner, s.step, s.steps_since_switch, s.traverse_right, s.left.len(), s.right.len(), &root[..4], s.heap, s.exited);
-            }
-            eprintln!("start: {:x}", start.memory.read_le(0x10068, 8).swap_bytes());
-            eprintln!(
-                "page 17: {:x?} has {} insn {:x}",
-                start.memory.page_data(0x17).map(|d| &d[0x120..0x128]),
-                start.memory.has_page(0x17),
-                start.memory.read_le(0x17120, 8).swap_bytes()
-            );
-            let pages = |v: &Vm| -> std::collections::BTreeMap<u64, Vec<u8>> {
-                v.state
-                    .memory
-                    .pages_sorted()
-                    .into_iter()
-                    .map(|(i, d)| (i, d.to_vec()))
-                    .collect()
-            };
-            let (p0, p1) = (pages(&vms[0]), pages(&vms[1]));
-            for (i, d) in &p0 {
-                match p1.get(i) {
-                    None => eprintln!("page {i:x} only in the reference"),
-                    Some(e) if e != d => {
-                        let at = d.iter().zip(e).position(|(a, b)| a != b).unwrap();
-                        eprintln!(
-                            "page {i:x} differs at {at:x}: {:x?} {:x?}",
-                            &d[at & !7..at / 8 * 8 + 8],
-                            &e[at & !7..at / 8 * 8 + 8]
-                        );
-                    }
-                    _ => {}
-                }
-            }
-            for i in p1.keys() {
-                if !p0.contains_key(i) {
-                    eprintln!("page {i:x} only in the interpreter");
-                }
-            }
-            return;
+        if h[0] == h[1] && h[0] == h[2] {
+            continue;
         }
+        eprintln!(
+            "step {} (+{k}): insn {insn:x?}, thread before {before:x?}",
+            start.step
+        );
+        eprintln!("reference, interpreter, JIT: {results:?}");
+        for v in &vms {
+            eprintln!("thread after: {:x?}", v.state.current());
+        }
+        let pages = |v: &Vm| -> std::collections::BTreeMap<u64, Vec<u8>> {
+            let pages = v.state.memory.pages_sorted().into_iter();
+            pages.map(|(i, d)| (i, d.to_vec())).collect()
+        };
+        let reference = pages(&vms[0]);
+        for (name, v) in [("interpreter", &vms[1]), ("JIT", &vms[2])] {
+            let other = pages(v);
+            for (i, d) in &reference {
+                if other.get(i) != Some(d) {
+                    eprintln!("{name}: page {i:#x} differs or is missing");
+                }
+            }
+        }
+        return;
     }
 }
 

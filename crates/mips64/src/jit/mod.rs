@@ -324,8 +324,12 @@ impl<O: Oracle> Vm<O> {
     fn translatable_step(&self) -> Option<(u64, u64)> {
         let t = self.state.current()?;
         let since = self.state.steps_since_switch;
-        (!t.exited && since < SCHED_QUANTUM && t.pc & 3 == 0 && t.next_pc == t.pc.wrapping_add(4))
-            .then_some((t.pc, SCHED_QUANTUM - since))
+        let translatable = !t.exited
+            && since < SCHED_QUANTUM
+            && t.pc & 3 == 0
+            && t.next_pc == t.pc.wrapping_add(4);
+        // Not `then_some`: the quantum's rest exists only when `since` is below it.
+        translatable.then(|| (t.pc, SCHED_QUANTUM - since))
     }
 
     /// Runs up to `n` steps on the interpreter; returns the steps run.
