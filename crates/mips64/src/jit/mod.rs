@@ -19,8 +19,10 @@ use crate::alu;
 use crate::decode::Kind;
 use crate::error::VmError;
 use crate::step::{read_word, write_word};
+use crate::thread::Thread;
 use crate::vm::Vm;
 use std::collections::HashMap;
+use std::mem::offset_of;
 use translate::{translate, Translation, OPS};
 use verdict_fpvm::Memory;
 use verdict_mips64_consts::SCHED_QUANTUM;
@@ -287,8 +289,14 @@ impl<O: Oracle> Vm<O> {
                 s.ll_address & !7
             };
             let ctx: *mut Ctx = &mut *self.jit.ctx;
-            let thread = self.state.current_mut().expect("checked above");
-            let regs = thread.regs.as_mut_ptr();
+            let thread: *mut Thread = self.state.current_mut().expect("checked above");
+            // SAFETY: in bounds of the thread; HI and LO are reached from here too.
+            let regs = unsafe {
+                thread
+                    .cast::<u8>()
+                    .add(offset_of!(Thread, regs))
+                    .cast::<u64>()
+            };
             // SAFETY: the translation is alive (only `forget`, below, drops one); the memory and
             // the thread are not touched by anything else while the translated code runs, and the
             // thread stays where it is (no thread is pushed or popped meanwhile).
