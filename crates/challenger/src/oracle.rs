@@ -44,7 +44,10 @@ pub fn load_for_step(
                 .borrow_mut()
                 .insert_local(localize_key(&p.key, &ctx), word[..size].to_vec());
         }
-        Some(KeyType::Keccak256 | KeyType::Sha256) => oracle
+        // Blob field elements and precompile results: the contract checks them (the
+        // point-evaluation precompile, running the precompile) as it loads them; the model
+        // stores what the actor loads, which is the value its host checked.
+        Some(KeyType::Keccak256 | KeyType::Sha256 | KeyType::Blob | KeyType::Precompile) => oracle
             .borrow_mut()
             .insert_global(p.key, value.to_vec())
             .map_err(|e| format!("loading the preimage: {e}"))?,

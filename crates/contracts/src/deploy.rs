@@ -1,11 +1,11 @@
-//! Deploys the dispute game contracts into a [`TestEvm`]: the preimage oracle, a VM, DelayedWETH,
-//! the factory, the anchor state registry and a `FaultDisputeGame` implementation registered
-//! with the factory (with its init bond).
+//! Deploys the dispute game contracts on an [`L1`] (the in-process [`TestEvm`](crate::TestEvm) or a
+//! node): the preimage oracle, a VM, DelayedWETH, the factory, the anchor state registry and a
+//! `FaultDisputeGame` implementation registered with the factory (with its init bond).
 
 use crate::bindings::{IDisputeGameFactory, IFaultDisputeGame};
-use crate::{CallOutcome, Contract, EvmError, TestEvm};
+use crate::{CallOutcome, Contract, EvmError, L1};
 use alloy_primitives::{Address, FixedBytes, U256};
-use alloy_sol_types::{SolCall, SolValue};
+use alloy_sol_types::{SolCall, SolEvent, SolValue};
 
 /// Which VM the games step on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,8 +84,8 @@ fn expect_success(out: CallOutcome) -> Result<CallOutcome, EvmError> {
 
 impl GameDeployment {
     /// Deploys everything from `deployer` (the factory's owner and the registry's guardian).
-    pub fn deploy(
-        evm: &mut TestEvm,
+    pub fn deploy<E: L1 + ?Sized>(
+        evm: &mut E,
         deployer: Address,
         p: &GameParams,
     ) -> Result<GameDeployment, EvmError> {
@@ -172,10 +172,11 @@ impl GameDeployment {
     }
 
     /// Creates a game through the factory: `creator` posts `root_claim` about `l2_block` with the
-    /// init bond. Returns the game's address, or the factory's refusal.
-    pub fn create_game(
+    /// init bond. Returns the game's address (from the factory's `DisputeGameCreated` event), or
+    /// the factory's refusal.
+    pub fn create_game<E: L1 + ?Sized>(
         &self,
-        evm: &mut TestEvm,
+        evm: &mut E,
         creator: Address,
         game_type: u32,
         root_claim: [u8; 32],
@@ -193,14 +194,14 @@ impl GameDeployment {
             .abi_encode(),
             bond,
         )?;
-        Ok(match &out {
-            CallOutcome::Success { output, .. } => {
-                match IDisputeGameFactory::createCall::abi_decode_returns(output) {
-                    Ok(a) => Ok(a),
-                    Err(_) => Err(out),
-                }
-            }
-            _ => Err(out),
-        })
+        let created = match &out {
+            CallOutcome::Success { logs, .. } => logs
+                .iter()
+                .filter(|l| l.address == self.factory)
+                .find_map(|l| IDisputeGameFactory::DisputeGameCreated::decode_log(l).ok())
+                .map(|e| e.disputeProxy),
+            _ => None,
+        };
+        Ok(created.ok_or(out))
     }
 }

@@ -7,7 +7,7 @@ use revm::database::{CacheDB, EmptyDB};
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::TxKind;
 use revm::state::AccountInfo;
-use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext, MainnetEvm};
+use revm::{Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext, MainnetEvm};
 
 type Ctx =
     revm::context::Context<revm::context::BlockEnv, TxEnv, revm::context::CfgEnv, CacheDB<EmptyDB>>;
@@ -17,13 +17,15 @@ type Ctx =
 pub enum CallOutcome {
     /// It returned `output`.
     Success {
-        /// The return data (for a deployment, the new address's bytes).
+        /// The return data (for a deployment, the new address's bytes). Empty for a transaction
+        /// mined on a node, whose receipt has no return data (its views have it).
         output: Bytes,
         /// Gas used by the transaction (intrinsic gas included).
         gas_used: u64,
         /// Gas of the execution alone: spent before refunds and the calldata floor, less the
         /// intrinsic 21,000 and the calldata (4 per zero byte, 16 per other byte). What a
-        /// contract calling this one pays for the call's execution.
+        /// contract calling this one pays for the call's execution. On a node
+        /// ([`AnvilL1`](crate::AnvilL1)) it is reckoned from the receipt's gas, after refunds.
         execution_gas: u64,
         /// Logs emitted.
         logs: Vec<Log>,
@@ -69,6 +71,9 @@ pub enum EvmError {
     /// A deployment did not return an address.
     #[error("deployment failed: {0:?}")]
     Deploy(CallOutcome),
+    /// The node could not be reached or refused the request (an L1 over JSON-RPC).
+    #[error("the node: {0}")]
+    Node(String),
 }
 
 /// An EVM with an in-memory state; every call is a committed transaction.
@@ -139,12 +144,13 @@ impl TestEvm {
             .map_or(U256::ZERO, |a| a.balance)
     }
 
-    fn transact(
+    fn execute(
         &mut self,
         from: Address,
         kind: TxKind,
         data: Vec<u8>,
         value: U256,
+        commit: bool,
     ) -> Result<CallOutcome, EvmError> {
         let tx = TxEnv::builder()
             .caller(from)
@@ -155,10 +161,12 @@ impl TestEvm {
             .gas_price(0)
             .build()
             .map_err(|e| EvmError::Invalid(format!("{e:?}")))?;
-        let result = self
-            .evm
-            .transact_commit(tx)
-            .map_err(|e| EvmError::Invalid(format!("{e:?}")))?;
+        let result = if commit {
+            self.evm.transact_commit(tx)
+        } else {
+            ExecuteEvm::transact(&mut self.evm, tx).map(|r| r.result)
+        }
+        .map_err(|e| EvmError::Invalid(format!("{e:?}")))?;
         let gas_used = result.tx_gas_used();
         let calldata: u64 = data_cost(&data);
         let execution_gas = result
@@ -190,7 +198,7 @@ impl TestEvm {
 
     /// Deploys `creation` (constructor arguments appended) from `from`; returns the address.
     pub fn deploy(&mut self, from: Address, creation: Vec<u8>) -> Result<Address, EvmError> {
-        match self.transact(from, TxKind::Create, creation, U256::ZERO)? {
+        match self.execute(from, TxKind::Create, creation, U256::ZERO, true)? {
             CallOutcome::Success { output, .. } if output.len() == 20 => {
                 Ok(Address::from_slice(&output))
             }
@@ -205,7 +213,7 @@ impl TestEvm {
         to: Address,
         data: Vec<u8>,
     ) -> Result<CallOutcome, EvmError> {
-        self.transact(from, TxKind::Call(to), data, U256::ZERO)
+        self.execute(from, TxKind::Call(to), data, U256::ZERO, true)
     }
 
     /// Calls `to` with `data` from `from`, sending `value` wei, committing the changes.
@@ -216,6 +224,52 @@ impl TestEvm {
         data: Vec<u8>,
         value: U256,
     ) -> Result<CallOutcome, EvmError> {
-        self.transact(from, TxKind::Call(to), data, value)
+        self.execute(from, TxKind::Call(to), data, value, true)
+    }
+}
+
+impl crate::L1 for TestEvm {
+    fn fund(&mut self, who: Address, wei: U256) -> Result<(), EvmError> {
+        TestEvm::fund(self, who, wei);
+        Ok(())
+    }
+
+    fn balance_of(&mut self, who: Address) -> Result<U256, EvmError> {
+        Ok(self.balance(who))
+    }
+
+    /// A new block (the next number) when the timestamp changes.
+    fn set_timestamp(&mut self, timestamp: u64) -> Result<(), EvmError> {
+        if timestamp != TestEvm::timestamp(self) {
+            self.set_block(self.block_number() + 1, timestamp);
+        }
+        Ok(())
+    }
+
+    fn timestamp(&self) -> u64 {
+        TestEvm::timestamp(self)
+    }
+
+    fn transact(
+        &mut self,
+        from: Address,
+        to: Option<Address>,
+        data: Vec<u8>,
+        value: U256,
+    ) -> Result<CallOutcome, EvmError> {
+        let kind = to.map_or(TxKind::Create, TxKind::Call);
+        TestEvm::execute(self, from, kind, data, value, true)
+    }
+
+    /// From the zero address, not committed.
+    fn view(&mut self, to: Address, data: Vec<u8>) -> Result<CallOutcome, EvmError> {
+        TestEvm::execute(
+            self,
+            Address::ZERO,
+            TxKind::Call(to),
+            data,
+            U256::ZERO,
+            false,
+        )
     }
 }

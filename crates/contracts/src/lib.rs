@@ -2,6 +2,10 @@
 //! `scripts/build-contracts.sh`, committed), their ABI bindings, and [`TestEvm`], an in-memory EVM
 //! (revm, Prague) to deploy and call them in tests without a node.
 //!
+//! [`L1`] is what the deployment and the replays need of a chain; [`TestEvm`] is one, and
+//! [`AnvilL1`] is another: a real node (anvil, started by [`AnvilL1::start`] and killed with its
+//! process group) over JSON-RPC, with signed transactions, time travel and `eth_call` views.
+//!
 //! [`GameDeployment`] deploys the dispute game contracts (factory, anchor state registry,
 //! DelayedWETH, the game implementation over a VM and the preimage oracle).
 //!
@@ -10,11 +14,17 @@
 //! reverting steps included, and the Solidity game to `verdict-game` on replayed simulations.
 #![deny(missing_docs)]
 
+mod anvil;
 mod artifacts;
 pub mod bindings;
 mod deploy;
 mod evm;
+mod l1;
+mod node;
 
+pub use anvil::{anvil_binary, AnvilProcess};
 pub use artifacts::{Artifact, ArtifactError, Contract};
 pub use deploy::{GameDeployment, GameParams, VmKind};
 pub use evm::{CallOutcome, EvmError, TestEvm};
+pub use l1::L1;
+pub use node::{AnvilL1, NodeStats, ANVIL_ARGS};

@@ -1,7 +1,7 @@
 //! The Solidity dispute game (`DisputeGameFactory`, `AnchorStateRegistry`, `DelayedWETH`,
 //! `FaultDisputeGame`) against `verdict-game`: seeded simulations (`verdict_challenger::sim`: the
 //! honest solver against the simulator's adversaries, on `verdict-game`'s engine) are replayed
-//! call by call on the EVM, with the block timestamp set to each call's time. Every call must
+//! call by call on an L1, with the block timestamp set to each call's time. Every call must
 //! succeed or revert as the engine said (the same custom error), every new or changed claim must
 //! read back as the engine's (claimant, bond, claim, position, clock, countered-by), the local
 //! data a step would read must be what the engine computes, and after resolution the status,
@@ -12,751 +12,118 @@
 //! Steps run on `ScriptedVM.sol`, which returns the post-state the engine's VM (the alphabet VM)
 //! computed for exactly that state, proof and local context, so a wrong local context fails.
 //!
-//! `VERDICT_GAME_REPLAYS` sets how many games (default 300, the CI subset); the full run is
-//! `VERDICT_GAME_REPLAYS=10000 cargo test -p verdict-contracts --release --test game_replay --
-//! --nocapture` (BENCHMARKS.md).
+//! The same replay (`replay/mod.rs`) runs on two L1s: revm in process (a fresh EVM per game) and
+//! anvil, a real node over JSON-RPC (signed transactions each mined in its own block, reverts
+//! read from the node's trace, time travel by `evm_setNextBlockTimestamp`, views by `eth_call`;
+//! one node per test, returned to a snapshot after each game, killed at the end).
+//!
+//! `VERDICT_GAME_REPLAYS` sets how many games on revm (default 300, the CI subset);
+//! `VERDICT_ANVIL_GAME_REPLAYS` how many on anvil (default 24). The full runs are
+//! `VERDICT_GAME_REPLAYS=10000 cargo test -p verdict-contracts --test game_replay revm --
+//! --nocapture` and `VERDICT_ANVIL_GAME_REPLAYS=10000 cargo test -p verdict-contracts --test
+//! game_replay anvil -- --nocapture` (BENCHMARKS.md). Without anvil the anvil tests are skipped,
+//! unless `CI=true`.
 
-use alloy_primitives::{keccak256, Address, FixedBytes, U256};
-use alloy_sol_types::{SolCall, SolError};
-use std::collections::BTreeMap;
-use verdict_challenger::sim::{alphabet_game, Call, Report, SimConfig};
-use verdict_contracts::bindings::{
-    IAnchorStateRegistry, IDelayedWETH, IFaultDisputeGame as G, IPreimageOracle, IScriptedVM,
-};
-use verdict_contracts::{CallOutcome, GameDeployment, GameParams, TestEvm, VmKind};
-use verdict_game::{alphabet, Claim, Game, GameError, GameStatus, Position, Wei};
-use verdict_preimage::onchain::{localize_key, StepContext};
+mod replay;
 
-const DEPLOYER: Address = Address::repeat_byte(0xd0);
-/// Who touches the game only to pay out and read (never a player).
-const KEEPER: Address = Address::repeat_byte(0xee);
-const WETH_DELAY: u64 = 7 * 86_400;
-const FINALITY_DELAY: u64 = 302_400;
+use alloy_primitives::{keccak256, Address, U256};
+use replay::{replay, replay_report_with, Chain, Loader, Loaders, Totals};
+use std::time::Instant;
+use verdict_challenger::sim::{Call, Report};
+use verdict_contracts::{anvil_binary, NodeStats, VmKind};
+use verdict_game::{Claim, Game};
 
-const LINEUPS: &[&[&str]] = &[
-    &["wrong-proposer", "counter-honest", "random", "late"],
-    &["wrong-proposer", "random", "late"],
-    &["counter-honest", "random", "late"],
-    &["wrong-proposer", "counter-honest"],
-    &["random", "late"],
-];
-
-fn games() -> u64 {
-    std::env::var("VERDICT_GAME_REPLAYS")
+fn env_count(var: &str, default: u64) -> u64 {
+    std::env::var(var)
         .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300)
-}
-
-/// The simulator's accounts (0x00..01 to 0x00..05) are precompile addresses on the EVM: each
-/// plays from the same address with its first byte set to 0xa0.
-fn evm_addr(a: Address) -> Address {
-    if a.is_zero() {
-        return a;
-    }
-    let mut b = a.into_array();
-    b[0] = 0xa0;
-    Address::from(b)
-}
-
-fn word(c: Claim) -> FixedBytes<32> {
-    FixedBytes(c.0)
-}
-
-fn panic_data(code: u8) -> Vec<u8> {
-    let mut d = vec![0x4e, 0x48, 0x7b, 0x71];
-    d.extend_from_slice(&U256::from(code).to_be_bytes::<32>());
-    d
-}
-
-/// The revert data the contract must give for the engine's error (None: any revert).
-fn expected_revert(e: &GameError) -> Option<Vec<u8>> {
-    use GameError::*;
-    Some(match e {
-        GameNotInProgress => G::GameNotInProgress::SELECTOR.to_vec(),
-        InvalidClaimIndex(_) => panic_data(0x32),
-        InvalidDisputedClaimIndex => G::InvalidDisputedClaimIndex::SELECTOR.to_vec(),
-        CannotDefendRootClaim => G::CannotDefendRootClaim::SELECTOR.to_vec(),
-        L2BlockNumberChallenged => G::L2BlockNumberChallenged::SELECTOR.to_vec(),
-        GameDepthExceeded => G::GameDepthExceeded::SELECTOR.to_vec(),
-        UnexpectedRootClaim(c) => G::UnexpectedRootClaim {
-            rootClaim: word(*c),
-        }
-        .abi_encode(),
-        IncorrectBondAmount => G::IncorrectBondAmount::SELECTOR.to_vec(),
-        ClockTimeExceeded => G::ClockTimeExceeded::SELECTOR.to_vec(),
-        ClaimAlreadyExists => G::ClaimAlreadyExists::SELECTOR.to_vec(),
-        InvalidParent => G::InvalidParent::SELECTOR.to_vec(),
-        InvalidPrestate => G::InvalidPrestate::SELECTOR.to_vec(),
-        ValidStep => G::ValidStep::SELECTOR.to_vec(),
-        DuplicateStep => G::DuplicateStep::SELECTOR.to_vec(),
-        ClaimAboveSplit => G::ClaimAboveSplit::SELECTOR.to_vec(),
-        InvalidLocalIdent => G::InvalidLocalIdent::SELECTOR.to_vec(),
-        ClockNotExpired => G::ClockNotExpired::SELECTOR.to_vec(),
-        ClaimAlreadyResolved => G::ClaimAlreadyResolved::SELECTOR.to_vec(),
-        OutOfOrderResolution => G::OutOfOrderResolution::SELECTOR.to_vec(),
-        NoCreditToClaim => G::NoCreditToClaim::SELECTOR.to_vec(),
-        GameNotFinalized => G::GameNotFinalized::SELECTOR.to_vec(),
-        ArithmeticOverflow => panic_data(0x11),
-        // The scripted VM has no post-state for a step the engine's VM refused.
-        VmReverted(_) => return None,
-        other => panic!("the simulator cannot produce {other}"),
-    })
-}
-
-/// One game deployed and created on a fresh EVM.
-struct Onchain {
-    evm: TestEvm,
-    d: GameDeployment,
-    game: Address,
-    block: u64,
-    /// Calls replayed, and of them reverting ones.
-    calls: u64,
-    reverts: u64,
-    /// Gas of the successful calls by function: count, sum, max.
-    gas: BTreeMap<&'static str, (u64, u64, u64)>,
-    /// The VM the game steps on.
-    vm: VmKind,
-}
-
-/// The game function a calldata calls (for the gas table).
-fn function_name(data: &[u8]) -> &'static str {
-    let sel = data.get(..4).unwrap_or_default();
-    for (s, name) in [
-        (G::moveCall::SELECTOR, "move"),
-        (G::stepCall::SELECTOR, "step"),
-        (G::addLocalDataCall::SELECTOR, "addLocalData"),
-        (G::resolveClaimCall::SELECTOR, "resolveClaim"),
-        (G::resolveCall::SELECTOR, "resolve"),
-        (G::closeGameCall::SELECTOR, "closeGame"),
-        (G::claimCreditCall::SELECTOR, "claimCredit"),
-    ] {
-        if sel == s {
-            return name;
-        }
-    }
-    "other"
-}
-
-impl Onchain {
-    fn at(&mut self, now: u64) {
-        if now != self.evm.timestamp() {
-            self.block += 1;
-            self.evm.set_block(self.block, now);
-        }
-    }
-
-    fn send(&mut self, from: Address, data: Vec<u8>, value: Wei) -> CallOutcome {
-        self.calls += 1;
-        let data_name = data.get(..4).unwrap_or_default().to_vec();
-        let out = self
-            .evm
-            .call_value(evm_addr(from), self.game, data, U256::from(value))
-            .expect("the EVM runs the transaction");
-        match &out {
-            CallOutcome::Success { gas_used, .. } => {
-                let e = self.gas.entry(function_name(&data_name)).or_default();
-                *e = (e.0 + 1, e.1 + gas_used, e.2.max(*gas_used));
-            }
-            _ => self.reverts += 1,
-        }
-        out
-    }
-
-    fn view<C: SolCall>(&mut self, to: Address, call: C) -> C::Return {
-        match self.evm.call(KEEPER, to, call.abi_encode()).unwrap() {
-            CallOutcome::Success { output, .. } => C::abi_decode_returns(&output).unwrap(),
-            other => panic!("view {}: {other:?}", C::SIGNATURE),
-        }
-    }
-
-    fn game_view<C: SolCall>(&mut self, call: C) -> C::Return {
-        self.view(self.game, call)
-    }
-}
-
-/// Deploys the contracts for `engine`'s parameters and creates its game as the simulator did.
-fn deploy(engine: &Game, vm: VmKind, what: &str) -> Onchain {
-    let cfg = engine.config();
-    let root = engine.claims()[0];
-    let mut evm = TestEvm::new();
-    evm.set_block(1_000, engine.created_at() - 1_000);
-    for who in [1u8, 2, 3, 4, 5] {
-        evm.fund(
-            evm_addr(Address::with_last_byte(who)),
-            U256::from(10u128.pow(30)),
-        );
-    }
-    let params = GameParams {
-        game_type: cfg.game_type,
-        absolute_prestate: cfg.absolute_prestate.0,
-        max_game_depth: cfg.max_game_depth,
-        split_depth: cfg.split_depth,
-        clock_extension: cfg.clock_extension,
-        max_clock_duration: cfg.max_clock_duration,
-        oracle_challenge_period: cfg.oracle_challenge_period,
-        l2_chain_id: cfg.l2_chain_id,
-        weth_delay: WETH_DELAY,
-        finality_delay: FINALITY_DELAY,
-        starting_root: engine.starting_output().root.0,
-        starting_block: engine.starting_output().l2_block_number,
-        init_bond: U256::from(root.bond),
-        vm,
-    };
-    let d = GameDeployment::deploy(&mut evm, DEPLOYER, &params).expect("deployed");
-    evm.set_block(1_001, engine.created_at());
-    let game = d
-        .create_game(
-            &mut evm,
-            evm_addr(root.claimant),
-            cfg.game_type,
-            root.claim.0,
-            engine.l2_block_number(),
-            U256::from(root.bond),
-        )
-        .unwrap()
-        .unwrap_or_else(|out| panic!("{what}: create: {out:?}"));
-    Onchain {
-        evm,
-        d,
-        game,
-        block: 1_001,
-        calls: 0,
-        reverts: 0,
-        gas: BTreeMap::new(),
-        vm,
-    }
-}
-
-/// The claim at `i` reads back as the engine's (countered by `countered`, the engine's final
-/// value when None).
-fn check_claim(o: &mut Onchain, engine: &Game, i: usize, countered: Option<Address>, what: &str) {
-    let want = engine.claims()[i];
-    let got = o.game_view(G::claimDataCall {
-        index: U256::from(i),
-    });
-    assert_eq!(
-        got.parentIndex, want.parent_index,
-        "{what}: claim {i} parent"
-    );
-    assert_eq!(
-        got.counteredBy,
-        evm_addr(countered.unwrap_or(want.countered_by)),
-        "{what}: claim {i} countered by"
-    );
-    assert_eq!(
-        got.claimant,
-        evm_addr(want.claimant),
-        "{what}: claim {i} claimant"
-    );
-    assert_eq!(got.bond, want.bond, "{what}: claim {i} bond");
-    assert_eq!(got.claim, word(want.claim), "{what}: claim {i} value");
-    assert_eq!(
-        got.position,
-        want.position.raw(),
-        "{what}: claim {i} position"
-    );
-    let clock = (u128::from(want.clock.duration) << 64) | u128::from(want.clock.timestamp);
-    assert_eq!(got.clock, clock, "{what}: claim {i} clock");
-}
-
-/// The local data of the deepest claim below the split, loaded through `addLocalData`, reads
-/// back from the oracle as the engine's local context says.
-fn check_local_data(o: &mut Onchain, engine: &Game, what: &str) -> bool {
-    let split = engine.config().split_depth;
-    let Some(leaf) = (0..engine.claims().len())
-        .filter(|&i| engine.claims()[i].position.depth() > split)
-        .max_by_key(|&i| engine.claims()[i].position.depth())
-    else {
-        return false;
-    };
-    let ctx = engine.local_context(leaf).expect("a claim below the split");
-    let l1_head = o.game_view(G::l1HeadCall {});
-    let step_ctx = StepContext {
-        local_context: ctx.uuid,
-        caller: o.game.into_array(),
-    };
-    for ident in 1u64..=5 {
-        let (value, size): ([u8; 32], usize) = match ident {
-            1 => (l1_head.0, 32),
-            2 => (ctx.starting.0, 32),
-            3 => (ctx.disputed.0, 32),
-            n => {
-                let v = if n == 4 {
-                    ctx.disputed_l2_block_number
-                } else {
-                    ctx.chain_id
-                };
-                let mut w = [0u8; 32];
-                w[..8].copy_from_slice(&v.to_be_bytes());
-                (w, 8)
-            }
-        };
-        let out = o.send(
-            Address::with_last_byte(1),
-            G::addLocalDataCall {
-                ident: U256::from(ident),
-                execLeafIdx: U256::from(leaf),
-                partOffset: U256::from(8),
-            }
-            .abi_encode(),
-            0,
-        );
-        assert!(
-            matches!(out, CallOutcome::Success { .. }),
-            "{what}: addLocalData({ident}, {leaf}): {out:?}"
-        );
-        let mut ident_key = [0u8; 32];
-        ident_key[0] = 1;
-        ident_key[24..].copy_from_slice(&ident.to_be_bytes());
-        let key = localize_key(&ident_key, &step_ctx);
-        let oracle = o.d.oracle;
-        let part = o.view(
-            oracle,
-            IPreimageOracle::readPreimageCall {
-                key: FixedBytes(key),
-                offset: U256::from(8),
-            },
-        );
-        assert_eq!(
-            part.datLen,
-            U256::from(size),
-            "{what}: local {ident} length"
-        );
-        assert_eq!(
-            &part.dat.0[..size],
-            &value[..size],
-            "{what}: local {ident} value"
-        );
-    }
-    // An unknown ident is refused.
-    let out = o.send(
-        Address::with_last_byte(1),
-        G::addLocalDataCall {
-            ident: U256::from(6),
-            execLeafIdx: U256::from(leaf),
-            partOffset: U256::ZERO,
-        }
-        .abi_encode(),
-        0,
-    );
-    assert!(
-        matches!(&out, CallOutcome::Revert { data, .. } if data.as_ref() == G::InvalidLocalIdent::SELECTOR),
-        "{what}: {out:?}"
-    );
-    true
-}
-
-/// Loads the preimage part a step reads, as the stepper does first: local data through the
-/// game's `addLocalData` (so it is bound to the game and the leaf's local context), keccak256
-/// and sha256 preimages through the oracle's loaders.
-fn load_preimage(
-    o: &mut Onchain,
-    by: Address,
-    leaf: usize,
-    p: &verdict_fpvm::PreimageWitness,
-    what: &str,
-) {
-    let value = p.value.get(8..).unwrap_or_default().to_vec();
-    let offset = U256::from(p.offset);
-    let out = match p.key[0] {
-        1 => {
-            let ident = u64::from_be_bytes(p.key[24..].try_into().unwrap());
-            o.send(
-                by,
-                G::addLocalDataCall {
-                    ident: U256::from(ident),
-                    execLeafIdx: U256::from(leaf),
-                    partOffset: offset,
-                }
-                .abi_encode(),
-                0,
-            )
-        }
-        2 | 4 => {
-            let data = if p.key[0] == 2 {
-                IPreimageOracle::loadKeccak256PreimagePartCall {
-                    partOffset: offset,
-                    preimage: value.into(),
-                }
-                .abi_encode()
-            } else {
-                IPreimageOracle::loadSha256PreimagePartCall {
-                    partOffset: offset,
-                    preimage: value.into(),
-                }
-                .abi_encode()
-            };
-            let oracle = o.d.oracle;
-            o.evm.call(evm_addr(by), oracle, data).unwrap()
-        }
-        t => panic!("{what}: no loader for key type {t}"),
-    };
-    assert!(
-        matches!(out, CallOutcome::Success { .. }),
-        "{what}: loading the preimage: {out:?}"
-    );
-}
-
-/// Replays every logged call; returns whether local data was checked.
-fn replay_calls(o: &mut Onchain, report: &Report, what: &str) -> bool {
-    let engine = &report.game;
-    let mut local_checked = false;
-    let mut claims = 1usize;
-    for (n, logged) in report.log.iter().enumerate() {
-        o.at(logged.now);
-        let what = format!("{what} call #{n} {:?}", logged.call);
-        let (data, value) = match &logged.call {
-            Call::Move {
-                parent,
-                disputed,
-                claim,
-                is_attack,
-                value,
-            } => (
-                G::moveCall {
-                    disputed: word(*disputed),
-                    challengeIndex: U256::from(*parent),
-                    claim: word(*claim),
-                    isAttack: *is_attack,
-                }
-                .abi_encode(),
-                *value,
-            ),
-            Call::Step {
-                parent,
-                is_attack,
-                state_data,
-                proof,
-                local_context,
-                post,
-                preimage,
-            } => {
-                if let Some(p) = preimage {
-                    load_preimage(o, logged.by, *parent, p, &what);
-                }
-                if let (VmKind::Scripted, Some(uuid), Some(post)) = (o.vm, local_context, post) {
-                    let vm = o.d.vm;
-                    let set = IScriptedVM::setPostCall {
-                        stateData: state_data.clone().into(),
-                        proof: proof.clone().into(),
-                        localContext: FixedBytes(*uuid),
-                        post: word(*post),
-                    };
-                    let out = o.evm.call(DEPLOYER, vm, set.abi_encode()).unwrap();
-                    assert!(matches!(out, CallOutcome::Success { .. }), "{what}");
-                }
-                (
-                    G::stepCall {
-                        claimIndex: U256::from(*parent),
-                        isAttack: *is_attack,
-                        stateData: state_data.clone().into(),
-                        proof: proof.clone().into(),
-                    }
-                    .abi_encode(),
-                    0,
-                )
-            }
-            Call::ResolveClaim { index } => {
-                if !local_checked {
-                    local_checked = check_local_data(o, engine, &what);
-                }
-                (
-                    G::resolveClaimCall {
-                        claimIndex: U256::from(*index),
-                        numToResolve: U256::ZERO,
-                    }
-                    .abi_encode(),
-                    0,
-                )
-            }
-            Call::Resolve => (G::resolveCall {}.abi_encode(), 0),
-        };
-        let out = o.send(logged.by, data, value);
-        match (&logged.result, &out) {
-            (Ok(()), CallOutcome::Success { .. }) => {}
-            (Err(e), CallOutcome::Revert { data, .. }) => {
-                if let Some(want) = expected_revert(e) {
-                    assert_eq!(
-                        data.as_ref(),
-                        want.as_slice(),
-                        "{what}: the engine says {e}"
-                    );
-                } else if o.vm == VmKind::Scripted {
-                    assert!(
-                        data.starts_with(&IScriptedVM::UnknownStep::SELECTOR),
-                        "{what}: the engine's VM refused, the contract reverts {data}"
-                    );
-                }
-            }
-            (want, got) => panic!("{what}: the engine says {want:?}, the contract {got:?}"),
-        }
-        if logged.result.is_ok() {
-            match &logged.call {
-                Call::Move { .. } => {
-                    // Nobody has countered it yet.
-                    check_claim(o, engine, claims, Some(Address::ZERO), &what);
-                    claims += 1;
-                }
-                Call::Step { parent, .. } => {
-                    // Countered by the stepper.
-                    check_claim(o, engine, *parent, Some(logged.by), &what);
-                }
-                _ => {}
-            }
-        }
-    }
-    local_checked
-}
-
-/// The credit each account is paid in `refund` or normal mode, as the engine pays it.
-fn engine_payouts(report: &Report, refund: bool) -> Vec<(Address, Wei)> {
-    report
-        .names
-        .keys()
-        .map(|a| {
-            let mut g = report.resolved.clone();
-            g.close_game(!refund).unwrap();
-            (*a, g.claim_credit(*a).unwrap_or(0))
-        })
-        .collect()
-}
-
-#[derive(Default)]
-struct Totals {
-    games: u64,
-    calls: u64,
-    reverts: u64,
-    claims: u64,
-    steps: u64,
-    defender_wins: u64,
-    challenger_wins: u64,
-    refunded: u64,
-    local_checked: u64,
-    paid: u128,
-    gas: BTreeMap<&'static str, (u64, u64, u64)>,
-}
-
-fn replay(seed: u64, t: &mut Totals) {
-    let lineup = LINEUPS[(seed % LINEUPS.len() as u64) as usize];
-    let mut sim = SimConfig::small(seed, lineup);
-    let shape = seed % 3;
-    sim.game.split_depth = 3 + shape;
-    sim.game.max_game_depth = 8 + 2 * shape;
-    let report = alphabet_game(&sim).expect("game set up");
-    assert_eq!(
-        report.game.config().absolute_prestate,
-        alphabet::absolute_prestate()
-    );
-    let what = format!("seed {seed} {lineup:?}");
-    replay_report(&report, VmKind::Scripted, seed % 8 == 7, &what, t);
-}
-
-/// Replays a played game on freshly deployed contracts over `vm` and checks everything against
-/// the engine; the game is blacklisted before it closes when `refund`.
-fn replay_report(report: &Report, vm: VmKind, refund: bool, what: &str, t: &mut Totals) {
-    let resolved = &report.resolved;
-    let mut o = deploy(resolved, vm, what);
-
-    // As created.
-    assert_eq!(
-        o.game_view(G::absolutePrestateCall {}),
-        word(resolved.config().absolute_prestate)
-    );
-    let start = o.game_view(G::startingOutputRootCall {});
-    assert_eq!(start.root, word(resolved.starting_output().root));
-    assert_eq!(
-        start.l2BlockNumber,
-        U256::from(resolved.starting_output().l2_block_number)
-    );
-    assert_eq!(
-        o.game_view(G::l2BlockNumberCall {}),
-        U256::from(resolved.l2_block_number())
-    );
-    let max = resolved.config().max_game_depth;
-    for depth in 0..=max {
-        let p = Position::new(depth, 0);
-        let bond = o.game_view(G::getRequiredBondCall { position: p.raw() });
-        assert_eq!(
-            bond,
-            U256::from(resolved.required_bond(p).unwrap()),
-            "{what}: bond at depth {depth}"
-        );
-    }
-
-    t.local_checked += u64::from(replay_calls(&mut o, report, what));
-
-    // Resolved as the engine.
-    let status = o.game_view(G::statusCall {});
-    assert_eq!(status, resolved.status() as u8, "{what}: status");
-    assert_eq!(
-        o.game_view(G::resolvedAtCall {}),
-        resolved.resolved_at(),
-        "{what}: resolvedAt"
-    );
-    let n = resolved.claims().len();
-    assert_eq!(
-        o.game_view(G::claimDataLenCall {}),
-        U256::from(n),
-        "{what}: claims"
-    );
-    for i in 0..n {
-        check_claim(&mut o, resolved, i, None, &format!("{what} resolved"));
-        assert!(o.game_view(G::resolvedSubgamesCall {
-            index: U256::from(i)
-        }));
-    }
-    for a in report.names.keys() {
-        let normal = o.game_view(G::normalModeCreditCall {
-            recipient: evm_addr(*a),
-        });
-        assert_eq!(normal, U256::from(resolved.credit(a)), "{what}: credit {a}");
-        let refund = o.game_view(G::refundModeCreditCall {
-            recipient: evm_addr(*a),
-        });
-        assert_eq!(
-            refund,
-            U256::from(resolved.refund_credit(a)),
-            "{what}: refund credit {a}"
-        );
-    }
-
-    // Closing: not before the finality delay; every eighth game blacklisted (refund mode).
-    let resolved_at = resolved.resolved_at();
-    o.at(resolved_at + FINALITY_DELAY);
-    let out = o.send(KEEPER, G::closeGameCall {}.abi_encode(), 0);
-    assert!(
-        matches!(&out, CallOutcome::Revert { data, .. } if data.as_ref() == G::GameNotFinalized::SELECTOR),
-        "{what}: closed before the finality delay: {out:?}"
-    );
-    o.at(resolved_at + FINALITY_DELAY + 1);
-    if refund {
-        let registry = o.d.registry;
-        let out = o
-            .evm
-            .call(
-                DEPLOYER,
-                registry,
-                IAnchorStateRegistry::blacklistDisputeGameCall { game: o.game }.abi_encode(),
-            )
-            .unwrap();
-        assert!(matches!(out, CallOutcome::Success { .. }), "{what}");
-        t.refunded += 1;
-    }
-    let payouts = engine_payouts(report, refund);
-    // Phase one: every account unlocks (even with nothing to claim).
-    for (a, _) in &payouts {
-        let out = o.send(
-            KEEPER,
-            G::claimCreditCall {
-                recipient: evm_addr(*a),
-            }
-            .abi_encode(),
-            0,
-        );
-        assert!(
-            matches!(out, CallOutcome::Success { .. }),
-            "{what}: unlock {a}: {out:?}"
-        );
-    }
-    let mode = o.game_view(G::bondDistributionModeCall {});
-    assert_eq!(mode, if refund { 2 } else { 1 }, "{what}: mode");
-    // The anchor moves to a proper game the defender won, only.
-    let registry = o.d.registry;
-    let anchor = o.view(registry, IAnchorStateRegistry::anchorGameCall {});
-    let should_anchor = !refund && resolved.status() == GameStatus::DefenderWins;
-    assert_eq!(anchor == o.game, should_anchor, "{what}: anchor");
-    // Phase two: not before the WETH delay, then exactly the engine's payout.
-    let (first, _) = payouts[0];
-    let out = o.send(
-        KEEPER,
-        G::claimCreditCall {
-            recipient: evm_addr(first),
-        }
-        .abi_encode(),
-        0,
-    );
-    assert!(
-        matches!(out, CallOutcome::Revert { .. }),
-        "{what}: withdrawn before the delay"
-    );
-    o.at(resolved_at + FINALITY_DELAY + 1 + WETH_DELAY);
-    for (a, amount) in &payouts {
-        let who = evm_addr(*a);
-        let before = o.evm.balance(who);
-        let out = o.send(
-            KEEPER,
-            G::claimCreditCall { recipient: who }.abi_encode(),
-            0,
-        );
-        if *amount == 0 {
-            assert!(
-                matches!(&out, CallOutcome::Revert { data, .. } if data.as_ref() == G::NoCreditToClaim::SELECTOR),
-                "{what}: {a} has nothing: {out:?}"
-            );
-            continue;
-        }
-        assert!(
-            matches!(out, CallOutcome::Success { .. }),
-            "{what}: claim {a}: {out:?}"
-        );
-        let got = o.evm.balance(who) - before;
-        assert_eq!(got, U256::from(*amount), "{what}: payout of {a}");
-        t.paid += amount;
-    }
-    // No bond is left behind.
-    let weth = o.d.weth;
-    let left = o.view(weth, IDelayedWETH::balanceOfCall { who: o.game });
-    assert_eq!(left, U256::ZERO, "{what}: bonds left in DelayedWETH");
-
-    t.games += 1;
-    t.calls += o.calls;
-    for (k, (n, sum, max)) in &o.gas {
-        let e = t.gas.entry(k).or_default();
-        *e = (e.0 + n, e.1 + sum, e.2.max(*max));
-    }
-    t.reverts += o.reverts;
-    t.claims += n as u64;
-    t.steps += report.steps.len() as u64;
-    match resolved.status() {
-        GameStatus::DefenderWins => t.defender_wins += 1,
-        GameStatus::ChallengerWins => t.challenger_wins += 1,
-        GameStatus::InProgress => panic!("{what}: unresolved"),
-    }
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[test]
-fn replayed_games_agree_with_the_engine() {
-    let n = games();
-    let started = std::time::Instant::now();
+fn replayed_games_agree_with_the_engine_on_revm() {
+    let n = env_count("VERDICT_GAME_REPLAYS", 300);
+    let started = Instant::now();
     let mut t = Totals::default();
+    let mut chain = Chain::Revm;
     for seed in 0..n {
-        replay(seed, &mut t);
+        replay(&mut chain, seed, &mut t);
     }
-    eprintln!(
-        "{} games replayed in {:.1} s: {} calls ({} reverting as the engine said), {} claims, {} steps, \
-         {} defender / {} challenger wins, {} refunded, local data checked in {}, {} wei paid out",
-        t.games,
-        started.elapsed().as_secs_f64(),
-        t.calls,
-        t.reverts,
-        t.claims,
-        t.steps,
-        t.defender_wins,
-        t.challenger_wins,
-        t.refunded,
-        t.local_checked,
-        t.paid
-    );
-    for (name, (n, sum, max)) in &t.gas {
-        eprintln!(
-            "gas of {name}: {n} calls, avg {} max {} (transaction gas)",
-            sum / n.max(&1),
-            max
+    t.print("revm", started.elapsed().as_secs_f64());
+    t.assert_varied();
+}
+
+/// Replays seeds `job`, `job + jobs`, ... below `n` on a new anvil; returns the totals, the node's
+/// statistics and the node (still running).
+fn replay_on_anvil(bin: &str, n: u64, job: u64, jobs: u64) -> (Totals, NodeStats, Chain) {
+    let mut chain = Chain::anvil(bin);
+    let mut t = Totals::default();
+    let started = Instant::now();
+    for seed in (job..n).step_by(jobs as usize) {
+        replay(&mut chain, seed, &mut t);
+        if t.games % 500 == 0 {
+            eprintln!(
+                "anvil job {job}: {} games in {:.0} s",
+                t.games,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let stats = match &chain {
+        Chain::Anvil { node, .. } => node.stats,
+        Chain::Revm => unreachable!(),
+    };
+    (t, stats, chain)
+}
+
+/// The same replay on anvil: seeds 0 to `VERDICT_ANVIL_GAME_REPLAYS` - 1 (default 24, every
+/// lineup, shape and refund case), on `VERDICT_ANVIL_JOBS` nodes side by side (default 1), then
+/// the RISC-V VM game with its step verified by `RISCV.sol` on the node. Each node is started on a
+/// free loopback port and killed with its process group at the end.
+#[test]
+fn replayed_games_agree_with_the_engine_on_anvil() {
+    let Some(bin) = anvil_binary() else { return };
+    let n = env_count("VERDICT_ANVIL_GAME_REPLAYS", 24);
+    let jobs = env_count("VERDICT_ANVIL_JOBS", 1).max(1);
+    let started = Instant::now();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|job| {
+                let bin = &bin;
+                s.spawn(move || replay_on_anvil(bin, n, job, jobs))
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let secs = started.elapsed().as_secs_f64();
+    let mut t = Totals::default();
+    let mut stats = NodeStats::default();
+    let mut chains = vec![];
+    for (job_totals, job_stats, chain) in results {
+        t.merge(&job_totals);
+        stats.merge(&job_stats);
+        chains.push(chain);
+    }
+    t.print(&format!("anvil ({jobs} node(s))"), secs);
+    eprintln!("anvil: {stats}");
+    t.assert_varied();
+
+    let mut chain = chains.swap_remove(0);
+    let report = play_vm_game(looping_program(1000), |_| verdict_preimage::NoOracle, 1234);
+    replay_on_riscv_sol(&mut chain, &report, "vm game on anvil");
+
+    chains.push(chain);
+    for chain in chains {
+        let pid = match &chain {
+            Chain::Anvil { node, .. } => node.pid().expect("started here"),
+            Chain::Revm => unreachable!(),
+        };
+        drop(chain);
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "anvil {pid} still running"
         );
     }
-    assert!(t.defender_wins > 0 && t.challenger_wins > 0 && t.steps > 0 && t.refunded > 0);
-    assert!(t.local_checked > 0 && t.reverts > 0);
 }
 
 /// Counts `n` down in a loop (2 steps per turn), then exits with code 1 ("invalid").
@@ -871,9 +238,19 @@ fn play_vm_game<O: verdict_preimage::Oracle + 'static>(
 }
 
 /// Replays a VM game with `RISCV.sol` as the game's VM; returns the preimage keys its steps read.
-fn replay_on_riscv_sol(report: &Report, what: &str) -> Vec<[u8; 32]> {
+fn replay_on_riscv_sol(chain: &mut Chain, report: &Report, what: &str) -> Vec<[u8; 32]> {
+    replay_on_riscv_sol_with(chain, &Loaders::new(), report, what)
+}
+
+/// [`replay_on_riscv_sol`] with the loaders of the blob and precompile preimages the steps read.
+fn replay_on_riscv_sol_with(
+    chain: &mut Chain,
+    loaders: &Loaders,
+    report: &Report,
+    what: &str,
+) -> Vec<[u8; 32]> {
     let mut t = Totals::default();
-    replay_report(report, VmKind::Riscv, false, what, &mut t);
+    replay_report_with(chain, loaders, report, VmKind::Riscv, false, what, &mut t);
     assert_eq!(t.challenger_wins, 1);
     let steps = t.gas.get("step").map_or(0, |g| g.0);
     assert_eq!(
@@ -901,7 +278,7 @@ fn replay_on_riscv_sol(report: &Report, what: &str) -> Vec<[u8; 32]> {
 #[test]
 fn a_vm_game_replays_with_its_step_on_riscv_sol() {
     let report = play_vm_game(looping_program(1000), |_| verdict_preimage::NoOracle, 1234);
-    replay_on_riscv_sol(&report, "vm game");
+    replay_on_riscv_sol(&mut Chain::Revm, &report, "vm game");
 }
 
 const DATA: u64 = 0x20000;
@@ -920,10 +297,9 @@ fn global_key() -> [u8; 32] {
     k
 }
 
-/// A program that reads the disputed output root (local ident 3) and a keccak256 preimage (the
-/// length prefix, then 24 bytes of each), then counts down and exits 1. Returns it and the
-/// instruction indices of the two prefix reads.
-fn reading_program() -> (verdict_riscv::State, u128, u128) {
+/// A program that reads the preimages of `keys` (the length prefix, then 24 bytes of each), then
+/// counts down and exits 1. Returns it and the instruction indices of the two prefix reads.
+fn reading_program(keys: [[u8; 32]; 2]) -> (verdict_riscv::State, u128, u128) {
     use verdict_riscv::asm::{self, reg::*};
     let mut p = vec![];
     let mut reads = vec![];
@@ -950,8 +326,8 @@ fn reading_program() -> (verdict_riscv::State, u128, u128) {
     p.push(asm::addi(A7, ZERO, 93));
     p.push(asm::ECALL);
     let mut state = verdict_riscv::load_elf(&asm::elf(0x10000, &asm::code(&p))).unwrap();
-    state.memory.write(DATA, &local_key(3));
-    state.memory.write(DATA + 0x20, &global_key());
+    state.memory.write(DATA, &keys[0]);
+    state.memory.write(DATA + 0x20, &keys[1]);
     (state, reads[0], reads[1])
 }
 
@@ -960,7 +336,7 @@ fn reading_program() -> (verdict_riscv::State, u128, u128) {
 /// `RISCV.sol` reads back localized with its caller, the game), then a keccak256 preimage.
 #[test]
 fn vm_games_decided_by_preimage_reading_steps_replay_on_riscv_sol() {
-    let (state, local_read, global_read) = reading_program();
+    let (state, local_read, global_read) = reading_program([local_key(3), global_key()]);
     let oracle = |ctx: &verdict_game::LocalContext| {
         let mut m = verdict_preimage::MapOracle::default();
         m.insert(
@@ -975,7 +351,84 @@ fn vm_games_decided_by_preimage_reading_steps_replay_on_riscv_sol() {
         (global_read, global_key(), "keccak256 read"),
     ] {
         let report = play_vm_game(state.clone(), oracle, from);
-        let keys = replay_on_riscv_sol(&report, what);
+        let keys = replay_on_riscv_sol(&mut Chain::Revm, &report, what);
         assert!(keys.contains(&key), "{what}: the steps read {keys:?}");
+    }
+}
+
+/// The compressed BLS12-381 G1 generator: the KZG commitment of the constant polynomial 1 (the
+/// blob of field elements all 1), whose value at any point is 1 with the point at infinity as
+/// the proof.
+const G1: &str = "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb";
+
+/// A blob element's key (type 5), its value and its loader: the constant blob's value at `z`.
+fn blob_preimage(z: u64) -> ([u8; 32], Vec<u8>, Loader) {
+    let commitment = hex::decode(G1).unwrap();
+    let z = U256::from(z);
+    let mut key = keccak256([&commitment[..], &z.to_be_bytes::<32>()].concat()).0;
+    key[0] = 5;
+    let mut proof = vec![0u8; 48];
+    proof[0] = 0xc0;
+    let y = U256::from(1).to_be_bytes::<32>().to_vec();
+    (
+        key,
+        y,
+        Loader::Blob {
+            commitment,
+            z,
+            proof,
+        },
+    )
+}
+
+/// A precompile result's key (type 6), its value (status 1 ++ output) and its loader: sha256
+/// (precompile 0x02) of `input` with 1,000 gas.
+fn precompile_preimage(input: &[u8]) -> ([u8; 32], Vec<u8>, Loader) {
+    use sha2::Digest;
+    let address = Address::with_last_byte(2);
+    let gas = 1_000u64;
+    let mut key = keccak256([address.as_slice(), &gas.to_be_bytes(), input].concat()).0;
+    key[0] = 6;
+    let value = [&[1u8][..], &sha2::Sha256::digest(input)[..]].concat();
+    let loader = Loader::Precompile {
+        address,
+        gas,
+        input: input.to_vec(),
+    };
+    (key, value, loader)
+}
+
+/// Games decided by a step reading a blob element (loaded with `loadBlobPreimagePart`, checked by
+/// the point-evaluation precompile) and one reading a precompile's result (loaded with
+/// `loadPrecompilePreimagePart`): each step is verified by `RISCV.sol`, and the part the oracle
+/// stored reads back as the onchain oracle model serves it. On revm, and on anvil when it is
+/// installed.
+#[test]
+fn vm_games_decided_by_blob_and_precompile_parts_replay_on_riscv_sol() {
+    let (blob_key, blob_value, blob_loader) = blob_preimage(123_456_789);
+    let (pre_key, pre_value, pre_loader) =
+        precompile_preimage(b"a precompile input in the vm game");
+    let (state, blob_read, pre_read) = reading_program([blob_key, pre_key]);
+    let loaders: Loaders = [(blob_key, blob_loader), (pre_key, pre_loader)].into();
+    let oracle = move |_: &verdict_game::LocalContext| {
+        let mut m = verdict_preimage::MapOracle::default();
+        m.insert(verdict_preimage::PreimageKey(blob_key), blob_value.clone());
+        m.insert(verdict_preimage::PreimageKey(pre_key), pre_value.clone());
+        m
+    };
+    let mut chains = vec![("revm", Chain::Revm)];
+    if let Some(bin) = anvil_binary() {
+        chains.push(("anvil", Chain::anvil(&bin)));
+    }
+    for (from, key, read) in [
+        (blob_read, blob_key, "blob read"),
+        (pre_read, pre_key, "precompile read"),
+    ] {
+        let report = play_vm_game(state.clone(), oracle.clone(), from);
+        for (on, chain) in &mut chains {
+            let what = format!("{read} on {on}");
+            let keys = replay_on_riscv_sol_with(chain, &loaders, &report, &what);
+            assert!(keys.contains(&key), "{what}: the steps read {keys:?}");
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! The Solidity step (`contracts/src/RISCV.sol`) against the stateless verifier
 //! (`verdict-riscv-verifier`): on steps the VM proves (test guests, preimage reads of every key
-//! type a program reads; a read at the end of the data refused by all three), on random instructions (reverting encodings
-//! included), and on tampered proofs, both must compute the same post-state or revert with the
-//! same code.
+//! type a program reads: local, keccak256, sha256, blob elements and precompile results, the last
+//! two loaded through the point-evaluation precompile and the precompile itself; a read at the end
+//! of the data refused by all three), on random instructions (reverting encodings included), and
+//! on tampered proofs, both must compute the same post-state or revert with the same code.
 //!
 //! `VERDICT_SOL_STEPS` sets how many guest steps are compared (default 3,000, the CI subset); the
 //! full run is `VERDICT_SOL_STEPS=12000 cargo test -p verdict-contracts --release --test
@@ -533,4 +534,130 @@ fn random_instructions_agree() {
         "{} reverted",
         h.reverted
     );
+}
+
+/// The compressed BLS12-381 G1 generator: the KZG commitment of the constant polynomial 1 (the
+/// blob whose field elements are all 1), whose value at any point is 1, the point at infinity its
+/// proof.
+const G1: &str = "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb";
+
+/// A blob element and a precompile result, each with the oracle call that loads a part of it:
+/// key, value, loader by part offset.
+type Loaded = ([u8; 32], Vec<u8>, Box<dyn Fn(u64) -> Vec<u8>>);
+
+fn blob_and_precompile_preimages() -> Vec<Loaded> {
+    use alloy_primitives::{Address, U256};
+    use alloy_sol_types::SolCall;
+    let commitment = hex::decode(G1).unwrap();
+    let z = U256::from(987_654_321u64);
+    let blob_key = typed(
+        verdict_riscv::hash::keccak256(&[&commitment[..], &z.to_be_bytes::<32>()].concat()),
+        5,
+    );
+    let y = U256::from(1);
+    let mut infinity = vec![0u8; 48];
+    infinity[0] = 0xc0;
+    let blob_load = move |offset: u64| {
+        IPreimageOracle::loadBlobPreimagePartCall {
+            z,
+            y,
+            commitment: commitment.clone().into(),
+            proof: infinity.clone().into(),
+            partOffset: U256::from(offset),
+        }
+        .abi_encode()
+    };
+    let input = b"the input of a precompile a program reads the result of".to_vec();
+    let (address, gas) = (Address::with_last_byte(2), 1_000u64);
+    let pre_key = typed(
+        verdict_riscv::hash::keccak256(&[address.as_slice(), &gas.to_be_bytes(), &input].concat()),
+        6,
+    );
+    let pre_value = [&[1u8][..], &sha2::Sha256::digest(&input)[..]].concat();
+    let pre_load = move |offset: u64| {
+        IPreimageOracle::loadPrecompilePreimagePartCall {
+            partOffset: U256::from(offset),
+            precompile: address,
+            requiredGas: gas,
+            input: input.clone().into(),
+        }
+        .abi_encode()
+    };
+    vec![
+        (
+            blob_key,
+            y.to_be_bytes::<32>().to_vec(),
+            Box::new(blob_load),
+        ),
+        (pre_key, pre_value, Box::new(pre_load)),
+    ]
+}
+
+/// Programs reading a blob element (the constant blob's value at a point, loaded with
+/// `loadBlobPreimagePart`, which checks it with the point-evaluation precompile) and a precompile's
+/// result (sha256, loaded with `loadPrecompilePreimagePart`, which runs it) to their ends: every
+/// step agrees with the verifier over the onchain oracle model holding the value, and every part
+/// the oracle stored reads back as the model serves it.
+#[test]
+fn blob_and_precompile_reads_agree() {
+    use alloy_primitives::{FixedBytes, U256};
+    use alloy_sol_types::SolCall;
+    use verdict_riscv_verifier::OnchainOracle;
+    let mut h = Harness::new();
+    for (key, value, load) in blob_and_precompile_preimages() {
+        let what = format!("key type {}", key[0]);
+        let (key_addr, dest) = (DATA + 0x411, DATA + 0x523);
+        let p = read_preimage(key_addr, dest, value.len() as u64 + 8);
+        let state = verdict_riscv::load_elf(&asm::elf(BASE, &asm::code(&p))).unwrap();
+        let mut vm = Vm::with_oracle(state, MapOracle::default());
+        vm.capture_output();
+        vm.state.memory.write(key_addr, &key);
+        vm.oracle_mut()
+            .preimages
+            .insert(PreimageKey(key), value.clone());
+        let mut model = PreimageStore::new();
+        model.insert_global(key, value.clone()).unwrap();
+        let mut reads = 0;
+        loop {
+            let w = match vm.step_with_proof() {
+                Ok(w) => w,
+                Err(e) => {
+                    assert_eq!(e.revert_code(), Some(0xbadf00d0), "{what}: {e}");
+                    break;
+                }
+            };
+            if let Some(p) = &w.preimage {
+                reads += 1;
+                let out = h.oracle_call(load(p.offset));
+                assert!(
+                    matches!(out, CallOutcome::Success { .. }),
+                    "{what}: loading part {}: {out:?}",
+                    p.offset
+                );
+                let call = IPreimageOracle::readPreimageCall {
+                    key: FixedBytes(key),
+                    offset: U256::from(p.offset),
+                };
+                let got = match h.oracle_call(call.abi_encode()) {
+                    CallOutcome::Success { output, .. } => {
+                        IPreimageOracle::readPreimageCall::abi_decode_returns(&output).unwrap()
+                    }
+                    other => panic!("{what}: {other:?}"),
+                };
+                let want = model.read_part(&key, p.offset).unwrap();
+                let len = usize::from(want.len);
+                assert_eq!(got.datLen, U256::from(len), "{what}: part {}", p.offset);
+                assert_eq!(
+                    got.dat.0[..len],
+                    want.data[..len],
+                    "{what}: part {}",
+                    p.offset
+                );
+            }
+            let agreed = h.compare_with(&w.state, &w.proof, &ctx(), &model, &what);
+            assert!(matches!(agreed, Agreed::Post { .. }), "{what}: {agreed:?}");
+        }
+        assert!(reads >= 2, "{what}: {reads} reads");
+    }
+    h.report("blob and precompile reads");
 }

@@ -641,6 +641,23 @@ impl Game {
         Ok(())
     }
 
+    /// Records a step someone else's VM already verified: the leaf at `index` (at
+    /// `MAX_GAME_DEPTH`) countered by `sender`. For loading a game from the chain, where the
+    /// step's inputs are in a past transaction and the contract has checked them; a player's
+    /// own steps go through [`Game::step`].
+    pub fn record_verified_step(&mut self, index: usize, sender: Address) -> Result<(), GameError> {
+        self.in_progress()?;
+        let claim = self.claim(index)?;
+        if claim.position.depth() != self.config.max_game_depth {
+            return Err(GameError::InvalidParent);
+        }
+        if !claim.countered_by.is_zero() {
+            return Err(GameError::DuplicateStep);
+        }
+        self.claims[index].countered_by = sender;
+        Ok(())
+    }
+
     /// `challengeRootL2Block(outputRootProof, headerRLP)`: counters the root claim by
     /// showing that the block in its output root has another number than the claimed one.
     pub fn challenge_root_l2_block(

@@ -161,12 +161,81 @@ pub struct Endpoints {
 }
 
 /// `batcher/state.json`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatcherState {
     /// The next L2 block to batch.
     pub next_l2_block: u64,
     /// Channels made so far.
     pub channels: u64,
+    /// The last channels posted (at most [`RECENT_CHANNELS`]), newest last: what tells the
+    /// batcher that L1 lost them or the node replaced their blocks.
+    #[serde(default)]
+    pub recent: Vec<PostedChannel>,
+}
+
+/// Channels [`BatcherState::recent`] keeps.
+pub const RECENT_CHANNELS: usize = 32;
+
+/// A posted channel, its transactions included in L1 blocks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostedChannel {
+    /// Its first L2 block.
+    pub first: u64,
+    /// Its last L2 block.
+    pub last: u64,
+    /// The last block's hash when it was batched.
+    pub last_hash: B256,
+    /// Its L1 transactions.
+    pub txs: Vec<B256>,
+}
+
+impl BatcherState {
+    /// Records a posted channel.
+    pub fn posted(&mut self, channel: PostedChannel) {
+        self.recent.push(channel);
+        let extra = self.recent.len().saturating_sub(RECENT_CHANNELS);
+        self.recent.drain(..extra);
+    }
+
+    /// Where batching must start again, if the newest channels no longer stand: their
+    /// transactions left L1 (an L1 reorg, or an L1 restarted from a state saved before them)
+    /// or the node replaced their blocks (it rewinds on an L1 reorg). The channels that fell
+    /// are dropped; batching resumes after the newest one that stands. `None`: nothing fell.
+    pub async fn fallen(&mut self, l1: &L1, l2: &crate::l2::L2Client) -> Result<Option<u64>> {
+        let mut resume = None;
+        while let Some(ch) = self.recent.last() {
+            if still_stands(ch, l1, l2).await? {
+                break;
+            }
+            resume = Some(ch.first);
+            self.recent.pop();
+        }
+        Ok(resume.map(|first| self.recent.last().map_or(first, |ch| ch.last + 1)))
+    }
+}
+
+/// Whether a posted channel's transactions are still in L1 blocks and its last block is still
+/// the node's.
+async fn still_stands(ch: &PostedChannel, l1: &L1, l2: &crate::l2::L2Client) -> Result<bool> {
+    match l2.block(ch.last).await? {
+        Some(b) if b.hash == ch.last_hash => {}
+        _ => return Ok(false),
+    }
+    for tx in &ch.txs {
+        let r = l1
+            .client
+            .provider()
+            .get_transaction_receipt(*tx)
+            .await
+            .context(format!(
+                "L1 {}: eth_getTransactionReceipt({tx})",
+                l1.client.url()
+            ))?;
+        if r.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// How the L1 half starts.
@@ -484,6 +553,7 @@ pub fn batcher_state(dir: &DataDir, genesis_l2: u64) -> Result<BatcherState> {
         return Ok(BatcherState {
             next_l2_block: genesis_l2 + 1,
             channels: 0,
+            recent: Vec::new(),
         });
     }
     read_json(&path)

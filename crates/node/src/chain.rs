@@ -98,6 +98,23 @@ impl L1Chain {
         Ok(Some((header, hash)))
     }
 
+    /// The hash of L1's block `number` now, asked of the node (never answered from the cache,
+    /// which is corrected).
+    pub fn canonical(&self, number: u64) -> Result<Option<B256>, EthError> {
+        let Some((header, hash)) = self.eth.header_by_number(number)? else {
+            self.by_number.lock().expect("lock").remove(&number);
+            return Ok(None);
+        };
+        self.by_number.lock().expect("lock").insert(number, hash);
+        self.headers.lock().expect("lock").insert(hash, header);
+        Ok(Some(hash))
+    }
+
+    /// Forgets which block is at which number (after an L1 reorg).
+    pub fn forget_numbers(&self) {
+        self.by_number.lock().expect("lock").clear();
+    }
+
     /// The header with `hash`.
     pub fn by_hash(&self, hash: B256) -> Result<Header, EthError> {
         if let Some(h) = self.headers.lock().expect("lock").get(&hash) {

@@ -19,6 +19,7 @@ pub mod genesis;
 pub mod json;
 pub mod node;
 pub mod proof;
+pub mod reorg;
 pub mod rpc;
 pub mod safe;
 pub mod store;

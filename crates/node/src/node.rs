@@ -446,6 +446,33 @@ fn sequence(inner: &Inner, config: &NodeConfig) {
             std::thread::sleep(config.poll);
             continue;
         }
+        match crate::reorg::rewind_if_reorged(&inner.store, &inner.l1) {
+            Ok(None) => {}
+            Ok(Some(r)) => {
+                eprintln!(
+                    "verdict node: L1 reorg: L1 block {} ({}), the origin of L2 block {}, is no \
+                     longer on L1; the unsafe chain is rewound from L2 block {} to {} ({}), {} \
+                     transactions back in the pool",
+                    r.lost_origin.0,
+                    r.lost_origin.1,
+                    r.to + 1,
+                    r.from,
+                    r.to,
+                    r.to_hash,
+                    r.transactions.len()
+                );
+                inner.pool.lock().expect("lock").extend(r.transactions);
+                continue;
+            }
+            Err(e) => {
+                fail(
+                    inner,
+                    &mut failures,
+                    format!("checking the L1 origins: {e}"),
+                );
+                continue;
+            }
+        }
         // Build as many blocks as are due before looking at L1 again.
         let result = plan_next(&inner.cfg, &inner.store, &inner.l1).and_then(|plan| {
             let candidates = inner.pool.lock().expect("lock").clone();

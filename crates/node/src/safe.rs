@@ -60,13 +60,17 @@ impl BlobProvider for BeaconBlobs<'_> {
     }
 }
 
+/// The safe head and the L1 block it was derived from.
+#[derive(Clone, Copy)]
+struct Safe {
+    head: L2BlockRef,
+    from: Option<L1BlockRef>,
+}
+
 /// One round: derives from the safe head until L1 runs out; returns the new safe head.
-fn round(
-    inner: &Inner,
-    l1: &L1Chain,
-    beacon: &Client,
-    safe: L2BlockRef,
-) -> Result<L2BlockRef, String> {
+fn round(inner: &Inner, l1: &L1Chain, beacon: &Client, start_at: Safe) -> Result<Safe, String> {
+    let safe = start_at.head;
+    let mut from = start_at.from;
     let cfg = inner.cfg.clone();
     let start = start_block_number(&cfg, &safe).max(cfg.genesis.l1.number);
     let l2 = L2View {
@@ -79,11 +83,11 @@ fn round(
     let mut safe = safe;
     loop {
         if inner.stopping() {
-            return Ok(safe);
+            return Ok(Safe { head: safe, from });
         }
         let d = match p.next_attributes() {
             Ok(d) => d,
-            Err(DeriveError::EndOfL1) => return Ok(safe),
+            Err(DeriveError::EndOfL1) => return Ok(Safe { head: safe, from }),
             Err(e) => return Err(format!("derivation after L2 block {}: {e}", safe.number)),
         };
         let n = safe.number + 1;
@@ -121,7 +125,26 @@ fn round(
             .block_ref(hash)
             .map_err(|e| err(e.to_string()))?
             .ok_or_else(|| err("no block info".into()))?;
+        from = Some(d.derived_from);
         p.advance(safe);
+    }
+}
+
+/// Whether the safe head still stands: its block is canonical and the L1 block it was derived
+/// from is still on L1 (an L1 reorg, or a restarted L1 that lost its last blocks, takes it
+/// back).
+fn still_safe(inner: &Inner, l1: &L1Chain, safe: &Safe) -> Result<bool, String> {
+    if inner
+        .store
+        .hash_at(safe.head.number)
+        .map_err(|e| e.to_string())?
+        != Some(safe.head.hash)
+    {
+        return Ok(false);
+    }
+    match safe.from {
+        None => Ok(true),
+        Some(f) => Ok(l1.canonical(f.number).map_err(|e| e.to_string())? == Some(f.hash)),
     }
 }
 
@@ -129,11 +152,37 @@ fn round(
 /// from the node's stops the safe head there (the error is kept in `inner.safe_error`).
 pub fn follow(inner: &Inner, l1: EthClient, beacon: Client, poll: Duration) {
     let l1 = L1Chain::new(l1);
+    let genesis = *inner.safe.lock().expect("lock");
+    let mut safe = Safe {
+        head: genesis,
+        from: None,
+    };
     while !inner.stopping() {
-        let safe = *inner.safe.lock().expect("lock");
+        match still_safe(inner, &l1, &safe) {
+            Ok(true) => {}
+            Ok(false) => {
+                eprintln!(
+                    "verdict node: safe chain: L2 block {} is no longer safe (an L1 reorg); \
+                     deriving again from the genesis",
+                    safe.head.number
+                );
+                l1.forget_numbers();
+                safe = Safe {
+                    head: genesis,
+                    from: None,
+                };
+                *inner.safe.lock().expect("lock") = genesis;
+            }
+            Err(e) => {
+                *inner.safe_error.lock().expect("lock") = Some(e);
+                std::thread::sleep(poll.max(Duration::from_millis(500)));
+                continue;
+            }
+        }
         match round(inner, &l1, &beacon, safe) {
             Ok(new) => {
-                *inner.safe.lock().expect("lock") = new;
+                safe = new;
+                *inner.safe.lock().expect("lock") = new.head;
                 *inner.safe_error.lock().expect("lock") = None;
             }
             Err(e) => {

@@ -213,6 +213,43 @@ impl NodeStore {
         tx.commit().map_err(|x| e(x.into()))
     }
 
+    /// Makes `to`, a canonical block, the head again: the canonical blocks above it are dropped
+    /// from the chain (they stay stored by hash) and their transactions from the index, in one
+    /// write transaction. Their transactions are returned.
+    pub fn rewind(&self, to: B256) -> Result<Vec<Bytes>, StoreError> {
+        let number = self
+            .header(to)?
+            .ok_or_else(|| self.err(format!("rewinding to {to}: no such block")))?
+            .number;
+        if self.hash_at(number)? != Some(to) {
+            return Err(self.err(format!("rewinding to {to}: not a canonical block")));
+        }
+        let (head, _) = self.head_header()?;
+        let mut dropped = Vec::new();
+        for n in number + 1..=head.number {
+            if let Some(h) = self.hash_at(n)? {
+                dropped.extend(self.transactions(h)?.unwrap_or_default());
+            }
+        }
+        let e = |x: redb::Error| self.err(x);
+        let tx = self.db.begin_write().map_err(|x| e(x.into()))?;
+        {
+            let mut t = tx.open_table(CANONICAL).map_err(|x| e(x.into()))?;
+            for n in number + 1..=head.number {
+                t.remove(n).map_err(|x| e(x.into()))?;
+            }
+            let mut t = tx.open_table(TX_INDEX).map_err(|x| e(x.into()))?;
+            for raw in &dropped {
+                t.remove(&alloy_primitives::keccak256(raw).0)
+                    .map_err(|x| e(x.into()))?;
+            }
+            let mut t = tx.open_table(META).map_err(|x| e(x.into()))?;
+            t.insert("head", to.as_slice()).map_err(|x| e(x.into()))?;
+        }
+        tx.commit().map_err(|x| e(x.into()))?;
+        Ok(dropped)
+    }
+
     fn read<T>(
         &self,
         f: impl FnOnce(&redb::ReadTransaction) -> Result<T, redb::Error>,

@@ -553,3 +553,74 @@ fn l1_faults_are_named_and_the_node_keeps_serving() {
     let raw = bytes(&call(&r, "debug_getRawHeader", json!(["latest"])));
     Header::decode(&mut raw.as_slice()).unwrap();
 }
+
+/// The head's number, hash and L1 origin.
+fn head_and_origin(node: &Node) -> (u64, B256, verdict_derive::BlockId) {
+    let store = &node.inner().store;
+    let (h, hash) = store.head_header().unwrap();
+    (h.number, hash, store.info(hash).unwrap().unwrap().l1_origin)
+}
+
+#[test]
+fn an_l1_reorg_rewinds_the_unsafe_chain_onto_the_new_l1() {
+    let Some(bin) = testing::anvil_binary() else {
+        return;
+    };
+    let anvil = Anvil::start(&bin, &[]);
+    let eth = anvil.eth();
+    let dir = tempfile::tempdir().unwrap();
+    let node = start_node(dir.path(), &anvil.url, 30, true);
+    // L1 blocks a second apart, until the L2 head has an origin past L1 block 3.
+    let start = Instant::now();
+    let (before, before_hash, origin) = loop {
+        testing::mine(&eth, 1);
+        std::thread::sleep(Duration::from_secs(1));
+        let h = head_and_origin(&node);
+        if h.2.number >= 3 {
+            break h;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "no L1 origin past block 3"
+        );
+    };
+    let l1_head = eth.block_number().unwrap();
+    // Replace L1 from the head's origin on.
+    let depth = l1_head - origin.number + 1;
+    call(&rpc(&anvil.url), "anvil_reorg", json!([depth, []]));
+    let (_, replaced) = eth.header_by_number(origin.number).unwrap().unwrap();
+    assert_ne!(
+        replaced, origin.hash,
+        "anvil_reorg did not replace the origin"
+    );
+    // The node rewinds below that origin and builds on the new L1, past its old head.
+    let start = Instant::now();
+    loop {
+        testing::mine(&eth, 1);
+        std::thread::sleep(Duration::from_millis(500));
+        let (n, _, o) = head_and_origin(&node);
+        let canonical = eth.header_by_number(o.number).unwrap().map(|(_, h)| h);
+        if n > before && canonical == Some(o.hash) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "the node did not build past its old head on the new L1 (head {n}, origin {o:?}, error {:?})",
+            node.inner().last_error.lock().unwrap()
+        );
+    }
+    let store = &node.inner().store;
+    assert_ne!(
+        store.hash_at(before).unwrap(),
+        Some(before_hash),
+        "the old head is still canonical"
+    );
+    // Every block's origin is on L1 now.
+    let (head, _, _) = head_and_origin(&node);
+    for n in 1..=head {
+        let hash = store.hash_at(n).unwrap().unwrap();
+        let o = store.info(hash).unwrap().unwrap().l1_origin;
+        let on_l1 = eth.header_by_number(o.number).unwrap().map(|(_, h)| h);
+        assert_eq!(on_l1, Some(o.hash), "L2 block {n}'s origin left L1");
+    }
+}

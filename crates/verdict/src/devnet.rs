@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use verdict_l1::batcher::{Batcher, BatcherConfig};
 use verdict_l1::devnet::{
-    append_line, batcher_state, save_batcher_state, BatcherState, DevnetL1, L1Options,
+    append_line, batcher_state, save_batcher_state, DevnetL1, L1Options, PostedChannel,
 };
 use verdict_l1::follow::{FollowOptions, Follower};
 use verdict_l1::l2::L2Client;
@@ -367,7 +367,7 @@ async fn serve(
     println!("rollup config: {}", devnet.dir.rollup().display());
     let cfg = verdict_derive::json::rollup_config_from_slice(json.as_bytes())?;
     let l2 = L2Client::new(l2_url)?;
-    let state = batcher_state(&devnet.dir, cfg.genesis.l2.number)?;
+    let mut state = batcher_state(&devnet.dir, cfg.genesis.l2.number)?;
     let mut batcher = Batcher::new(BatcherConfig::for_rollup(&cfg), state.channels);
     let mut next = state.next_l2_block;
     let wallet = devnet.l1.wallet(&devnet.keys.batcher)?;
@@ -384,6 +384,22 @@ async fn serve(
     while !stopping() {
         if last_batch.elapsed() >= Duration::from_secs(a.batch_interval) {
             last_batch = Instant::now();
+            match state.fallen(&devnet.l1, &l2).await {
+                Ok(None) => {}
+                Ok(Some(resume)) => {
+                    println!(
+                        "batcher: batches from L2 block {resume} on are no longer on L1 or no \
+                         longer the node's blocks (an L1 reorg); batching them again"
+                    );
+                    next = resume;
+                    state.next_l2_block = next;
+                    save_batcher_state(&devnet.dir, &state)?;
+                }
+                Err(e) => {
+                    eprintln!("batcher: {e} (retrying)");
+                    continue;
+                }
+            }
             let before = next;
             let result = match batcher
                 .post_new_blocks(&devnet.l1, &wallet, &l2, &mut next)
@@ -428,13 +444,21 @@ async fn serve(
                     for p in &posted {
                         append_line(&devnet.dir.batcher_log(), &serde_json::to_string(p)?)?;
                     }
-                    save_batcher_state(
-                        &devnet.dir,
-                        &BatcherState {
-                            next_l2_block: next,
-                            channels: batcher.channels(),
-                        },
-                    )?;
+                    // The last block's hash now (if the node has rewound since, the next
+                    // round sees the channel fall).
+                    let last_hash = match l2.block(ch.blocks.1).await {
+                        Ok(Some(b)) => b.hash,
+                        _ => Default::default(),
+                    };
+                    state.next_l2_block = next;
+                    state.channels = batcher.channels();
+                    state.posted(PostedChannel {
+                        first: ch.blocks.0,
+                        last: ch.blocks.1,
+                        last_hash,
+                        txs: posted.iter().map(|p| p.tx).collect(),
+                    });
+                    save_batcher_state(&devnet.dir, &state)?;
                 }
                 Ok(None) => {}
                 Err(e) => eprintln!("batcher: {e} (retrying)"),

@@ -6,6 +6,7 @@ mod devnet_claim;
 mod game;
 mod host;
 mod node;
+mod onchain;
 mod out;
 mod program;
 mod vm;
@@ -44,6 +45,12 @@ enum Command {
     /// The local chain.
     #[command(subcommand)]
     Devnet(devnet::DevnetCommand),
+    /// The challenger: plays every dispute game of a factory on L1 for the truth (op-challenger).
+    Challenger(Box<onchain::ChallengerArgs>),
+    /// The proposer: proposes the rollup node's output roots to a factory (op-proposer).
+    Proposer(Box<onchain::ProposerArgs>),
+    /// Deploys the dispute game contracts on an L1 node (real parameters by default).
+    DeployGames(Box<onchain::DeployArgs>),
 }
 
 fn main() {
@@ -56,6 +63,9 @@ fn main() {
         Command::Node(args) => node::run(*args),
         Command::Derive(cmd) => cmd.run(),
         Command::Devnet(cmd) => cmd.run(),
+        Command::Challenger(args) => onchain::challenger(*args),
+        Command::Proposer(args) => onchain::proposer(*args),
+        Command::DeployGames(args) => onchain::deploy_games(*args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

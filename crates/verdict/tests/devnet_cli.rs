@@ -269,3 +269,41 @@ fn devnet_up_with_our_node_runs_the_compiled_in_chain_and_the_program_judges_it(
     run.until(Duration::from_secs(180), |s| followed(s) > first + 2);
     run.stop();
 }
+
+#[test]
+fn devnet_up_survives_its_l1_killed() {
+    if verdict_l1::anvil::require_for_test("devnet_up_survives_its_l1_killed").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("devnet");
+    let mut run = Run::start_with(&data, &[]);
+    run.until(Duration::from_secs(240), |s| followed(s) >= 10);
+    // kill -9 anvil: its state on disk is up to 5 s old, so L1 loses its last blocks (batches,
+    // perhaps L1 origins of the node's blocks).
+    let state = data.join("l1").join("anvil-state.json");
+    let killed = Command::new("pkill")
+        .args(["-9", "-f"])
+        .arg(state.display().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success(), "no anvil to kill");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = run.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "devnet up runs on without its L1"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(!status.success());
+    let first = followed(&run.seen);
+    // Started again, it goes on past where it was: the node rewinds blocks whose L1 origin was
+    // lost, the batcher posts again what L1 lost, and the follower derives it all.
+    let mut run = Run::start_with(&data, &[]);
+    run.until(Duration::from_secs(240), |s| followed(s) > first + 6);
+    run.stop();
+}

@@ -58,6 +58,22 @@ impl<F: VmFactory> VmTrace<F> {
         }
     }
 
+    /// The snapshots kept, by steps from the initial state.
+    pub fn snapshots(&self) -> &BTreeMap<u64, StateOf<F>> {
+        &self.snapshots
+    }
+
+    /// Keeps `state` as the snapshot after `steps` steps from the initial state (one read back
+    /// from disk, say). The caller vouches for it: check its step count and hash first.
+    pub fn add_snapshot(&mut self, steps: u64, state: StateOf<F>) {
+        self.snapshots.insert(steps, state);
+    }
+
+    /// The initial state's step counter.
+    pub fn first_step(&self) -> u64 {
+        self.first_step
+    }
+
     /// The VM after `j` steps (at the final state if the program exited before).
     pub fn vm_at(&mut self, j: u128) -> Result<F::Vm, TraceError> {
         let j = u64::try_from(j).map_err(|_| TraceError("step out of range".into()))?;
