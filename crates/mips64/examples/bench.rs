@@ -1,14 +1,15 @@
-//! MIPS64 instructions per second, the VM's fast engine (the interpreter over decoded pages)
-//! beside `qemu-mips64`, on the same ELFs: each measured `--repeat` times in this process (VM:
-//! loading excluded) and as a whole `qemu-mips64` process, the best kept.
+//! MIPS64 instructions per second, the VM's fast engines (the x86-64 JIT and the interpreter over
+//! decoded pages) beside `qemu-mips64`, on the same ELFs: each measured `--repeat` times in this
+//! process (VM: loading excluded) and as a whole `qemu-mips64` process, the best kept.
 //!
 //! ```sh
 //! cargo run --release -p verdict-mips64 --example bench -- guests/build/mips64/bench/*.elf
 //! ```
 //!
 //! Prints a markdown table: workload, VM steps (every step is one instruction for these
-//! single-threaded programs, bar one preemption per 100,000), VM time and M steps/s, QEMU time
-//! and M instructions/s (the VM's count over QEMU's wall time), and whether the outputs agree.
+//! single-threaded programs, bar one preemption per 100,000), time and M steps/s of the JIT and
+//! of the interpreter, QEMU time and M instructions/s (the VM's count over QEMU's wall time), and
+//! whether the outputs agree (the two engines must also reach the same state).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -33,24 +34,40 @@ fn main() {
         fail("usage: bench [--repeat N] ELF...");
     }
     let qemu = std::env::var("QEMU_MIPS64").unwrap_or_else(|_| "qemu-mips64".into());
-    println!("| workload | steps | VM time | VM M steps/s | qemu-mips64 time | qemu M insn/s | same output |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| workload | steps | JIT time | JIT M steps/s | interpreter time | interpreter M steps/s | qemu-mips64 time | qemu M insn/s | same output |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for elf in &elfs {
         let bytes = std::fs::read(elf).unwrap_or_else(|e| fail(&format!("{elf}: {e}")));
-        let mut best_vm = Duration::MAX;
-        let mut steps = 0;
-        let mut vm_out = vec![];
-        for _ in 0..repeat {
-            let state = load_elf(&bytes).unwrap_or_else(|e| fail(&format!("{elf}: {e}")));
-            let mut vm = Vm::new(state);
-            vm.capture_output();
-            let t = Instant::now();
-            if let Err(e) = vm.run(u64::MAX) {
-                fail(&format!("{elf}: {e}"));
+        let mut results = vec![];
+        for jit in [true, false] {
+            let mut best = Duration::MAX;
+            let mut last = None;
+            for _ in 0..repeat {
+                let state = load_elf(&bytes).unwrap_or_else(|e| fail(&format!("{elf}: {e}")));
+                let mut vm = Vm::new(state);
+                vm.set_jit(jit);
+                vm.capture_output();
+                let t = Instant::now();
+                if let Err(e) = vm.run(u64::MAX) {
+                    fail(&format!("{elf}: {e}"));
+                }
+                best = best.min(t.elapsed());
+                last = Some(vm);
             }
-            best_vm = best_vm.min(t.elapsed());
-            steps = vm.state.step;
-            vm_out = vm.stdout().to_vec();
+            let mut vm = last.expect("at least one run");
+            results.push((
+                best,
+                vm.state.step,
+                vm.stdout().to_vec(),
+                vm.state.state_hash(),
+            ));
+        }
+        let (best_vm, steps, vm_out, hash) = results[0].clone();
+        let best_interp = results[1].0;
+        if (results[1].1, &results[1].2, results[1].3) != (steps, &vm_out, hash) {
+            fail(&format!(
+                "{elf}: the JIT and the interpreter end in different states"
+            ));
         }
         let mut best_qemu = Duration::MAX;
         let mut qemu_out = vec![];
@@ -70,9 +87,11 @@ fn main() {
             .unwrap_or_default();
         let mips = |d: Duration| steps as f64 / d.as_secs_f64() / 1e6;
         println!(
-            "| {name} | {steps} | {:.3} s | {:.0} | {:.3} s | {:.0} | {} |",
+            "| {name} | {steps} | {:.3} s | {:.0} | {:.3} s | {:.0} | {:.3} s | {:.0} | {} |",
             best_vm.as_secs_f64(),
             mips(best_vm),
+            best_interp.as_secs_f64(),
+            mips(best_interp),
             best_qemu.as_secs_f64(),
             mips(best_qemu),
             if vm_out == qemu_out { "yes" } else { "NO" }

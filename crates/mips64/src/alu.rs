@@ -208,6 +208,44 @@ pub(crate) fn sdr(vaddr: u64, mem: u64, rt: u64) -> u64 {
     (rt << sl) | (mem & !(u64::MAX << sl))
 }
 
+/// The value a load of `kind` writes to its register: `mem` is the 8-byte word at `addr & !7`,
+/// `rt` the register's old value (for the unaligned loads).
+#[inline(always)]
+pub(crate) fn load_result(kind: crate::decode::Kind, addr: u64, mem: u64, rt: u64) -> u64 {
+    use crate::decode::Kind::*;
+    match kind {
+        Lb => select(addr, mem, 1, true),
+        Lh => select(addr, mem, 2, true),
+        Lw => select(addr, mem, 4, true),
+        Ld => mem,
+        Lbu => select(addr, mem, 1, false),
+        Lhu => select(addr, mem, 2, false),
+        Lwu => lwu(addr, mem),
+        Lwl => lwl(addr, mem, rt),
+        Lwr => lwr(addr, mem, rt),
+        Ldl => ldl(addr, mem, rt),
+        Ldr => ldr(addr, mem, rt),
+        _ => unreachable!("not a load"),
+    }
+}
+
+/// The word a store of `kind` leaves at `addr & !7`, which held `mem`; `rt` is the value stored.
+#[inline(always)]
+pub(crate) fn store_result(kind: crate::decode::Kind, addr: u64, mem: u64, rt: u64) -> u64 {
+    use crate::decode::Kind::*;
+    match kind {
+        Sb => update(addr, mem, 1, rt),
+        Sh => update(addr, mem, 2, rt),
+        Sw => update(addr, mem, 4, rt),
+        Sd => rt,
+        Swl => swl(addr, mem, rt),
+        Swr => swr(addr, mem, rt),
+        Sdl => sdl(addr, mem, rt),
+        Sdr => sdr(addr, mem, rt),
+        _ => unreachable!("not a store"),
+    }
+}
+
 /// The result of the HI/LO unit: the value written to rd (0 for the instructions that only set
 /// HI/LO), or `None` for a division by zero (the step reverts).
 #[inline(always)]

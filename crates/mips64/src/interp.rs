@@ -24,10 +24,12 @@ impl<O: Oracle> Vm<O> {
         ops
     }
 
-    /// Drops the decodings of code pages that were written.
-    fn forget_written_code(&mut self) {
+    /// Drops the decodings and translations of code pages that were written.
+    pub(crate) fn forget_written_code(&mut self) {
         for page in self.state.memory.take_code_writes() {
             self.code.note_rewrite(page);
+            #[cfg(target_arch = "x86_64")]
+            self.jit.forget(page);
         }
     }
 

@@ -1,6 +1,6 @@
 //! Verdict's MIPS64 fault proof VM, byte-compatible with the OP Stack's multithreaded 64-bit
 //! Cannon (state versions 7 and 8; `docs/cannon-mips64.md`): one decoder, the reference step with
-//! proofs, a fast interpreter, state files in Cannon's binary format (and a JSON form of our own),
+//! proofs, a fast interpreter and an x86-64 JIT, state files in Cannon's binary format (and a JSON form of our own),
 //! the ELF loader. Memory, witnesses, proof files and the run driver are `verdict-fpvm`'s, shared
 //! with every VM; [`Vm`] implements its [`FaultVm`](verdict_fpvm::FaultVm).
 
@@ -12,6 +12,8 @@ pub mod error;
 pub mod fault_vm;
 mod interp;
 mod io;
+#[cfg(target_arch = "x86_64")]
+mod jit;
 pub mod state;
 pub mod state_file;
 mod step;

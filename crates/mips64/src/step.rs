@@ -252,33 +252,12 @@ impl<O: Oracle> Vm<O> {
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Lwl | Lwr | Ldl | Ldr => {
                 let addr = a.wrapping_add(imm);
                 let mem = self.load_word(addr & !7);
-                match op.kind {
-                    Lb => select(addr, mem, 1, true),
-                    Lh => select(addr, mem, 2, true),
-                    Lw => select(addr, mem, 4, true),
-                    Ld => mem,
-                    Lbu => select(addr, mem, 1, false),
-                    Lhu => select(addr, mem, 2, false),
-                    Lwu => alu::lwu(addr, mem),
-                    Lwl => alu::lwl(addr, mem, b),
-                    Lwr => alu::lwr(addr, mem, b),
-                    Ldl => alu::ldl(addr, mem, b),
-                    _ => alu::ldr(addr, mem, b),
-                }
+                alu::load_result(op.kind, addr, mem, b)
             }
             Sb | Sh | Sw | Sd | Swl | Swr | Sdl | Sdr => {
                 let addr = a.wrapping_add(imm);
                 let mem = self.load_word(addr & !7);
-                let new = match op.kind {
-                    Sb => update(addr, mem, 1, b),
-                    Sh => update(addr, mem, 2, b),
-                    Sw => update(addr, mem, 4, b),
-                    Sd => b,
-                    Swl => alu::swl(addr, mem, b),
-                    Swr => alu::swr(addr, mem, b),
-                    Sdl => alu::sdl(addr, mem, b),
-                    _ => alu::sdr(addr, mem, b),
-                };
+                let new = alu::store_result(op.kind, addr, mem, b);
                 self.store_word(addr & !7, new);
                 advance(t);
                 return Ok(());

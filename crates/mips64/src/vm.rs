@@ -1,6 +1,6 @@
 //! The VM's API: a state, a preimage oracle and the guest's output; one reference step at a time
-//! (with or without its proof), or fast runs on the interpreter. The reference step is in
-//! `step.rs` and `syscall.rs`, the interpreter in `interp.rs`.
+//! (with or without its proof), or fast runs on the JIT or the interpreter. The reference step
+//! is in `step.rs` and `syscall.rs`, the interpreter in `interp.rs`, the JIT in `jit/`.
 
 use crate::decode::CodeCache;
 use crate::error::VmError;
@@ -63,6 +63,8 @@ pub struct Vm<O: Oracle = NoOracle> {
     pub(crate) halted: bool,
     pub(crate) proofs: ProofSlots,
     pub(crate) code: CodeCache,
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) jit: crate::jit::Jit,
     /// Dirty pages at which `run` hands them to a hashing thread (0: never).
     pub(crate) background_pages: usize,
 }
@@ -89,6 +91,8 @@ impl<O: Oracle> Vm<O> {
             halted: false,
             proofs: ProofSlots::default(),
             code: CodeCache::default(),
+            #[cfg(target_arch = "x86_64")]
+            jit: Default::default(),
             background_pages: if crate::cores() > 1 {
                 BACKGROUND_PAGES
             } else {
@@ -207,7 +211,8 @@ impl<O: Oracle> Vm<O> {
 
     /// Executes up to `n` steps, stopping early when the program exits, right after a read the
     /// preimage stop matches, or once memory has grown past its limit. Returns the steps run.
-    /// This is the fast path: the same states as `step`, on decoded code.
+    /// This is the fast path: the same states as `step`, on translated code (the JIT, on x86-64)
+    /// or decoded code (the interpreter).
     pub fn run(&mut self, n: u64) -> Result<u64, VmError> {
         let start = self.state.step;
         if n > 0 && start == u64::MAX && !self.state.exited {
@@ -220,8 +225,15 @@ impl<O: Oracle> Vm<O> {
             return Ok(0);
         }
         if self.code.memory_id != self.state.memory.id() {
-            // Another memory (a clone, or a state replaced): none of the decoded code applies.
+            // Another memory (a clone, or a state replaced): none of the code caches apply.
             self.code.reset(self.state.memory.id());
+            #[cfg(target_arch = "x86_64")]
+            self.jit.clear();
+        }
+        #[cfg(target_arch = "x86_64")]
+        if self.jit.enabled() {
+            self.run_jit(n)?;
+            return Ok(self.state.step - start);
         }
         self.run_decoded(n)?;
         Ok(self.state.step - start)
@@ -238,6 +250,24 @@ impl<O: Oracle> Vm<O> {
     #[doc(hidden)]
     pub fn set_background_hashing_pages(&mut self, pages: usize) {
         self.background_pages = pages;
+    }
+
+    /// Whether `run` translates code pages into machine code (x86-64; on by default unless the
+    /// environment sets `VERDICT_JIT=0`) or interprets pre-decoded instructions. Both give the
+    /// same states as `step`.
+    pub fn set_jit(&mut self, on: bool) {
+        #[cfg(target_arch = "x86_64")]
+        self.jit.set_enabled(on);
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = on;
+    }
+
+    /// Whether `run` uses the JIT.
+    pub fn jit_enabled(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return self.jit.enabled();
+        #[cfg(not(target_arch = "x86_64"))]
+        false
     }
 
     /// Hands the dirty pages to the background hasher if there are enough of them.

@@ -9,8 +9,8 @@
 //!    fails. Steps where the VM's scheduler preempts the thread execute no instruction and are
 //!    stepped over;
 //! 2. the bytes written to stdout and stderr, and the exit code;
-//! 3. the fast engine (`Vm::run`, the interpreter over decoded pages) reaches the same final
-//!    state hash, output and step count as the reference step.
+//! 3. the fast engine (`Vm::run`: the JIT on x86-64, else the interpreter over decoded pages)
+//!    reaches the same final state hash, output and step count as the reference step.
 //!
 //! Without QEMU or the guests the tests are skipped with a notice, except with `CI=true`, where
 //! they fail naming what is missing.
