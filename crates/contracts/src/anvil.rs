@@ -1,64 +1,11 @@
-//! anvil, a real L1 node, for tests: found as the local chain finds it, started on a loopback port
-//! in its own process group, and killed with the group when dropped (also on a panic).
+//! anvil, a real L1 node, for tests: started on a loopback port in its own process group, and
+//! killed with the group when dropped (also on a panic). The binary is the one
+//! `verdict_node::testing::anvil_binary` finds.
 
 use crate::EvmError;
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The anvil binary: `VERDICT_ANVIL`, or `anvil` on the PATH (npm `@foundry-rs/anvil`, pinned and
-/// installed by scripts/install-deps.sh). The npm package's `anvil` is a node script that starts
-/// the platform binary as its child; the platform binary is returned instead, so that the process
-/// a test stops is the node itself. `None` if there is none; with `CI=true` that is a failure
-/// (a panic), as `verdict_node::testing::anvil_binary` decides.
-pub fn anvil_binary() -> Option<String> {
-    let bin = std::env::var("VERDICT_ANVIL").unwrap_or_else(|_| "anvil".into());
-    let bin = npm_platform_binary(&bin).unwrap_or(bin);
-    let found = Command::new(&bin)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
-        return Some(bin);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and anvil is not installed ({bin}): run scripts/install-deps.sh");
-    }
-    eprintln!("skipping: anvil is not installed (scripts/install-deps.sh installs it)");
-    None
-}
-
-/// The platform binary the npm wrapper `bin` (a name on the PATH or a path) would run, if `bin`
-/// is that wrapper (a script next to `node_modules/@foundry-rs/anvil-linux-<arch>`).
-fn npm_platform_binary(bin: &str) -> Option<String> {
-    let path = if bin.contains('/') {
-        std::path::PathBuf::from(bin)
-    } else {
-        std::env::split_paths(&std::env::var_os("PATH")?)
-            .map(|d| d.join(bin))
-            .find(|p| p.is_file())?
-    };
-    let real = std::fs::canonicalize(path).ok()?;
-    if !std::fs::read(&real).ok()?.starts_with(b"#!") {
-        return None;
-    }
-    let dir = real.parent()?;
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        a => a,
-    };
-    let name = format!("@foundry-rs/anvil-linux-{arch}/bin/anvil");
-    [
-        dir.join("node_modules").join(&name),
-        dir.join("../..").join(&name),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
-    .map(|p| p.to_string_lossy().into_owned())
-}
 
 /// A port on loopback nobody listens on (the OS picks it).
 fn free_port() -> std::io::Result<u16> {

@@ -22,7 +22,7 @@ mod evm;
 mod l1;
 mod node;
 
-pub use anvil::{anvil_binary, AnvilProcess};
+pub use anvil::AnvilProcess;
 pub use artifacts::{Artifact, ArtifactError, Contract};
 pub use deploy::{GameDeployment, GameParams, VmKind};
 pub use evm::{CallOutcome, EvmError, TestEvm};

@@ -157,7 +157,7 @@ fn view_outcome<E: std::fmt::Display>(
 }
 
 impl AnvilL1 {
-    /// Starts `bin` (see [`anvil_binary`](crate::anvil_binary)) with [`ANVIL_ARGS`] and connects.
+    /// Starts `bin` (as `verdict_node::testing::anvil_binary` finds it) with [`ANVIL_ARGS`] and connects.
     pub fn start(bin: &str) -> Result<AnvilL1, EvmError> {
         let process = AnvilProcess::start(bin, ANVIL_ARGS)?;
         let mut l1 = AnvilL1::connect(&process.url)?;

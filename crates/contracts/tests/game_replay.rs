@@ -30,8 +30,9 @@ use alloy_primitives::{keccak256, Address, U256};
 use replay::{replay, replay_report_with, Chain, Loader, Loaders, Totals};
 use std::time::Instant;
 use verdict_challenger::sim::{Call, Report};
-use verdict_contracts::{anvil_binary, NodeStats, VmKind};
+use verdict_contracts::{NodeStats, VmKind};
 use verdict_game::{Claim, Game};
+use verdict_node::testing::anvil_binary;
 
 fn env_count(var: &str, default: u64) -> u64 {
     std::env::var(var)
