@@ -49,8 +49,8 @@ pub struct GameParams {
     pub vm: VmKind,
 }
 
-/// Addresses of a deployment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Addresses of a deployment (also its JSON file, as `verdict deploy-games` writes it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GameDeployment {
     /// `PreimageOracle.sol`.
     pub oracle: Address,
@@ -66,13 +66,15 @@ pub struct GameDeployment {
     pub implementation: Address,
 }
 
-fn with_args(contract: Contract, args: &[u8]) -> Result<Vec<u8>, EvmError> {
-    let mut code = contract
-        .artifact()
-        .map_err(|e| EvmError::Invalid(e.to_string()))?
-        .bytecode;
+/// The creation code of `contract` with its ABI-encoded constructor arguments.
+pub fn creation_code(contract: Contract, args: &[u8]) -> Result<Vec<u8>, String> {
+    let mut code = contract.artifact().map_err(|e| e.to_string())?.bytecode;
     code.extend_from_slice(args);
     Ok(code)
+}
+
+fn with_args(contract: Contract, args: &[u8]) -> Result<Vec<u8>, EvmError> {
+    creation_code(contract, args).map_err(EvmError::Invalid)
 }
 
 fn expect_success(out: CallOutcome) -> Result<CallOutcome, EvmError> {

@@ -24,7 +24,7 @@ mod node;
 
 pub use anvil::AnvilProcess;
 pub use artifacts::{Artifact, ArtifactError, Contract};
-pub use deploy::{GameDeployment, GameParams, VmKind};
+pub use deploy::{creation_code, GameDeployment, GameParams, VmKind};
 pub use evm::{CallOutcome, EvmError, TestEvm};
 pub use l1::L1;
 pub use node::{AnvilL1, NodeStats, ANVIL_ARGS};

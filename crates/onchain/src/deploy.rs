@@ -7,7 +7,6 @@
 use crate::l1::{L1Error, L1};
 use alloy_primitives::{Address, FixedBytes, Log, B256, U256};
 use alloy_sol_types::SolValue;
-use serde::{Deserialize, Serialize};
 use verdict_contracts::bindings::IFaultDisputeGame;
 use verdict_contracts::{
     CallOutcome, Contract, EvmError, GameDeployment, GameParams, VmKind, L1 as ContractsL1,
@@ -45,29 +44,10 @@ pub fn real_params(
 }
 
 /// Addresses of a deployment on an L1 node (written to and read from JSON).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Deployment {
-    /// `PreimageOracle.sol`.
-    pub oracle: Address,
-    /// `RISCV.sol`.
-    pub vm: Address,
-    /// `DelayedWETH.sol`.
-    pub weth: Address,
-    /// `DisputeGameFactory.sol`.
-    pub factory: Address,
-    /// `AnchorStateRegistry.sol`.
-    pub registry: Address,
-    /// The `FaultDisputeGame.sol` implementation.
-    pub implementation: Address,
-}
+pub type Deployment = GameDeployment;
 
 fn code(contract: Contract, args: &[u8]) -> Result<Vec<u8>, L1Error> {
-    let mut code = contract
-        .artifact()
-        .map_err(|e| L1Error::Config(e.to_string()))?
-        .bytecode;
-    code.extend_from_slice(args);
-    Ok(code)
+    verdict_contracts::creation_code(contract, args).map_err(L1Error::Config)
 }
 
 /// Our account on a real L1 as the deployment in `verdict-contracts` sees a chain
@@ -171,19 +151,9 @@ pub fn deploy(l1: &L1, p: &GameParams) -> Result<Deployment, L1Error> {
             "only RISCV.sol games are deployed on an L1 node".into(),
         ));
     }
-    let d = GameDeployment::deploy(&mut Signer(l1), l1.address(), p).map_err(|e| {
-        L1Error::Reverted {
-            what: "deploying the game contracts".into(),
-            reason: e.to_string(),
-        }
-    })?;
-    Ok(Deployment {
-        oracle: d.oracle,
-        vm: d.vm,
-        weth: d.weth,
-        factory: d.factory,
-        registry: d.registry,
-        implementation: d.implementation,
+    GameDeployment::deploy(&mut Signer(l1), l1.address(), p).map_err(|e| L1Error::Reverted {
+        what: "deploying the game contracts".into(),
+        reason: e.to_string(),
     })
 }
 
