@@ -525,10 +525,8 @@ impl KnownChain {
     /// The compiled-in config's text if `ours` (the config this data directory's deployment
     /// and genesis give) is the same chain; otherwise an error naming what differs.
     fn same_chain(&self, ours: &str) -> Result<String> {
-        let mut cfg = verdict_derive::json::rollup_config_from_slice(ours.as_bytes())
+        let cfg = verdict_derive::json::rollup_config_from_slice(ours.as_bytes())
             .map_err(|e| Error::new(format!("the devnet's rollup config: {e}")))?;
-        // anvil's L1 has Prague's blob schedule from genesis; the compiled config says so.
-        cfg.l1_blob_schedule = self.config.l1_blob_schedule.clone();
         if cfg != self.config {
             return Err(Error::new(format!(
                 "this devnet has the L2 chain id {} of the compiled-in {} chain but not its \

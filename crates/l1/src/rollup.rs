@@ -78,6 +78,9 @@ pub struct L2Genesis {
     pub timestamp: u64,
 }
 
+/// EIP-7691's blob base fee update fraction (Prague).
+const PRAGUE_BLOB_BASE_FEE_UPDATE_FRACTION: u64 = 5_007_716;
+
 /// The rollup config in op-node's format.
 pub fn rollup_json(p: &ChainParams, d: &Deployment, g: &L2Genesis) -> Result<String> {
     if g.timestamp < d.genesis_l1.timestamp {
@@ -108,6 +111,12 @@ pub fn rollup_json(p: &ChainParams, d: &Deployment, g: &L2Genesis) -> Result<Str
         "batch_inbox_address": d.batch_inbox_address,
         "deposit_contract_address": d.deposit_contract_address,
         "l1_system_config_address": d.l1_system_config_address,
+        // anvil's L1 runs Prague from its genesis: its blob base fee has Prague's update
+        // fraction (EIP-7691) from the rollup's first L1 block.
+        "l1_blob_schedule": [{
+            "timestamp": d.genesis_l1.timestamp,
+            "update_fraction": PRAGUE_BLOB_BASE_FEE_UPDATE_FRACTION,
+        }],
         "chain_op_config": {
             "eip1559Elasticity": p.eip1559_elasticity,
             "eip1559Denominator": p.eip1559_denominator,
