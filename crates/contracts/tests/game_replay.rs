@@ -21,8 +21,9 @@
 //! `VERDICT_ANVIL_GAME_REPLAYS` how many on anvil (default 24). The full runs are
 //! `VERDICT_GAME_REPLAYS=10000 cargo test -p verdict-contracts --test game_replay revm --
 //! --nocapture` and `VERDICT_ANVIL_GAME_REPLAYS=10000 cargo test -p verdict-contracts --test
-//! game_replay anvil -- --nocapture` (BENCHMARKS.md). Without anvil the anvil tests are skipped,
-//! unless `CI=true`.
+//! game_replay anvil -- --nocapture` (BENCHMARKS.md). `VERDICT_ANVIL_GAME_FIRST_SEED` (default 0)
+//! starts the anvil replay at a later seed, so a long run can be split into seed ranges. Without
+//! anvil the anvil tests are skipped, unless `CI=true`.
 
 mod replay;
 
@@ -54,13 +55,19 @@ fn replayed_games_agree_with_the_engine_on_revm() {
     t.assert_varied();
 }
 
-/// Replays seeds `job`, `job + jobs`, ... below `n` on a new anvil; returns the totals, the node's
-/// statistics and the node (still running).
-fn replay_on_anvil(bin: &str, n: u64, job: u64, jobs: u64) -> (Totals, NodeStats, Chain) {
+/// Replays seeds `first + job`, `first + job + jobs`, ... below `first + n` on a new anvil;
+/// returns the totals, the node's statistics and the node (still running).
+fn replay_on_anvil(
+    bin: &str,
+    first: u64,
+    n: u64,
+    job: u64,
+    jobs: u64,
+) -> (Totals, NodeStats, Chain) {
     let mut chain = Chain::anvil(bin);
     let mut t = Totals::default();
     let started = Instant::now();
-    for seed in (job..n).step_by(jobs as usize) {
+    for seed in (first + job..first + n).step_by(jobs as usize) {
         replay(&mut chain, seed, &mut t);
         if t.games % 500 == 0 {
             eprintln!(
@@ -77,8 +84,8 @@ fn replay_on_anvil(bin: &str, n: u64, job: u64, jobs: u64) -> (Totals, NodeStats
     (t, stats, chain)
 }
 
-/// The same replay on anvil: seeds 0 to `VERDICT_ANVIL_GAME_REPLAYS` - 1 (default 24, every
-/// lineup, shape and refund case), on `VERDICT_ANVIL_JOBS` nodes side by side (default 1), then
+/// The same replay on anvil: `VERDICT_ANVIL_GAME_REPLAYS` seeds (default 24, every lineup, shape
+/// and refund case) from `VERDICT_ANVIL_GAME_FIRST_SEED` (default 0), on `VERDICT_ANVIL_JOBS` nodes side by side (default 1), then
 /// the RISC-V VM game with its step verified by `RISCV.sol` on the node. Each node is started on a
 /// free loopback port and killed with its process group at the end.
 #[test]
@@ -86,12 +93,13 @@ fn replayed_games_agree_with_the_engine_on_anvil() {
     let Some(bin) = anvil_binary() else { return };
     let n = env_count("VERDICT_ANVIL_GAME_REPLAYS", 24);
     let jobs = env_count("VERDICT_ANVIL_JOBS", 1).max(1);
+    let first = env_count("VERDICT_ANVIL_GAME_FIRST_SEED", 0);
     let started = Instant::now();
     let results: Vec<_> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..jobs)
             .map(|job| {
                 let bin = &bin;
-                s.spawn(move || replay_on_anvil(bin, n, job, jobs))
+                s.spawn(move || replay_on_anvil(bin, first, n, job, jobs))
             })
             .collect();
         workers.into_iter().map(|w| w.join().unwrap()).collect()
@@ -105,7 +113,10 @@ fn replayed_games_agree_with_the_engine_on_anvil() {
         stats.merge(&job_stats);
         chains.push(chain);
     }
-    t.print(&format!("anvil ({jobs} node(s))"), secs);
+    t.print(
+        &format!("anvil ({jobs} node(s), seeds {first}..{})", first + n),
+        secs,
+    );
     eprintln!("anvil: {stats}");
     t.assert_varied();
 
