@@ -185,3 +185,88 @@ pub fn deploy_implementation(
     )?;
     Ok(implementation)
 }
+
+/// Checks `p` as the `FaultDisputeGame` constructor checks its parameters (the oracle's
+/// challenge period included), so that a bad combination is refused with the reason before
+/// anything is deployed rather than by a revert. The messages name `verdict deploy-games`'s
+/// flags.
+pub fn check_params(p: &GameParams) -> Result<(), String> {
+    const MAX_DEPTH: u64 = verdict_game::MAX_POSITION_BITLEN - 1;
+    if p.max_game_depth > MAX_DEPTH {
+        return Err(format!(
+            "--max-game-depth {} is more than {MAX_DEPTH} (positions are {} bits)",
+            p.max_game_depth,
+            MAX_DEPTH + 1
+        ));
+    }
+    if p.split_depth < 2 || p.split_depth + 1 >= p.max_game_depth {
+        return Err(format!(
+            "--split-depth {} must be at least 2 and less than --max-game-depth {} minus 1 \
+             (the execution game below the split needs at least one level)",
+            p.split_depth, p.max_game_depth
+        ));
+    }
+    let (ext, max, period) = (
+        u128::from(p.clock_extension),
+        u128::from(p.max_clock_duration),
+        u128::from(p.oracle_challenge_period),
+    );
+    if 2 * ext > max {
+        return Err(format!(
+            "--clock-extension {} s: twice it (the extension at the split depth) is more than \
+             --max-clock-duration {} s",
+            p.clock_extension, p.max_clock_duration
+        ));
+    }
+    if ext + period > max {
+        return Err(format!(
+            "--clock-extension {} s plus --preimage-challenge-period {} s (the extension before \
+             a step) is more than --max-clock-duration {} s",
+            p.clock_extension, p.oracle_challenge_period, p.max_clock_duration
+        ));
+    }
+    if p.max_clock_duration == 0 {
+        return Err("--max-clock-duration must be more than 0".into());
+    }
+    let config = verdict_game::GameConfig {
+        game_type: p.game_type,
+        absolute_prestate: verdict_game::Claim(p.absolute_prestate),
+        max_game_depth: p.max_game_depth,
+        split_depth: p.split_depth,
+        max_clock_duration: p.max_clock_duration,
+        clock_extension: p.clock_extension,
+        oracle_challenge_period: p.oracle_challenge_period,
+        l2_chain_id: p.l2_chain_id,
+    };
+    config
+        .validate()
+        .map_err(|e| format!("the game's parameters: {e:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_constructor_checks_are_made_before_deploying() {
+        let ok = real_params([1; 32], 901, [2; 32], 1);
+        assert_eq!(check_params(&ok), Ok(()));
+        let bad = |f: &dyn Fn(&mut GameParams)| {
+            let mut p = ok.clone();
+            f(&mut p);
+            check_params(&p).unwrap_err()
+        };
+        assert!(bad(&|p| p.max_game_depth = 126).contains("--max-game-depth"));
+        assert!(bad(&|p| p.split_depth = 1).contains("--split-depth"));
+        assert!(bad(&|p| p.split_depth = 72).contains("--split-depth"));
+        assert!(bad(&|p| p.clock_extension = p.max_clock_duration / 2 + 1).contains("twice"));
+        assert!(bad(&|p| p.oracle_challenge_period = p.max_clock_duration)
+            .contains("--preimage-challenge-period"));
+        assert!(bad(&|p| {
+            p.max_clock_duration = 0;
+            p.clock_extension = 0;
+            p.oracle_challenge_period = 0
+        })
+        .contains("more than 0"));
+    }
+}

@@ -12,6 +12,7 @@
 //!   our RISC-V VM over the online host.
 //! - [`challenger`] and [`proposer`]: the two services (`verdict challenger`, `verdict proposer`);
 //!   [`progress`]: the challenger's progress on disk; [`snapshots`]: its VM snapshots on disk.
+//! - [`liar`]: the dishonest defender of a `--wrong` proposer's games (demos and tests).
 //! - [`testing`]: the local chain, test deployments and a liar, for tests and demos.
 #![deny(missing_docs)]
 
@@ -20,6 +21,7 @@ pub mod blob;
 pub mod challenger;
 pub mod deploy;
 pub mod l1;
+pub mod liar;
 pub mod load;
 pub mod progress;
 pub mod proposer;

@@ -6,20 +6,13 @@
 #![allow(missing_docs)]
 
 use crate::l1::L1;
-use crate::proposer::wrong_root;
 use crate::traces::RollupOutputs;
 use alloy_primitives::{Address, B256, U256};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use verdict_challenger::providers::riscv::RiscvFactory;
-use verdict_challenger::providers::vm::{VmFactory, VmTraceFactory};
-use verdict_challenger::providers::{
-    ExecTraceFactory, LyingFactory, OutputSource, TraceError, TraceProvider,
-};
-use verdict_fpvm::{FaultVm, PreimageStop};
-use verdict_game::{Claim, LocalContext, VmStatus};
-use verdict_host::InProcess;
+use verdict_challenger::providers::OutputSource;
+use verdict_game::Claim;
 use verdict_node::testing::{self, Anvil, Post};
 use verdict_node::{Node, NodeConfig};
 use verdict_rpc::{Client, ClientConfig};
@@ -147,81 +140,7 @@ impl Chain {
     }
 }
 
-/// The liar's output roots: the node's before `lie_from`, [`wrong_root`]s from there (so that it
-/// defends what a `--wrong` proposer proposed).
-pub struct LiarOutputs {
-    pub truth: RollupOutputs,
-    pub lie_from: u64,
-}
-
-impl OutputSource for LiarOutputs {
-    fn output_at(&mut self, block: u64) -> Result<Claim, TraceError> {
-        let root = self.truth.output_at(block)?;
-        Ok(if block >= self.lie_from {
-            wrong_root(root)
-        } else {
-            root
-        })
-    }
-}
-
-/// The liar's execution traces: in each subgame, the real run of the program up to the first
-/// step after its middle that reads a global (keccak256) preimage, made-up states from there,
-/// the last one with the real run's exit status (so that the game accepts it as a root).
-pub struct LiarTraces {
-    pub real: VmTraceFactory<RiscvFactory<InProcess>>,
-    /// The key type of the read it lies from (`PreimageStop::key_type`'s names: `global`,
-    /// `keccak`, `blob`, ...).
-    pub key_type: &'static str,
-    /// Whether that read is the first after the middle of the run (else the first of all).
-    pub from_middle: bool,
-    /// Per subgame: (steps of the real run, the step that reads the preimage).
-    pub found: Vec<(LocalContext, u64, u64)>,
-}
-
-impl ExecTraceFactory for LiarTraces {
-    fn trace_for(
-        &mut self,
-        ctx: &LocalContext,
-        depth: u64,
-    ) -> Result<Box<dyn TraceProvider>, TraceError> {
-        let f = &self.real.factory;
-        let mut vm = f.vm(self.real.initial.clone(), ctx);
-        vm.run(u64::MAX)
-            .map_err(|e| TraceError(format!("the liar's run: {e}")))?;
-        let steps = vm.step_count();
-        let status = match vm.exit() {
-            Some(0) => VmStatus::Valid,
-            Some(1) => VmStatus::Invalid,
-            _ => VmStatus::Panic,
-        };
-        let mut vm = f.vm(self.real.initial.clone(), ctx);
-        if self.from_middle {
-            vm.run(steps / 2).unwrap();
-        }
-        vm.set_preimage_stop(PreimageStop::key_type(self.key_type).unwrap());
-        vm.run(u64::MAX).unwrap();
-        assert!(
-            vm.stopped_at_preimage(),
-            "no {} preimage read (from the middle: {})",
-            self.key_type,
-            self.from_middle
-        );
-        let read_step = vm.step_count() - 1;
-        eprintln!(
-            "liar: subgame of block {}: {steps} steps, lying from step {read_step} (a {} preimage read)",
-            ctx.disputed_l2_block_number, self.key_type
-        );
-        self.found.push((*ctx, steps, read_step));
-        LyingFactory {
-            inner: self.real.clone(),
-            from: u128::from(read_step),
-            salt: 17,
-            final_status: status,
-        }
-        .trace_for(ctx, depth)
-    }
-}
+pub use crate::liar::{LiarOutputs, LiarTraces};
 
 /// The address of an account key.
 pub fn address_of(key: B256) -> Address {
@@ -344,7 +263,7 @@ impl Games {
 /// The liar: its account and solver.
 pub struct Liar {
     pub l1: L1,
-    pub solver: verdict_challenger::solver::Solver<LiarOutputs, LiarTraces>,
+    pub solver: crate::liar::LiarSolver,
 }
 
 impl Liar {
@@ -379,33 +298,17 @@ impl Liar {
             l2: chain.node_url.clone(),
             client: client(),
         };
-        let traces = LiarTraces {
-            real: crate::traces::exec_traces(
-                initial,
-                std::sync::Arc::new(verdict_host::MemoryStore::default()),
-                nodes,
-                1 << 20,
-            ),
-            key_type,
-            from_middle,
-            found: Vec::new(),
-        };
-        let solver = verdict_challenger::solver::Solver::new(
+        let solver = crate::liar::liar_solver(
             name,
             l1.address(),
-            verdict_challenger::providers::SplitTrace::new(
-                verdict_challenger::providers::OutputTrace::new(
-                    LiarOutputs {
-                        truth: RollupOutputs::new(&chain.node_url, client()).unwrap(),
-                        lie_from,
-                    },
-                    ANCHOR,
-                    top,
-                    SPLIT,
-                ),
-                traces,
-            ),
-        );
+            initial,
+            nodes,
+            &chain.node_url,
+            (ANCHOR, top, SPLIT),
+            lie_from,
+            (key_type, from_middle),
+        )
+        .unwrap();
         Liar { l1, solver }
     }
 

@@ -34,6 +34,12 @@ pub enum DevnetCommand {
     /// preimages fetched by the online host into `<data>/claims/store`); `--offline` judges it
     /// again from the store alone.
     Claim(crate::devnet_claim::ClaimArgs),
+    /// The dispute game demo in one command: a devnet with the games (`up --games
+    /// --wrong-proposals`) in the data directory; a wrong output root is proposed and defended
+    /// by a liar, the challenger plays it down to a VM step verified onchain, the clocks run
+    /// out, the game resolves CHALLENGER_WINS and the bonds are paid; the progress is printed,
+    /// the devnet stopped at the end. Exit 0 only if the liar lost.
+    Demo(crate::devnet_demo::DemoArgs),
     /// A stand-in L2 node for tests of the L1 half (in-memory chain, rebuilt on restart).
     #[command(hide = true)]
     StandInNode(StandInArgs),
@@ -58,6 +64,8 @@ pub struct UpArgs {
     /// Do not run the follower.
     #[arg(long)]
     no_follow: bool,
+    #[command(flatten)]
+    games: crate::devnet_games::GamesArgs,
 }
 
 /// Arguments of `devnet stand-in-node`.
@@ -120,6 +128,7 @@ impl DevnetCommand {
             DevnetCommand::L1(a) => l1(a),
             DevnetCommand::Up(a) => up(a),
             DevnetCommand::Claim(a) => crate::devnet_claim::run(a),
+            DevnetCommand::Demo(a) => crate::devnet_demo::run(a),
             DevnetCommand::StandInNode(a) => stand_in(a),
         }
     }
@@ -237,9 +246,29 @@ fn up(a: UpArgs) -> anyhow::Result<()> {
             follow_loop(&l1_url, &l2, &rollup)
         }))
     };
+    let mut games = a.games.games.then(|| {
+        let (args, data, l1, l2) = (
+            a.games.clone(),
+            a.l1.data_dir.clone(),
+            devnet.anvil.url(),
+            l2_url.clone(),
+        );
+        rt.spawn_blocking(move || crate::devnet_games::run(&args, &data, &l1, &l2, &STOP))
+    });
     let result = rt.block_on(async {
+        let games_done = async {
+            match &mut games {
+                Some(h) => match h.await {
+                    Ok(Ok(())) => std::future::pending().await,
+                    Ok(Err(e)) => Err(e.context("the dispute games")),
+                    Err(e) => Err(anyhow::anyhow!("the dispute games: {e}")),
+                },
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             r = serve(&devnet, &a.l1, Some((&l2_url, &FOLLOWED))) => r,
+            r = games_done => r,
             status = watch(&mut node) => Err(anyhow::anyhow!(
                 "the L2 node exited ({status}); its log: {}", node_log.display()
             )),
@@ -247,6 +276,12 @@ fn up(a: UpArgs) -> anyhow::Result<()> {
         }
     });
     STOP.store(true, Ordering::SeqCst);
+    if let Some(h) = games {
+        // Stops the proposer and the challenger (unless they are gone already).
+        if !h.is_finished() {
+            let _ = rt.block_on(h);
+        }
+    }
     node.stop(Duration::from_secs(20));
     if let Some(f) = follower {
         let _ = f.join();

@@ -3,6 +3,8 @@
 mod derive;
 mod devnet;
 mod devnet_claim;
+mod devnet_demo;
+mod devnet_games;
 mod game;
 mod host;
 mod node;

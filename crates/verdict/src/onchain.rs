@@ -10,6 +10,7 @@ use std::time::Duration;
 use verdict_onchain::challenger::{Challenger, ChallengerConfig};
 use verdict_onchain::deploy::{self, real_params, RISCV_GAME_TYPE};
 use verdict_onchain::l1::L1;
+use verdict_onchain::liar::Defender;
 use verdict_onchain::proposer::{Proposer, ProposerConfig};
 use verdict_onchain::traces::{exec_traces, HostNodes, RollupOutputs};
 use verdict_rpc::ClientConfig;
@@ -29,7 +30,7 @@ fn stop_on_signals() {
 }
 
 /// A duration: seconds, or a number with `ms`, `s`, `m`, `h` or `d` (op-proposer's `60s`).
-fn duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn duration(s: &str) -> Result<Duration, String> {
     let (n, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => (&s[..i], &s[i..]),
         None => (s, "s"),
@@ -47,7 +48,7 @@ fn duration(s: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("duration too long: {s:?}"))
 }
 
-fn key(s: &str) -> Result<B256, String> {
+pub(crate) fn key(s: &str) -> Result<B256, String> {
     let hex = s.strip_prefix("0x").unwrap_or(s);
     if hex.len() != 64 {
         return Err("a private key is 32 bytes of hex".into());
@@ -205,12 +206,34 @@ pub struct ProposerArgs {
     /// Propose the safe head once (and settle what can be settled), then exit.
     #[arg(long)]
     once: bool,
+    /// With --wrong: defend the wrong roots in the games (as the liar: wrong output roots from
+    /// two blocks after the anchor, a made-up execution trace from a preimage read), so that
+    /// they are played through both bisections to a VM step (demos). Needs --asterisc-prestate.
+    #[arg(long, requires = "wrong")]
+    defend: bool,
+    /// The fault proof program (ELF or state file) whose execution trace --defend fakes.
+    #[arg(long, requires = "defend")]
+    asterisc_prestate: Option<PathBuf>,
     #[command(flatten)]
     rpc: RpcArgs,
 }
 
 /// `verdict proposer`.
 pub fn proposer(a: ProposerArgs) -> anyhow::Result<()> {
+    let mut defender = match (a.defend, &a.asterisc_prestate) {
+        (false, _) => None,
+        (true, None) => bail!("--defend needs --asterisc-prestate (the program it fakes)"),
+        (true, Some(prestate)) => Some(
+            Defender::new(
+                &a.l1_eth_rpc,
+                &a.rollup_rpc,
+                a.private_key,
+                prestate,
+                a.rpc.client(),
+            )
+            .map_err(anyhow::Error::msg)?,
+        ),
+    };
     let mut p = Proposer::new(ProposerConfig {
         l1_rpc: a.l1_eth_rpc,
         rollup_rpc: a.rollup_rpc,
@@ -232,6 +255,11 @@ pub fn proposer(a: ProposerArgs) -> anyhow::Result<()> {
     }
     stop_on_signals();
     while !STOP.load(Ordering::SeqCst) {
+        if let Some(d) = &mut defender {
+            if let Err(e) = d.tick(p.games()) {
+                eprintln!("liar: {e} (retrying)");
+            }
+        }
         if let Err(e) = p.tick() {
             eprintln!("proposer: {e} (retrying)");
         }
@@ -267,6 +295,8 @@ pub struct DeployArgs {
     /// SPLIT_DEPTH (default 30).
     #[arg(long)]
     split_depth: Option<u64>,
+    #[command(flatten)]
+    timing: TimingArgs,
     /// Where to write the addresses (JSON); printed as well.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -274,39 +304,125 @@ pub struct DeployArgs {
     rpc: RpcArgs,
 }
 
-/// `verdict deploy-games`.
-pub fn deploy_games(a: DeployArgs) -> anyhow::Result<()> {
-    let client = a.rpc.client();
-    let l1 = L1::new(&a.l1_eth_rpc, a.private_key, client)?;
+/// The games' clocks and delays (durations: seconds, or with `ms`, `s`, `m`, `h`, `d`); unset,
+/// each is the real deployments' value (`verdict deploy-games`) or the devnet demo's (`verdict
+/// devnet up --games`).
+#[derive(Args, Clone, Default)]
+pub struct TimingArgs {
+    /// MAX_CLOCK_DURATION: the time each side's chess clock may run (real: 3.5 days).
+    #[arg(long, value_parser = duration)]
+    pub max_clock_duration: Option<Duration>,
+    /// CLOCK_EXTENSION: the time a side is granted when its clock runs low (real: 3 hours); twice
+    /// it, and it plus the preimage challenge period, must not exceed the max clock duration.
+    #[arg(long, value_parser = duration)]
+    pub clock_extension: Option<Duration>,
+    /// The PreimageOracle's challenge period (real: 1 day).
+    #[arg(long, value_parser = duration)]
+    pub preimage_challenge_period: Option<Duration>,
+    /// DelayedWETH's withdrawal delay: bonds are paid this long after they are unlocked (real: 7
+    /// days).
+    #[arg(long, value_parser = duration)]
+    pub weth_delay: Option<Duration>,
+    /// The AnchorStateRegistry's dispute game finality delay: credit unlocks this long after a
+    /// game resolves (real: 3.5 days).
+    #[arg(long, value_parser = duration)]
+    pub finality_delay: Option<Duration>,
+}
+
+impl TimingArgs {
+    /// Sets the parameters given in `p`.
+    pub fn apply(&self, p: &mut verdict_contracts::GameParams) {
+        let set = |v: &mut u64, d: Option<Duration>| {
+            if let Some(d) = d {
+                *v = d.as_secs();
+            }
+        };
+        set(&mut p.max_clock_duration, self.max_clock_duration);
+        set(&mut p.clock_extension, self.clock_extension);
+        set(&mut p.oracle_challenge_period, self.preimage_challenge_period);
+        set(&mut p.weth_delay, self.weth_delay);
+        set(&mut p.finality_delay, self.finality_delay);
+    }
+}
+
+/// What a deployment needs besides the key and the nodes.
+pub struct DeploySpec<'a> {
+    /// The fault proof program (ELF or state file).
+    pub prestate: &'a std::path::Path,
+    /// The L2 chain id.
+    pub l2_chain_id: u64,
+    /// The starting anchor's L2 block.
+    pub anchor_block: u64,
+    /// Sets the parameters (from [`real_params`] with the prestate and the anchor).
+    pub adjust: &'a dyn Fn(&mut verdict_contracts::GameParams),
+}
+
+/// Deploys the game contracts from `key`'s account on the L1 node `l1_rpc`, anchored at the
+/// rollup node's output root of the spec's block; the parameters are checked as the
+/// constructor checks them first. Returns the deployment and its parameters.
+pub fn deploy_with(
+    l1_rpc: &str,
+    rollup_rpc: &str,
+    key: B256,
+    client: ClientConfig,
+    spec: &DeploySpec,
+) -> anyhow::Result<(deploy::Deployment, verdict_contracts::GameParams)> {
     let initial =
-        verdict_onchain::traces::load_prestate(&a.asterisc_prestate).map_err(anyhow::Error::msg)?;
+        verdict_onchain::traces::load_prestate(spec.prestate).map_err(anyhow::Error::msg)?;
     let prestate = exec_traces(
         initial,
         std::sync::Arc::new(verdict_host::MemoryStore::default()),
         HostNodes {
-            l1: a.l1_eth_rpc.clone(),
-            beacon: a.l1_eth_rpc.clone(),
-            l2: a.rollup_rpc.clone(),
+            l1: l1_rpc.to_string(),
+            beacon: l1_rpc.to_string(),
+            l2: rollup_rpc.to_string(),
             client,
         },
         1,
     )
     .absolute_prestate();
-    let mut outputs = RollupOutputs::new(&a.rollup_rpc, client).map_err(anyhow::Error::msg)?;
-    let anchor =
-        verdict_challenger::providers::OutputSource::output_at(&mut outputs, a.anchor_block)
-            .map_err(|e| anyhow::anyhow!("the anchor's output root: {e}"))?;
-    let mut params = real_params(prestate.0, a.l2_chain_id, anchor.0, a.anchor_block);
-    if let Some(d) = a.max_game_depth {
-        params.max_game_depth = d;
-    }
-    if let Some(d) = a.split_depth {
-        params.split_depth = d;
-    }
+    let mut params = real_params(prestate.0, spec.l2_chain_id, [0; 32], spec.anchor_block);
+    (spec.adjust)(&mut params);
+    deploy::check_params(&params).map_err(anyhow::Error::msg)?;
+    let l1 = L1::new(l1_rpc, key, client)?;
+    let mut outputs = RollupOutputs::new(rollup_rpc, client).map_err(anyhow::Error::msg)?;
+    let anchor = verdict_challenger::providers::OutputSource::output_at(
+        &mut outputs,
+        spec.anchor_block,
+    )
+    .map_err(|e| anyhow::anyhow!("the anchor's output root: {e}"))?;
+    params.starting_root = anchor.0;
     let d = deploy::deploy(&l1, &params).context("deploying the game contracts")?;
+    Ok((d, params))
+}
+
+/// `verdict deploy-games`.
+pub fn deploy_games(a: DeployArgs) -> anyhow::Result<()> {
+    let adjust = |p: &mut verdict_contracts::GameParams| {
+        if let Some(d) = a.max_game_depth {
+            p.max_game_depth = d;
+        }
+        if let Some(d) = a.split_depth {
+            p.split_depth = d;
+        }
+        a.timing.apply(p);
+    };
+    let spec = DeploySpec {
+        prestate: &a.asterisc_prestate,
+        l2_chain_id: a.l2_chain_id,
+        anchor_block: a.anchor_block,
+        adjust: &adjust,
+    };
+    let (d, _) = deploy_with(
+        &a.l1_eth_rpc,
+        &a.rollup_rpc,
+        a.private_key,
+        a.rpc.client(),
+        &spec,
+    )?;
     let json = serde_json::to_string_pretty(&d)?;
-    if let Some(out) = a.out {
-        verdict_fpvm::files::write_atomic(&out, json.as_bytes())?;
+    if let Some(out) = &a.out {
+        verdict_fpvm::files::write_atomic(out, json.as_bytes())?;
     }
     println!("{json}");
     Ok(())
