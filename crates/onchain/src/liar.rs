@@ -72,8 +72,7 @@ impl ExecTraceFactory for LiarTraces {
     ) -> Result<Box<dyn TraceProvider>, TraceError> {
         let f = &self.real.factory;
         let mut vm = f.vm(self.real.initial.clone(), ctx);
-        vm.run(u64::MAX)
-            .map_err(|e| vm_err("to the end", e))?;
+        vm.run(u64::MAX).map_err(|e| vm_err("to the end", e))?;
         let steps = vm.step_count();
         let status = match vm.exit() {
             Some(0) => VmStatus::Valid,
@@ -82,8 +81,7 @@ impl ExecTraceFactory for LiarTraces {
         };
         let mut vm = f.vm(self.real.initial.clone(), ctx);
         if self.from_middle {
-            vm.run(steps / 2)
-                .map_err(|e| vm_err("to the middle", e))?;
+            vm.run(steps / 2).map_err(|e| vm_err("to the middle", e))?;
         }
         let stop = PreimageStop::key_type(self.key_type)
             .map_err(|e| TraceError(format!("preimage key type {}: {e}", self.key_type)))?;

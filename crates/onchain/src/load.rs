@@ -209,10 +209,14 @@ pub fn load(l1: &L1, game: Address) -> Result<Loaded, LoadError> {
         }
         countered.push(c.counteredBy);
     }
-    // Leaves countered by a step (while the game is in progress, only steps counter claims).
+    // Leaves countered while the game is in progress were countered by a step; any other claim
+    // countered then has had its subgame resolved (`resolveClaim` records who countered it),
+    // which happens claim by claim, in transactions of their own, before the game resolves.
     if status == 0 {
+        let max_depth = replay.config().max_game_depth;
         for (i, by) in countered.iter().enumerate() {
-            if !by.is_zero() {
+            let leaf = replay.claims()[i].position.depth() == max_depth;
+            if !by.is_zero() && leaf {
                 replay
                     .record_verified_step(i, *by)
                     .map_err(|x| g(format!("claim {i}: countered but not a leaf: {x:?}")))?;

@@ -93,7 +93,10 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     ]
     .into();
     let started = Instant::now();
-    println!("demo: starting the devnet with the dispute games (log {})", log.display());
+    println!(
+        "demo: starting the devnet with the dispute games (log {})",
+        log.display()
+    );
     let mut devnet = Managed::start("devnet", &argv, &log)?;
     let result = watch(&a, &mut devnet, &log, started);
     println!("demo: stopping the devnet");
@@ -177,7 +180,10 @@ fn watch(
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok()))
     })?;
-    println!("demo: the game contracts are deployed: factory {}", d.factory);
+    println!(
+        "demo: the game contracts are deployed: factory {}",
+        d.factory
+    );
     let l1 = L1::new(&ends.l1, role_key("watcher"), client())?;
     let liar = role_address("proposer");
     let challenger = role_address("challenger");
@@ -221,13 +227,31 @@ fn watch(
     );
     let mut seen = Seen::default();
     let mut said_clocks = false;
+    let mut said_resolving = false;
     let done = wait_for(a, devnet, log, started, "the game's end", || {
         let g = match load::load(&l1, game) {
             Ok(g) => g,
             Err(load::LoadError::L1 { .. }) => return Ok(None),
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                // Claims resolved while the game is not: keep waiting for its status.
+                if l1.view(game, IFaultDisputeGame::statusCall {})? == 0 {
+                    eprintln!("demo: {e} (waiting)");
+                    return Ok(None);
+                }
+                return Err(e.into());
+            }
         };
         narrate(&g, &mut seen);
+        let max_depth = cfg.max_game_depth;
+        let resolved = (0..g.countered.len())
+            .filter(|&i| {
+                !g.countered[i].is_zero() && g.game.claims()[i].position.depth() < max_depth
+            })
+            .count();
+        if g.status == 0 && resolved > 0 && !said_resolving {
+            said_resolving = true;
+            println!("demo: the clocks have run out: the claims are resolved, bottom up");
+        }
         if g.status == 0 {
             if seen.step.is_some() && !said_clocks {
                 said_clocks = true;
@@ -269,9 +293,14 @@ fn watch(
             if owed.is_zero() {
                 continue;
             }
-            let unlocked =
-                l1.view(game, IFaultDisputeGame::hasUnlockedCreditCall { recipient: *w })?;
-            let left = l1.view(game, IFaultDisputeGame::normalModeCreditCall { recipient: *w })?;
+            let unlocked = l1.view(
+                game,
+                IFaultDisputeGame::hasUnlockedCreditCall { recipient: *w },
+            )?;
+            let left = l1.view(
+                game,
+                IFaultDisputeGame::normalModeCreditCall { recipient: *w },
+            )?;
             if !unlocked || !left.is_zero() {
                 return Ok(None);
             }
@@ -347,7 +376,10 @@ fn summary(a: &DemoArgs, game: Address, g: &Loaded, seen: &Seen) -> anyhow::Resu
     );
     match seen.step {
         Some((leaf, who)) => {
-            s += &format!("step: by {} against claim {leaf}, accepted onchain", role(who));
+            s += &format!(
+                "step: by {} against claim {leaf}, accepted onchain",
+                role(who)
+            );
             for l in step_lines(a, game) {
                 s += &format!("; {l}");
             }
@@ -367,7 +399,10 @@ fn summary(a: &DemoArgs, game: Address, g: &Loaded, seen: &Seen) -> anyhow::Resu
         s += &format!("bonds: {} ({w}) got {}\n", role(*w), eth(*owed));
     }
     if g.status != 1 {
-        bail!("{s}the liar did not lose: the game resolved with status {}", g.status);
+        bail!(
+            "{s}the liar did not lose: the game resolved with status {}",
+            g.status
+        );
     }
     if seen.step.is_none() {
         bail!("{s}the game was not decided by a step");
@@ -376,7 +411,11 @@ fn summary(a: &DemoArgs, game: Address, g: &Loaded, seen: &Seen) -> anyhow::Resu
     let won = seen.owed.get(&challenger).copied().unwrap_or_default();
     let total: u128 = claims.iter().map(|c| c.bond).sum();
     if won != U256::from(total) {
-        bail!("{s}the challenger got {} of the {} posted", eth(won), eth(U256::from(total)));
+        bail!(
+            "{s}the challenger got {} of the {} posted",
+            eth(won),
+            eth(U256::from(total))
+        );
     }
     s += "the liar lost: every bond went to the challenger\n";
     Ok(s)

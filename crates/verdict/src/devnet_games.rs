@@ -152,7 +152,11 @@ fn deployment(
                     file.display()
                 )
             })?;
-        println!("games: the deployment of {} (factory {})", file.display(), d.factory);
+        println!(
+            "games: the deployment of {} (factory {})",
+            file.display(),
+            d.factory
+        );
         return Ok(Some(d));
     }
     let Some(anchor) = wait_safe(l2, 1, stop)? else {
@@ -179,6 +183,8 @@ fn deployment(
     };
     println!("games: deploying the game contracts, anchored at L2 block {anchor}");
     let (d, p) = deploy_with(l1, l2, key, client(), &spec)?;
+    let dir = games_dir(data);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     verdict_fpvm::files::write_atomic(&file, serde_json::to_string_pretty(&d)?.as_bytes())?;
     println!(
         "games: deployed (factory {}, {}); split depth {}, max depth {}, clocks {} s, extension \
@@ -216,7 +222,13 @@ fn start(exe: &Path, name: &str, args: Vec<String>, log: PathBuf) -> anyhow::Res
 
 /// Deploys (or reuses) the games and runs the proposer and the challenger until `stop` is set
 /// (then stops them) or one of them exits (an error naming it and its log).
-pub fn run(a: &GamesArgs, data: &Path, l1: &str, l2: &str, stop: &AtomicBool) -> anyhow::Result<()> {
+pub fn run(
+    a: &GamesArgs,
+    data: &Path,
+    l1: &str,
+    l2: &str,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
     if !a.asterisc_prestate.exists() {
         bail!(
             "--asterisc-prestate {}: no such file (scripts/build-guests.sh builds guests/build/claim.elf)",
@@ -272,9 +284,11 @@ pub fn run(a: &GamesArgs, data: &Path, l1: &str, l2: &str, stop: &AtomicBool) ->
     }
     let mut proposer = start(&exe, "proposer", args, dir.join("proposer.log"))?;
     while !stop.load(Ordering::SeqCst) {
-        let dead = [&mut challenger, &mut proposer]
-            .into_iter()
-            .find_map(|c| c.proc.exited().map(|s| (c.proc.name().to_string(), s, c.log.clone())));
+        let dead = [&mut challenger, &mut proposer].into_iter().find_map(|c| {
+            c.proc
+                .exited()
+                .map(|s| (c.proc.name().to_string(), s, c.log.clone()))
+        });
         if let Some((name, status, log)) = dead {
             challenger.proc.stop(Duration::from_secs(10));
             proposer.proc.stop(Duration::from_secs(10));

@@ -339,7 +339,10 @@ impl TimingArgs {
         };
         set(&mut p.max_clock_duration, self.max_clock_duration);
         set(&mut p.clock_extension, self.clock_extension);
-        set(&mut p.oracle_challenge_period, self.preimage_challenge_period);
+        set(
+            &mut p.oracle_challenge_period,
+            self.preimage_challenge_period,
+        );
         set(&mut p.weth_delay, self.weth_delay);
         set(&mut p.finality_delay, self.finality_delay);
     }
@@ -386,11 +389,9 @@ pub fn deploy_with(
     deploy::check_params(&params).map_err(anyhow::Error::msg)?;
     let l1 = L1::new(l1_rpc, key, client)?;
     let mut outputs = RollupOutputs::new(rollup_rpc, client).map_err(anyhow::Error::msg)?;
-    let anchor = verdict_challenger::providers::OutputSource::output_at(
-        &mut outputs,
-        spec.anchor_block,
-    )
-    .map_err(|e| anyhow::anyhow!("the anchor's output root: {e}"))?;
+    let anchor =
+        verdict_challenger::providers::OutputSource::output_at(&mut outputs, spec.anchor_block)
+            .map_err(|e| anyhow::anyhow!("the anchor's output root: {e}"))?;
     params.starting_root = anchor.0;
     let d = deploy::deploy(&l1, &params).context("deploying the game contracts")?;
     Ok((d, params))

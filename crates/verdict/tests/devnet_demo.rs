@@ -153,7 +153,10 @@ fn the_one_command_demo_makes_the_liar_lose_a_game_played_to_a_step() {
                 break e["l1"].as_str().unwrap().to_string();
             }
         }
-        assert!(t.elapsed() < Duration::from_secs(60), "devnet l1 did not start");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "devnet l1 did not start"
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     check_chain(&l1_url, &data);
@@ -179,9 +182,7 @@ fn check_chain(l1_url: &str, data: &Path) {
     let game = l1
         .view(
             d.factory,
-            IDisputeGameFactory::gameAtIndexCall {
-                index: U256::ZERO,
-            },
+            IDisputeGameFactory::gameAtIndexCall { index: U256::ZERO },
         )
         .unwrap()
         .proxy;
