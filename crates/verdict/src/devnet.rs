@@ -205,6 +205,13 @@ fn up(a: UpArgs) -> anyhow::Result<()> {
     if a.l1.l2.is_some() {
         anyhow::bail!("devnet up runs its own L2 node (--node-cmd); --l2 is for devnet l1");
     }
+    if a.games.games && !a.games.asterisc_prestate.exists() {
+        anyhow::bail!(
+            "--asterisc-prestate {}: no such file (scripts/build-guests.sh builds \
+             guests/build/claim.elf)",
+            a.games.asterisc_prestate.display()
+        );
+    }
     catch_signals();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
