@@ -151,9 +151,10 @@ pub fn liar_solver(
 }
 
 /// The liar as a service beside a `--wrong` proposer (`verdict proposer --wrong --defend`): it
-/// defends every game it is given, lying about the output roots from the block after the
-/// game's anchor (two after it, when the game is about a later block) and about the execution
-/// trace from the first keccak256/sha256/blob read after the middle of the run.
+/// defends every game it is given, lying about the output roots from two blocks after the
+/// game's anchor (from the game's own block, if that is nearer) and about the execution
+/// trace from the first keccak256 preimage read after the middle of the run (a preimage the
+/// challenger uploads before its step; precompile parts it cannot upload yet).
 pub struct Defender {
     l1: L1,
     rollup_rpc: String,
@@ -217,7 +218,7 @@ impl Defender {
                     &self.rollup_rpc,
                     (anchor, top, g.game.config().split_depth),
                     lie_from,
-                    ("global", true),
+                    ("keccak", true),
                 )?;
                 eprintln!("liar: game {game}: defending the root at block {top}, lying from block {lie_from}");
                 self.solvers.insert(game, solver);
