@@ -291,8 +291,8 @@ fi
 # The fault proof programs for MIPS64 (oracle-check, block-check, claim): one cargo build of the
 # three binaries, so they share one build of their dependencies and link in parallel. No prestate
 # of them is kept onchain, so they need not be reproducible with the workspace's release profile
-# (codegen-units = 1, thin LTO, debug info: 5-11 minutes with build-std on 2 cores); this build
-# trades some speed of the programs for a much shorter build: MIPS64_PROFILE_ENV below.
+# (codegen-units = 1, thin LTO, debug info), and this build trades speed of the programs (23-51%
+# more steps) for a shorter build: MIPS64_PROFILE_ENV below (guests/README.md has the numbers).
 # SKIP_MIPS64_PROGRAMS=1 skips them locally (never in CI: CI=true refuses it).
 MIPS64_PROGRAMS=(oracle-check block-check claim)
 MIPS64_PROFILE_ENV=(CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_LTO=off
