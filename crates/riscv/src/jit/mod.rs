@@ -8,6 +8,10 @@
 //! Misses go to helpers that use the ordinary memory API and refill the TLBs. A write that reaches
 //! a code page ends the translated run, and the dispatcher drops that page's code.
 
+// dynasm's expansion of a register chosen at run time (`Rq(n)`) converts the u8 to itself.
+#[allow(clippy::useless_conversion)]
+mod alloc;
+#[allow(clippy::useless_conversion)]
 mod translate;
 
 use crate::decode::decode_page;
