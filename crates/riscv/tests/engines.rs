@@ -653,3 +653,37 @@ fn code_written_into_a_block_with_allocated_registers_runs_correctly() {
     // Seven rewrites: the page stays translated (after eight it is left to the interpreter).
     run_beside_step_in_slices(&prog, 7 * 64 * (body.len() as u64 + 1));
 }
+
+/// Loads of every size at every offset near the end of a page whose next page holds other data:
+/// a load crossing into the next page reads both (the read TLB's fast path serves only loads
+/// whose last byte is in the first byte's page). The state matches the step's after every run.
+#[test]
+fn loads_crossing_a_page_read_both_pages() {
+    use verdict_riscv::asm::reg::*;
+    // s0 + 1024 is the page boundary; both pages are written first.
+    let mut prog = asm::li(S0, DATA + 0x1000 - 1024);
+    prog.extend(asm::li(T1, 0x0102_0304_0506_0708));
+    prog.extend(asm::li(T2, 0x8190_a0b0_c0d0_e0f0));
+    prog.extend([
+        asm::s(3, S0, T1, 1016), // sd t1, 1016(s0): the first page's last 8 bytes
+        asm::s(3, S0, T2, 1024), // sd t2, 1024(s0): the next page's first 8 bytes
+    ]);
+    let body = [
+        asm::addi(T0, T0, 1),           // addi t0, t0, 1
+        asm::i(0x13, A1, 7, T0, 7),     // andi a1, t0, 7
+        asm::r(0x33, A1, 0, A1, S0, 0), // add a1, a1, s0: 0-7 bytes before the end, and on
+        asm::i(0x03, A2, 3, A1, 1016),  // ld a2, 1016(a1)
+        asm::i(0x03, A3, 2, A1, 1020),  // lw a3, 1020(a1)
+        asm::i(0x03, A4, 6, A1, 1020),  // lwu a4, 1020(a1)
+        asm::i(0x03, A5, 1, A1, 1022),  // lh a5, 1022(a1)
+        asm::i(0x03, S1, 5, A1, 1022),  // lhu s1, 1022(a1)
+        asm::r(0x33, A0, 4, A0, A2, 0), // xor a0, a0, a2
+        asm::r(0x33, A0, 0, A0, A3, 0), // add a0, a0, a3
+        asm::r(0x33, A0, 4, A0, A4, 0), // xor a0, a0, a4
+        asm::r(0x33, A0, 0, A0, A5, 0), // add a0, a0, a5
+        asm::r(0x33, A0, 4, A0, S1, 0), // xor a0, a0, s1
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    run_beside_step_in_slices(&prog, 5_000);
+}

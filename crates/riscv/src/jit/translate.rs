@@ -13,7 +13,7 @@
 //! ([`Alloc`]).
 
 use super::alloc::{get, get32, op_eax, op_one, op_rax, set, set_imm, Alloc, Loc};
-use super::{Ctx, Exit, TlbEntry, TLB_ENTRIES};
+use super::{Ctx, Exit, ReadEntry, TlbEntry, TLB_ENTRIES};
 use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::memory::{Memory, CHUNK_BYTES, PAGE_SIZE};
 use dynasmrt::x64::Assembler;
@@ -64,8 +64,13 @@ const EXIT: i32 = offset_of!(Ctx, exit) as i32;
 const RTLB: i32 = offset_of!(Ctx, rtlb) as i32;
 const WTLB: i32 = offset_of!(Ctx, wtlb) as i32;
 const TLB_PAGE: i32 = offset_of!(TlbEntry, page) as i32;
+const TLB_ADDEND: i32 = offset_of!(ReadEntry, addend) as i32;
 const DIRTY: i32 = Memory::DIRTY_OFFSET as i32;
-const _: () = assert!(std::mem::size_of::<TlbEntry>() == 16 && TLB_ENTRIES == 64);
+const _: () = assert!(
+    std::mem::size_of::<TlbEntry>() == 16
+        && std::mem::size_of::<ReadEntry>() == 16
+        && TLB_ENTRIES == 64
+);
 
 /// Code emitted after the page's body, reached only on rare paths.
 enum Stub {
@@ -282,19 +287,15 @@ pub(crate) fn translate(
                 let slow = a.new_dynamic_label();
                 let back = a.new_dynamic_label();
                 address(&mut a, rs1, imm);
-                tlb_lookup(&mut a, RTLB, slow);
-                if size > 1 {
-                    let last = (PAGE_SIZE as i32) - size;
-                    dynasm!(a ; cmp ecx, last ; ja =>slow);
-                }
+                read_lookup(&mut a, size, slow);
                 match op.kind {
-                    Lb => dynasm!(a ; movsx rax, BYTE [rdx + rcx]),
-                    Lh => dynasm!(a ; movsx rax, WORD [rdx + rcx]),
-                    Lw => dynasm!(a ; movsxd rax, DWORD [rdx + rcx]),
-                    Ld => dynasm!(a ; mov rax, QWORD [rdx + rcx]),
-                    Lbu => dynasm!(a ; movzx eax, BYTE [rdx + rcx]),
-                    Lhu => dynasm!(a ; movzx eax, WORD [rdx + rcx]),
-                    _ => dynasm!(a ; mov eax, DWORD [rdx + rcx]),
+                    Lb => dynasm!(a ; movsx rax, BYTE [rax]),
+                    Lh => dynasm!(a ; movsx rax, WORD [rax]),
+                    Lw => dynasm!(a ; movsxd rax, DWORD [rax]),
+                    Ld => dynasm!(a ; mov rax, QWORD [rax]),
+                    Lbu => dynasm!(a ; movzx eax, BYTE [rax]),
+                    Lhu => dynasm!(a ; movzx eax, WORD [rax]),
+                    _ => dynasm!(a ; mov eax, DWORD [rax]),
                 }
                 set(&mut a, rd, RAX);
                 dynasm!(a ; =>back);
@@ -318,7 +319,7 @@ pub(crate) fn translate(
                 let back = a.new_dynamic_label();
                 let code_written = exit_stub(&mut a, &mut stubs, here + 4, Exit::Jump, k);
                 address(&mut a, rs1, imm);
-                tlb_lookup(&mut a, WTLB, slow);
+                write_lookup(&mut a, slow);
                 if size > 1 {
                     // Inside one chunk (so inside the page, and one dirty byte to set).
                     let last = CHUNK_BYTES as i32 - size;
@@ -542,9 +543,29 @@ fn address(a: &mut Assembler, rs1: Loc, imm: i32) {
     }
 }
 
-/// Looks up the page of rax in the TLB at `tlb`: on a hit rdx = the page, ecx = the offset in it;
+/// Looks up the `size` bytes at rax in the read TLB: on a hit rax = their host address; on a miss
+/// (an access crossing into the next page always misses: its last byte's page is compared with
+/// the tag of the first byte's slot, which never holds the next page) jumps to `miss` with rax
+/// intact.
+fn read_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
+    // The slot's byte offset, ((rax >> 12) % TLB_ENTRIES) * 16, in one shift and mask.
+    let slot_mask = ((TLB_ENTRIES - 1) << 4) as i32;
+    dynasm!(a
+        ; lea rcx, [rax + size - 1]
+        ; mov edx, eax
+        ; shr rcx, 12
+        ; shr edx, 8
+        ; and edx, slot_mask
+        ; cmp rcx, QWORD [r12 + rdx + RTLB]
+        ; jne =>miss
+        ; add rax, QWORD [r12 + rdx + RTLB + TLB_ADDEND]
+    );
+}
+
+/// Looks up the page of rax in the write TLB: on a hit rdx = the page, ecx = the offset in it;
 /// on a miss, jumps to `miss` with rax intact.
-fn tlb_lookup(a: &mut Assembler, tlb: i32, miss: DynamicLabel) {
+fn write_lookup(a: &mut Assembler, miss: DynamicLabel) {
+    let tlb = WTLB;
     let tag_mask = (TLB_ENTRIES - 1) as i32;
     dynasm!(a
         ; mov rcx, rax
