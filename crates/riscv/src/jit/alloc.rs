@@ -133,13 +133,23 @@ pub(crate) fn set_imm(a: &mut Assembler, loc: Loc, value: i64) {
     }
 }
 
-/// `op rax, <guest register at loc>` (64-bit), for any two-operand x86 instruction `op`.
+/// `op <host register dst>, <guest register at loc>` (64-bit), for any two-operand x86
+/// instruction `op`.
+macro_rules! op_reg {
+    ($a:expr, $op:ident, $dst:expr, $loc:expr) => {
+        match $loc {
+            $crate::jit::alloc::Loc::Host(h) => dynasm!($a ; .arch x64 ; $op Rq($dst), Rq(h)),
+            $crate::jit::alloc::Loc::Mem(o) => {
+                dynasm!($a ; .arch x64 ; $op Rq($dst), QWORD [rbx + o])
+            }
+        }
+    };
+}
+
+/// `op rax, <guest register at loc>` (64-bit).
 macro_rules! op_rax {
     ($a:expr, $op:ident, $loc:expr) => {
-        match $loc {
-            $crate::jit::alloc::Loc::Host(h) => dynasm!($a ; .arch x64 ; $op rax, Rq(h)),
-            $crate::jit::alloc::Loc::Mem(o) => dynasm!($a ; .arch x64 ; $op rax, QWORD [rbx + o]),
-        }
+        $crate::jit::alloc::op_reg!($a, $op, 0u8, $loc)
     };
 }
 
@@ -163,4 +173,4 @@ macro_rules! op_one {
     };
 }
 
-pub(crate) use {op_eax, op_one, op_rax};
+pub(crate) use {op_eax, op_one, op_rax, op_reg};

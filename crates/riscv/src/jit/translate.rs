@@ -12,7 +12,7 @@
 //! `rax`, `rcx` and `rdx` scratch, and up to nine more the guest registers the page uses most
 //! ([`Alloc`]).
 
-use super::alloc::{get, get32, op_eax, op_one, op_rax, set, set_imm, Alloc, Loc};
+use super::alloc::{get, get32, op_eax, op_one, op_rax, op_reg, set, set_imm, Alloc, Loc};
 use super::{Ctx, Exit, ReadEntry, TlbEntry, TLB_ENTRIES};
 use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::memory::{Memory, CHUNK_BYTES, PAGE_SIZE};
@@ -271,8 +271,14 @@ pub(crate) fn translate(
             }
             Beq | Bne | Blt | Bge | Bltu | Bgeu => {
                 let t = target_label(&mut a, &mut stubs, here.wrapping_add(imm as i64 as u64));
-                get(&mut a, RAX, rs1);
-                op_rax!(a, cmp, rs2);
+                let left = match rs1 {
+                    Loc::Host(h) => h,
+                    Loc::Mem(_) => {
+                        get(&mut a, RAX, rs1);
+                        RAX
+                    }
+                };
+                op_reg!(a, cmp, left, rs2);
                 match op.kind {
                     Beq => dynasm!(a ; je =>t),
                     Bne => dynasm!(a ; jne =>t),
@@ -390,18 +396,7 @@ pub(crate) fn translate(
                 }
                 set(&mut a, rd, RAX);
             }
-            Add | Sub | Xor | Or | And | Mul => {
-                get(&mut a, RAX, rs1);
-                match op.kind {
-                    Add => op_rax!(a, add, rs2),
-                    Sub => op_rax!(a, sub, rs2),
-                    Xor => op_rax!(a, xor, rs2),
-                    Or => op_rax!(a, or, rs2),
-                    And => op_rax!(a, and, rs2),
-                    _ => op_rax!(a, imul, rs2),
-                }
-                set(&mut a, rd, RAX);
-            }
+            Add | Sub | Xor | Or | And | Mul => binary(&mut a, op.kind, rd, rs1, rs2),
             // x86 masks 64-bit shift counts to 6 bits and 32-bit ones to 5, as RISC-V does.
             Sll | Srl | Sra => {
                 get(&mut a, RCX, rs2);
@@ -532,6 +527,33 @@ fn load_size(kind: Kind) -> i32 {
         Kind::Lh | Kind::Lhu => 2,
         Kind::Lw | Kind::Lwu => 4,
         _ => 8,
+    }
+}
+
+/// rd = rs1 `kind` rs2 for a 64-bit register-register operation (add, sub, xor, or, and, mul):
+/// straight into rd's host register when it has one and rs2 is not it, else through rax.
+fn binary(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, rs2: Loc) {
+    let dst = match rd {
+        Loc::Host(d) if rd == rs1 => d,
+        Loc::Host(d) if rd != rs2 => {
+            get(a, d, rs1);
+            d
+        }
+        _ => {
+            get(a, RAX, rs1);
+            RAX
+        }
+    };
+    match kind {
+        Kind::Add => op_reg!(a, add, dst, rs2),
+        Kind::Sub => op_reg!(a, sub, dst, rs2),
+        Kind::Xor => op_reg!(a, xor, dst, rs2),
+        Kind::Or => op_reg!(a, or, dst, rs2),
+        Kind::And => op_reg!(a, and, dst, rs2),
+        _ => op_reg!(a, imul, dst, rs2),
+    }
+    if dst == RAX {
+        set(a, rd, RAX);
     }
 }
 
