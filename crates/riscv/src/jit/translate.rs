@@ -360,15 +360,12 @@ pub(crate) fn translate(
                 });
             }
             _ if !writes => {}
-            Addi | Xori | Ori | Andi | Addiw => {
+            Addi | Xori | Ori | Andi | Slli | Srli | Srai => {
+                immediate(&mut a, op.kind, rd, rs1, imm)
+            }
+            Addiw => {
                 get(&mut a, RAX, rs1);
-                match op.kind {
-                    Addi => dynasm!(a ; add rax, imm),
-                    Xori => dynasm!(a ; xor rax, imm),
-                    Ori => dynasm!(a ; or rax, imm),
-                    Andi => dynasm!(a ; and rax, imm),
-                    _ => dynasm!(a ; add eax, imm ; movsxd rax, eax),
-                }
+                dynasm!(a ; add eax, imm ; movsxd rax, eax);
                 set(&mut a, rd, RAX);
             }
             Slti | Sltiu | Slt | Sltu => {
@@ -385,16 +382,6 @@ pub(crate) fn translate(
                     dynasm!(a ; setb cl);
                 }
                 set(&mut a, rd, RCX);
-            }
-            Slli | Srli | Srai => {
-                let sh = imm as i8;
-                get(&mut a, RAX, rs1);
-                match op.kind {
-                    Slli => dynasm!(a ; shl rax, sh),
-                    Srli => dynasm!(a ; shr rax, sh),
-                    _ => dynasm!(a ; sar rax, sh),
-                }
-                set(&mut a, rd, RAX);
             }
             Add | Sub | Xor | Or | And | Mul => binary(&mut a, op.kind, rd, rs1, rs2),
             // x86 masks 64-bit shift counts to 6 bits and 32-bit ones to 5, as RISC-V does.
@@ -527,6 +514,38 @@ fn load_size(kind: Kind) -> i32 {
         Kind::Lh | Kind::Lhu => 2,
         Kind::Lw | Kind::Lwu => 4,
         _ => 8,
+    }
+}
+
+/// rd = rs1 `kind` imm for a 64-bit operation with an immediate (addi, xori, ori, andi and the
+/// shifts): in rd's host register when it has one, else through rax. Adding, or-ing, xor-ing or
+/// shifting by 0 is only a move.
+fn immediate(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, imm: i32) {
+    let dst = match rd {
+        Loc::Host(d) => {
+            if rd != rs1 {
+                get(a, d, rs1);
+            }
+            d
+        }
+        Loc::Mem(_) => {
+            get(a, RAX, rs1);
+            RAX
+        }
+    };
+    let sh = imm as i8;
+    match kind {
+        Kind::Andi => dynasm!(a ; and Rq(dst), imm),
+        _ if imm == 0 => {}
+        Kind::Addi => dynasm!(a ; add Rq(dst), imm),
+        Kind::Xori => dynasm!(a ; xor Rq(dst), imm),
+        Kind::Ori => dynasm!(a ; or Rq(dst), imm),
+        Kind::Slli => dynasm!(a ; shl Rq(dst), sh),
+        Kind::Srli => dynasm!(a ; shr Rq(dst), sh),
+        _ => dynasm!(a ; sar Rq(dst), sh),
+    }
+    if dst == RAX {
+        set(a, rd, RAX);
     }
 }
 
