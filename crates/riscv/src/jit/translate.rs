@@ -294,16 +294,17 @@ pub(crate) fn translate(
                 let back = a.new_dynamic_label();
                 address(&mut a, rs1, imm);
                 read_lookup(&mut a, size, slow);
+                let dst = result_reg(rd);
                 match op.kind {
-                    Lb => dynasm!(a ; movsx rax, BYTE [rax]),
-                    Lh => dynasm!(a ; movsx rax, WORD [rax]),
-                    Lw => dynasm!(a ; movsxd rax, DWORD [rax]),
-                    Ld => dynasm!(a ; mov rax, QWORD [rax]),
-                    Lbu => dynasm!(a ; movzx eax, BYTE [rax]),
-                    Lhu => dynasm!(a ; movzx eax, WORD [rax]),
-                    _ => dynasm!(a ; mov eax, DWORD [rax]),
+                    Lb => dynasm!(a ; movsx Rq(dst), BYTE [rax]),
+                    Lh => dynasm!(a ; movsx Rq(dst), WORD [rax]),
+                    Lw => dynasm!(a ; movsxd Rq(dst), DWORD [rax]),
+                    Ld => dynasm!(a ; mov Rq(dst), QWORD [rax]),
+                    Lbu => dynasm!(a ; movzx Rd(dst), BYTE [rax]),
+                    Lhu => dynasm!(a ; movzx Rd(dst), WORD [rax]),
+                    _ => dynasm!(a ; mov Rd(dst), DWORD [rax]),
                 }
-                set(&mut a, rd, RAX);
+                finish(&mut a, rd, dst);
                 dynasm!(a ; =>back);
                 stubs.push(Stub::Load {
                     label: slow,
@@ -365,8 +366,8 @@ pub(crate) fn translate(
             }
             Addiw => {
                 get(&mut a, RAX, rs1);
-                dynasm!(a ; add eax, imm ; movsxd rax, eax);
-                set(&mut a, rd, RAX);
+                dynasm!(a ; add eax, imm);
+                sign_extend_eax(&mut a, rd);
             }
             Slti | Sltiu | Slt | Sltu => {
                 dynasm!(a ; xor ecx, ecx);
@@ -403,8 +404,7 @@ pub(crate) fn translate(
                     Srliw => dynasm!(a ; shr eax, sh),
                     _ => dynasm!(a ; sar eax, sh),
                 }
-                dynasm!(a ; movsxd rax, eax);
-                set(&mut a, rd, RAX);
+                sign_extend_eax(&mut a, rd);
             }
             Addw | Subw | Mulw => {
                 get32(&mut a, RAX, rs1);
@@ -413,8 +413,7 @@ pub(crate) fn translate(
                     Subw => op_eax!(a, sub, rs2),
                     _ => op_eax!(a, imul, rs2),
                 }
-                dynasm!(a ; movsxd rax, eax);
-                set(&mut a, rd, RAX);
+                sign_extend_eax(&mut a, rd);
             }
             Sllw | Srlw | Sraw => {
                 get32(&mut a, RCX, rs2);
@@ -424,8 +423,7 @@ pub(crate) fn translate(
                     Srlw => dynasm!(a ; shr eax, cl),
                     _ => dynasm!(a ; sar eax, cl),
                 }
-                dynasm!(a ; movsxd rax, eax);
-                set(&mut a, rd, RAX);
+                sign_extend_eax(&mut a, rd);
             }
             Mulh | Mulhu => {
                 get(&mut a, RAX, rs1);
@@ -517,6 +515,29 @@ fn load_size(kind: Kind) -> i32 {
     }
 }
 
+/// Where an operation writing `rd` puts its result: rd's host register, or rax to be stored with
+/// [`finish`].
+fn result_reg(rd: Loc) -> u8 {
+    match rd {
+        Loc::Host(d) => d,
+        Loc::Mem(_) => RAX,
+    }
+}
+
+/// Stores a result left in rax (by [`result_reg`]) into rd's place in the register file.
+fn finish(a: &mut Assembler, rd: Loc, result: u8) {
+    if result == RAX {
+        set(a, rd, RAX);
+    }
+}
+
+/// rd = eax sign-extended (the result of a 32-bit operation).
+fn sign_extend_eax(a: &mut Assembler, rd: Loc) {
+    let dst = result_reg(rd);
+    dynasm!(a ; movsxd Rq(dst), eax);
+    finish(a, rd, dst);
+}
+
 /// rd = rs1 `kind` imm for a 64-bit operation with an immediate (addi, xori, ori, andi and the
 /// shifts): in rd's host register when it has one, else through rax. Adding, or-ing, xor-ing or
 /// shifting by 0 is only a move.
@@ -544,9 +565,7 @@ fn immediate(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, imm: i32) {
         Kind::Srli => dynasm!(a ; shr Rq(dst), sh),
         _ => dynasm!(a ; sar Rq(dst), sh),
     }
-    if dst == RAX {
-        set(a, rd, RAX);
-    }
+    finish(a, rd, dst);
 }
 
 /// rd = rs1 `kind` rs2 for a 64-bit register-register operation (add, sub, xor, or, and, mul):
@@ -571,9 +590,7 @@ fn binary(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, rs2: Loc) {
         Kind::And => op_reg!(a, and, dst, rs2),
         _ => op_reg!(a, imul, dst, rs2),
     }
-    if dst == RAX {
-        set(a, rd, RAX);
-    }
+    finish(a, rd, dst);
 }
 
 /// rax = rs1 + imm.
