@@ -326,30 +326,23 @@ pub(crate) fn translate(
                 let back = a.new_dynamic_label();
                 let code_written = exit_stub(&mut a, &mut stubs, here + 4, Exit::Jump, k);
                 address(&mut a, rs1, imm);
-                write_lookup(&mut a, slow);
                 if size > 1 {
                     // Inside one chunk (so inside the page, and one dirty byte to set).
                     let last = CHUNK_BYTES as i32 - size;
                     let mask = CHUNK_BYTES as i32 - 1;
                     dynasm!(a
+                        ; mov ecx, eax
                         ; and ecx, mask
                         ; cmp ecx, last
                         ; ja =>slow
-                        ; mov ecx, eax
-                        ; and ecx, 0xfff
                     );
                 }
-                get(&mut a, RAX, rs2);
-                match size {
-                    1 => dynasm!(a ; mov BYTE [rdx + rcx], al),
-                    2 => dynasm!(a ; mov WORD [rdx + rcx], ax),
-                    4 => dynasm!(a ; mov DWORD [rdx + rcx], eax),
-                    _ => dynasm!(a ; mov QWORD [rdx + rcx], rax),
-                }
+                write_lookup(&mut a, slow);
+                store_value(&mut a, size, rs2);
                 let shift = CHUNK_BYTES.trailing_zeros() as i8;
                 dynasm!(a
-                    ; shr ecx, shift
-                    ; mov BYTE [rdx + rcx + DIRTY], 1
+                    ; shr eax, shift
+                    ; mov BYTE [rdx + rax + DIRTY], 1
                     ; =>back
                 );
                 stubs.push(Stub::Store {
@@ -620,23 +613,41 @@ fn read_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
     );
 }
 
-/// Looks up the page of rax in the write TLB: on a hit rdx = the page, ecx = the offset in it;
+/// Looks up the page of rax in the write TLB: on a hit rdx = the page, eax = the offset in it;
 /// on a miss, jumps to `miss` with rax intact.
 fn write_lookup(a: &mut Assembler, miss: DynamicLabel) {
-    let tlb = WTLB;
-    let tag_mask = (TLB_ENTRIES - 1) as i32;
+    // The slot's byte offset, ((rax >> 12) % TLB_ENTRIES) * 16, in one shift and mask.
+    let slot_mask = ((TLB_ENTRIES - 1) << 4) as i32;
     dynasm!(a
         ; mov rcx, rax
+        ; mov edx, eax
         ; shr rcx, 12
-        ; mov edx, ecx
-        ; and edx, tag_mask
-        ; shl edx, 4
-        ; cmp rcx, QWORD [r12 + rdx + tlb]
+        ; shr edx, 8
+        ; and edx, slot_mask
+        ; cmp rcx, QWORD [r12 + rdx + WTLB]
         ; jne =>miss
-        ; mov rdx, QWORD [r12 + rdx + tlb + TLB_PAGE]
-        ; mov ecx, eax
-        ; and ecx, 0xfff
+        ; mov rdx, QWORD [r12 + rdx + WTLB + TLB_PAGE]
+        ; and eax, 0xfff
     );
+}
+
+/// Stores the low `size` bytes of rs2 at [rdx + rax]: straight from rs2's host register for 2 to
+/// 8 bytes, else through rcx.
+fn store_value(a: &mut Assembler, size: i32, rs2: Loc) {
+    match (size, rs2) {
+        (2, Loc::Host(h)) => dynasm!(a ; mov WORD [rdx + rax], Rw(h)),
+        (4, Loc::Host(h)) => dynasm!(a ; mov DWORD [rdx + rax], Rd(h)),
+        (8, Loc::Host(h)) => dynasm!(a ; mov QWORD [rdx + rax], Rq(h)),
+        _ => {
+            get(a, RCX, rs2);
+            match size {
+                1 => dynasm!(a ; mov BYTE [rdx + rax], cl),
+                2 => dynasm!(a ; mov WORD [rdx + rax], cx),
+                4 => dynasm!(a ; mov DWORD [rdx + rax], ecx),
+                _ => dynasm!(a ; mov QWORD [rdx + rax], rcx),
+            }
+        }
+    }
 }
 
 /// A new exit stub's label.
