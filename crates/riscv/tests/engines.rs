@@ -553,3 +553,137 @@ fn a_page_rewritten_again_and_again_runs_correctly() {
     ]);
     run_beside_step(&mut Vm::new(load(&prog)), 40, 1_000, |_| {});
 }
+
+/// Runs `prog` beside the step in runs of each of these sizes (1 step to 1,000: the translated
+/// code stops at block boundaries, hands the rest of a block to the interpreter, and is entered
+/// again in the middle of a block), about `steps` steps each.
+fn run_beside_step_in_slices(prog: &[u32], steps: u64) {
+    for every in [1, 2, 3, 7, 13, 64, 1000] {
+        run_beside_step(&mut Vm::new(load(prog)), steps / every, every, |_| {});
+    }
+}
+
+/// A loop naming more registers than the JIT keeps in host registers, so some of them live in
+/// host registers (callee- and caller-saved) and the rest in the register file, while the loop
+/// calls into helpers (a division, a load from a page never written, stores into 16 pages in
+/// turn that miss the TLB after every stop) and makes a syscall in the middle. The state matches
+/// the step's after every run, whatever the runs' length.
+#[test]
+fn allocated_registers_live_across_helpers_syscalls_and_stops() {
+    use verdict_riscv::asm::reg::*;
+    const UNWRITTEN: u32 = 26; // points into a page never written: every read goes to the helper
+    let (s2, s3, s4, s5) = (18, 19, 20, 21);
+    let mut prog = asm::li(S0, DATA);
+    prog.extend(asm::li(A7, 124)); // sched_yield: a syscall without effects but its results
+    prog.extend(asm::li(UNWRITTEN, DATA + 0x10_0000));
+    for (r, v) in [
+        (T0, 3),
+        (T1, 5),
+        (A0, 7),
+        (A1, 11),
+        (s2, 13),
+        (s3, 17),
+        (s4, 19),
+    ] {
+        prog.extend(asm::li(r, v));
+    }
+    let body = [
+        asm::r(0x33, A0, 0, A0, T0, 0),     // add a0, a0, t0
+        asm::r(0x33, A1, 4, A1, A0, 0),     // xor a1, a1, a0
+        asm::r(0x33, A2, 0, A1, A0, 1),     // mul a2, a1, a0
+        asm::r(0x33, A3, 5, A2, T1, 1),     // divu a3, a2, t1: a helper call
+        asm::r(0x33, s2, 0, s2, A3, 0),     // add s2, s2, a3
+        asm::i(0x13, T2, 7, T0, 15),        // andi t2, t0, 15
+        asm::i(0x13, T2, 1, T2, 12),        // slli t2, t2, 12
+        asm::r(0x33, T2, 0, T2, S0, 0),     // add t2, t2, s0: one of 16 pages
+        asm::s(3, T2, A2, 8),               // sd a2, 8(t2)
+        asm::i(0x03, A4, 3, UNWRITTEN, 16), // ld a4, 16(x26): always the load helper
+        asm::i(0x03, A5, 3, T2, 8),         // ld a5, 8(t2)
+        asm::r(0x33, s3, 0, s3, A5, 0),     // add s3, s3, a5
+        asm::r(0x33, s4, 4, s4, A4, 0),     // xor s4, s4, a4
+        asm::ECALL,                         // the generic step in the middle of the loop
+        asm::r(0x33, s5, 0, s5, s2, 0),     // add s5, s5, s2
+        asm::addi(T0, T0, 1),               // addi t0, t0, 1
+        asm::addi(T1, T1, 3),               // addi t1, t1, 3
+        asm::r(0x33, s4, 0, s4, s3, 0x20),  // sub s4, s4, s3
+        asm::r(0x33, A0, 6, A0, s4, 0),     // or a0, a0, s4
+        asm::r(0x33, A1, 0, A1, s5, 0),     // add a1, a1, s5
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    run_beside_step_in_slices(&prog, 20_000);
+}
+
+/// A loop whose block stores, every 64th time round, a new instruction into itself a little
+/// further on (the store ends the translated run, the page is translated again and entered in
+/// the middle of the block), with registers held in host registers live before and after the
+/// store and read by the rewritten instruction. The state matches the step's after every run.
+#[test]
+fn code_written_into_a_block_with_allocated_registers_runs_correctly() {
+    use verdict_riscv::asm::reg::*;
+    let (word, flip, t3, t4, here, delta) = (20, 22, 28, 29, 30, 31);
+    let first = asm::addi(A0, A0, 1);
+    let second = asm::addi(A0, A0, 3);
+    // The index of the rewritten instruction in the loop.
+    const TARGET: i32 = 11;
+    let mut prog = asm::li(S0, DATA);
+    prog.extend(asm::li(word, second as u64));
+    prog.extend(asm::li(flip, (first ^ second) as u64));
+    let body = [
+        here << 7 | 0x17,                        // auipc here, 0: the loop's address
+        asm::addi(delta, here, 4 * TARGET),      // addi delta, here, 4 * TARGET
+        asm::r(0x33, delta, 0, delta, S0, 0x20), // sub delta, delta, s0: from DATA to it
+        asm::addi(T0, T0, 1),                    // addi t0, t0, 1
+        asm::i(0x13, T1, 7, T0, 63),             // andi t1, t0, 63
+        asm::i(0x13, t3, 3, T1, 1),              // sltiu t3, t1, 1: 1 every 64th time
+        asm::r(0x33, T2, 0, t3, delta, 1),       // mul t2, t3, delta
+        asm::r(0x33, T2, 0, T2, S0, 0),          // add t2, t2, s0: the instruction or DATA
+        asm::r(0x33, A1, 0, A1, A0, 0),          // add a1, a1, a0
+        asm::s(2, T2, word, 0),                  // sw word, 0(t2)
+        asm::r(0x33, A2, 4, A2, A1, 0),          // xor a2, a2, a1
+        first,                                   // TARGET, rewritten: addi a0, a0, 1 or 3
+        asm::r(0x33, A3, 0, A2, A1, 1),          // mul a3, a2, a1
+        asm::r(0x33, A4, 0, A4, A3, 0),          // add a4, a4, a3
+        asm::r(0x33, t4, 0, ZERO, t3, 0x20),     // sub t4, zero, t3: all ones if it was written
+        asm::r(0x33, t4, 7, t4, flip, 0),        // and t4, t4, flip
+        asm::r(0x33, word, 4, word, t4, 0),      // xor word, word, t4: the other word next time
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    // Seven rewrites: the page stays translated (after eight it is left to the interpreter).
+    run_beside_step_in_slices(&prog, 7 * 64 * (body.len() as u64 + 1));
+}
+
+/// Loads of every size at every offset near the end of a page whose next page holds other data:
+/// a load crossing into the next page reads both (the read TLB's fast path serves only loads
+/// whose last byte is in the first byte's page). The state matches the step's after every run.
+#[test]
+fn loads_crossing_a_page_read_both_pages() {
+    use verdict_riscv::asm::reg::*;
+    // s0 + 1024 is the page boundary; both pages are written first.
+    let mut prog = asm::li(S0, DATA + 0x1000 - 1024);
+    prog.extend(asm::li(T1, 0x0102_0304_0506_0708));
+    prog.extend(asm::li(T2, 0x8190_a0b0_c0d0_e0f0));
+    prog.extend([
+        asm::s(3, S0, T1, 1016), // sd t1, 1016(s0): the first page's last 8 bytes
+        asm::s(3, S0, T2, 1024), // sd t2, 1024(s0): the next page's first 8 bytes
+    ]);
+    let body = [
+        asm::addi(T0, T0, 1),           // addi t0, t0, 1
+        asm::i(0x13, A1, 7, T0, 7),     // andi a1, t0, 7
+        asm::r(0x33, A1, 0, A1, S0, 0), // add a1, a1, s0: 0-7 bytes before the end, and on
+        asm::i(0x03, A2, 3, A1, 1016),  // ld a2, 1016(a1)
+        asm::i(0x03, A3, 2, A1, 1020),  // lw a3, 1020(a1)
+        asm::i(0x03, A4, 6, A1, 1020),  // lwu a4, 1020(a1)
+        asm::i(0x03, A5, 1, A1, 1022),  // lh a5, 1022(a1)
+        asm::i(0x03, S1, 5, A1, 1022),  // lhu s1, 1022(a1)
+        asm::r(0x33, A0, 4, A0, A2, 0), // xor a0, a0, a2
+        asm::r(0x33, A0, 0, A0, A3, 0), // add a0, a0, a3
+        asm::r(0x33, A0, 4, A0, A4, 0), // xor a0, a0, a4
+        asm::r(0x33, A0, 0, A0, A5, 0), // add a0, a0, a5
+        asm::r(0x33, A0, 4, A0, S1, 0), // xor a0, a0, s1
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    run_beside_step_in_slices(&prog, 5_000);
+}

@@ -2,12 +2,16 @@
 //! everything rare (syscalls, atomics, CSRs, the last steps of a budget, unaligned targets) to the
 //! interpreter, so the reference's semantics still live in the generic step.
 //!
-//! Translated code reads and writes guest memory through two small TLBs of page addresses in the
-//! [`Ctx`]: a read entry for any allocated page, a write entry only for a page already on the
-//! memory's dirty list and holding no decoded code (the code sets the chunk's dirty byte itself).
-//! Misses go to helpers that use the ordinary memory API and refill the TLBs. A write that reaches
+//! Translated code reads and writes guest memory through two small TLBs in the [`Ctx`]: a read
+//! entry (the page's host address less its guest address) for any allocated page, a write entry
+//! (the page's address) only for a page already on the memory's dirty list and holding no decoded
+//! code (the code sets the chunk's dirty byte itself). Misses go to helpers that use the ordinary memory API and refill the TLBs. A write that reaches
 //! a code page ends the translated run, and the dispatcher drops that page's code.
 
+// dynasm's expansion of a register chosen at run time (`Rq(n)`) converts the u8 to itself.
+#[allow(clippy::useless_conversion)]
+mod alloc;
+#[allow(clippy::useless_conversion)]
 mod translate;
 
 use crate::decode::decode_page;
@@ -52,6 +56,31 @@ const EMPTY: TlbEntry = TlbEntry {
     page: std::ptr::null_mut(),
 };
 
+/// A read TLB entry: a page number and what to add to a guest address in that page to get the
+/// host address of its byte (the page's address less the page's guest address), so a hit costs
+/// one addition.
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub(crate) struct ReadEntry {
+    tag: u64,
+    addend: u64,
+}
+
+impl ReadEntry {
+    /// The entry for guest page number `page` held at `data`.
+    fn new(page: u64, data: *mut u8) -> ReadEntry {
+        ReadEntry {
+            tag: page,
+            addend: (data as u64).wrapping_sub(page << 12),
+        }
+    }
+}
+
+const EMPTY_READ: ReadEntry = ReadEntry {
+    tag: u64::MAX,
+    addend: 0,
+};
+
 /// What translated code and its helpers share with the dispatcher.
 #[repr(C)]
 pub(crate) struct Ctx {
@@ -64,14 +93,14 @@ pub(crate) struct Ctx {
     background_pages: u64,
     /// The memory's pointer epoch when the TLBs were last known valid.
     seen_epoch: u64,
-    rtlb: [TlbEntry; TLB_ENTRIES],
+    rtlb: [ReadEntry; TLB_ENTRIES],
     wtlb: [TlbEntry; TLB_ENTRIES],
 }
 
 impl Ctx {
     /// Empties both TLBs.
     fn forget_pages(&mut self) {
-        self.rtlb = [EMPTY; TLB_ENTRIES];
+        self.rtlb = [EMPTY_READ; TLB_ENTRIES];
         self.wtlb = [EMPTY; TLB_ENTRIES];
     }
 
@@ -96,7 +125,7 @@ unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
     // Reads are often followed by writes to the same page (read-modify-write): a page the
     // translated code may write goes into both TLBs.
     if let Some((p, writable)) = memory.page_for_jit(page) {
-        ctx.rtlb[slot] = TlbEntry { tag: page, page: p };
+        ctx.rtlb[slot] = ReadEntry::new(page, p);
         if writable {
             ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
         }
@@ -125,7 +154,7 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
     let slot = page as usize % TLB_ENTRIES;
     if let Some((p, true)) = memory.page_for_jit(page) {
         ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
-        ctx.rtlb[slot] = TlbEntry { tag: page, page: p };
+        ctx.rtlb[slot] = ReadEntry::new(page, p);
     }
     0
 }
@@ -157,7 +186,7 @@ impl Default for Jit {
                 memory: std::ptr::null_mut(),
                 background_pages: 0,
                 seen_epoch: 0,
-                rtlb: [EMPTY; TLB_ENTRIES],
+                rtlb: [EMPTY_READ; TLB_ENTRIES],
                 wtlb: [EMPTY; TLB_ENTRIES],
             }),
             helpers: Helpers {

@@ -8,9 +8,12 @@
 //! code; anything else returns to the dispatcher with the next pc.
 //!
 //! Registers while translated code runs: `rbx` the guest registers (`[u64; 32]`, x0 stays zero
-//! because writes to it are never emitted), `r12` the [`Ctx`], `r15` the remaining step budget.
+//! because writes to it are never emitted), `r12` the [`Ctx`], `r15` the remaining step budget,
+//! `rax`, `rcx` and `rdx` scratch, and up to nine more the guest registers the page uses most
+//! ([`Alloc`]).
 
-use super::{Ctx, Exit, TlbEntry, TLB_ENTRIES};
+use super::alloc::{get, get32, op_eax, op_one, op_rax, op_reg, set, set_imm, Alloc, Loc};
+use super::{Ctx, Exit, ReadEntry, TlbEntry, TLB_ENTRIES};
 use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::memory::{Memory, CHUNK_BYTES, PAGE_SIZE};
 use dynasmrt::x64::Assembler;
@@ -61,8 +64,13 @@ const EXIT: i32 = offset_of!(Ctx, exit) as i32;
 const RTLB: i32 = offset_of!(Ctx, rtlb) as i32;
 const WTLB: i32 = offset_of!(Ctx, wtlb) as i32;
 const TLB_PAGE: i32 = offset_of!(TlbEntry, page) as i32;
+const TLB_ADDEND: i32 = offset_of!(ReadEntry, addend) as i32;
 const DIRTY: i32 = Memory::DIRTY_OFFSET as i32;
-const _: () = assert!(std::mem::size_of::<TlbEntry>() == 16 && TLB_ENTRIES == 64);
+const _: () = assert!(
+    std::mem::size_of::<TlbEntry>() == 16
+        && std::mem::size_of::<ReadEntry>() == 16
+        && TLB_ENTRIES == 64
+);
 
 /// Code emitted after the page's body, reached only on rare paths.
 enum Stub {
@@ -73,12 +81,12 @@ enum Stub {
         exit: Exit,
         refund: u64,
     },
-    /// A load the TLB could not serve: the helper reads it (address in rax).
+    /// A load the TLB could not serve: the helper reads it (address in rax) into `rd`.
     Load {
         label: DynamicLabel,
         back: DynamicLabel,
         kind: Kind,
-        rd: u8,
+        rd: Loc,
     },
     /// A store the TLB could not serve: the helper writes it (address in rax); if it wrote code,
     /// leave through `code_written`.
@@ -144,6 +152,7 @@ pub(crate) fn translate(
     let mut jump_table: Box<[usize; OPS]> = Box::new([0; OPS]);
     let table_addr = jump_table.as_ptr() as i64;
     let mut stubs: Vec<Stub> = Vec::new();
+    let alloc = Alloc::for_page(ops);
 
     let exit = a.new_dynamic_label();
     let exit_indirect = a.new_dynamic_label();
@@ -160,8 +169,14 @@ pub(crate) fn translate(
         ; mov r12, rdi
         ; mov rbx, rsi
         ; mov r15, QWORD [r12 + REMAINING]
+    );
+    alloc.load_all(&mut a);
+    dynasm!(a
         ; jmp rdx
         ; =>exit
+    );
+    alloc.store_all(&mut a);
+    dynasm!(a
         ; mov QWORD [r12 + REMAINING], r15
         ; add rsp, 8
         ; pop r15
@@ -202,9 +217,11 @@ pub(crate) fn translate(
         }
         left_in_block -= 1;
         let k = left_in_block;
-        let (rd, rs1, rs2) = (reg(op.rd), reg(op.rs1), reg(op.rs2));
+        let (rs1, rs2) = (alloc.of(op.rs1), alloc.of(op.rs2));
         let imm = op.imm;
         let writes = op.rd != SINK;
+        // Where the result goes (only looked at when the instruction writes).
+        let rd = if writes { alloc.of(op.rd) } else { Loc::Mem(0) };
         // Where a taken jump to `t` goes.
         let target_label = |a: &mut Assembler, stubs: &mut Vec<Stub>, t: u64| {
             if in_page(t) {
@@ -217,16 +234,12 @@ pub(crate) fn translate(
         match op.kind {
             Slow | Ecall | Atomic | Illegal => unreachable!("the fast form makes these Slow"),
             Nop | BranchNever => {}
-            Zero | Lui if writes => dynasm!(a ; mov QWORD [rbx + rd], imm),
-            Auipc if writes => {
-                let v = here.wrapping_add(imm as i64 as u64) as i64;
-                dynasm!(a ; mov rax, QWORD v ; mov QWORD [rbx + rd], rax);
-            }
+            Zero | Lui if writes => set_imm(&mut a, rd, imm as i64),
+            Auipc if writes => set_imm(&mut a, rd, here.wrapping_add(imm as i64 as u64) as i64),
             Zero | Lui | Auipc => {}
             Jal => {
                 if writes {
-                    let link = (here + 4) as i64;
-                    dynasm!(a ; mov rax, QWORD link ; mov QWORD [rbx + rd], rax);
+                    set_imm(&mut a, rd, (here + 4) as i64);
                 }
                 let t = target_label(&mut a, &mut stubs, here.wrapping_add(imm as i64 as u64));
                 dynasm!(a ; jmp =>t);
@@ -234,16 +247,15 @@ pub(crate) fn translate(
             Jalr => {
                 // An unaligned target is reported by the generic step: give this step back.
                 let slow = exit_stub(&mut a, &mut stubs, here, Exit::Slow, k + 1);
+                get(&mut a, RAX, rs1);
                 dynasm!(a
-                    ; mov rax, QWORD [rbx + rs1]
                     ; add rax, imm
                     ; and rax, -2
                     ; test al, 3
                     ; jnz =>slow
                 );
                 if writes {
-                    let link = (here + 4) as i64;
-                    dynasm!(a ; mov rcx, QWORD link ; mov QWORD [rbx + rd], rcx);
+                    set_imm(&mut a, rd, (here + 4) as i64);
                 }
                 dynasm!(a
                     ; mov rcx, rax
@@ -259,10 +271,14 @@ pub(crate) fn translate(
             }
             Beq | Bne | Blt | Bge | Bltu | Bgeu => {
                 let t = target_label(&mut a, &mut stubs, here.wrapping_add(imm as i64 as u64));
-                dynasm!(a
-                    ; mov rax, QWORD [rbx + rs1]
-                    ; cmp rax, QWORD [rbx + rs2]
-                );
+                let left = match rs1 {
+                    Loc::Host(h) => h,
+                    Loc::Mem(_) => {
+                        get(&mut a, RAX, rs1);
+                        RAX
+                    }
+                };
+                op_reg!(a, cmp, left, rs2);
                 match op.kind {
                     Beq => dynasm!(a ; je =>t),
                     Bne => dynasm!(a ; jne =>t),
@@ -277,26 +293,24 @@ pub(crate) fn translate(
                 let slow = a.new_dynamic_label();
                 let back = a.new_dynamic_label();
                 address(&mut a, rs1, imm);
-                tlb_lookup(&mut a, RTLB, slow);
-                if size > 1 {
-                    let last = (PAGE_SIZE as i32) - size;
-                    dynasm!(a ; cmp ecx, last ; ja =>slow);
-                }
+                read_lookup(&mut a, size, slow);
+                let dst = result_reg(rd);
                 match op.kind {
-                    Lb => dynasm!(a ; movsx rax, BYTE [rdx + rcx]),
-                    Lh => dynasm!(a ; movsx rax, WORD [rdx + rcx]),
-                    Lw => dynasm!(a ; movsxd rax, DWORD [rdx + rcx]),
-                    Ld => dynasm!(a ; mov rax, QWORD [rdx + rcx]),
-                    Lbu => dynasm!(a ; movzx eax, BYTE [rdx + rcx]),
-                    Lhu => dynasm!(a ; movzx eax, WORD [rdx + rcx]),
-                    _ => dynasm!(a ; mov eax, DWORD [rdx + rcx]),
+                    Lb => dynasm!(a ; movsx Rq(dst), BYTE [rax]),
+                    Lh => dynasm!(a ; movsx Rq(dst), WORD [rax]),
+                    Lw => dynasm!(a ; movsxd Rq(dst), DWORD [rax]),
+                    Ld => dynasm!(a ; mov Rq(dst), QWORD [rax]),
+                    Lbu => dynasm!(a ; movzx Rd(dst), BYTE [rax]),
+                    Lhu => dynasm!(a ; movzx Rd(dst), WORD [rax]),
+                    _ => dynasm!(a ; mov Rd(dst), DWORD [rax]),
                 }
-                dynasm!(a ; mov QWORD [rbx + rd], rax ; =>back);
+                finish(&mut a, rd, dst);
+                dynasm!(a ; =>back);
                 stubs.push(Stub::Load {
                     label: slow,
                     back,
                     kind: op.kind,
-                    rd: op.rd,
+                    rd,
                 });
             }
             // A load into x0 has no effect: reads never allocate or fail.
@@ -312,30 +326,23 @@ pub(crate) fn translate(
                 let back = a.new_dynamic_label();
                 let code_written = exit_stub(&mut a, &mut stubs, here + 4, Exit::Jump, k);
                 address(&mut a, rs1, imm);
-                tlb_lookup(&mut a, WTLB, slow);
                 if size > 1 {
                     // Inside one chunk (so inside the page, and one dirty byte to set).
                     let last = CHUNK_BYTES as i32 - size;
                     let mask = CHUNK_BYTES as i32 - 1;
                     dynasm!(a
+                        ; mov ecx, eax
                         ; and ecx, mask
                         ; cmp ecx, last
                         ; ja =>slow
-                        ; mov ecx, eax
-                        ; and ecx, 0xfff
                     );
                 }
-                dynasm!(a ; mov rsi, QWORD [rbx + rs2]);
-                match size {
-                    1 => dynasm!(a ; mov BYTE [rdx + rcx], sil),
-                    2 => dynasm!(a ; mov WORD [rdx + rcx], si),
-                    4 => dynasm!(a ; mov DWORD [rdx + rcx], esi),
-                    _ => dynasm!(a ; mov QWORD [rdx + rcx], rsi),
-                }
+                write_lookup(&mut a, slow);
+                store_value(&mut a, size, rs2);
                 let shift = CHUNK_BYTES.trailing_zeros() as i8;
                 dynasm!(a
-                    ; shr ecx, shift
-                    ; mov BYTE [rdx + rcx + DIRTY], 1
+                    ; shr eax, shift
+                    ; mov BYTE [rdx + rax + DIRTY], 1
                     ; =>back
                 );
                 stubs.push(Stub::Store {
@@ -347,126 +354,105 @@ pub(crate) fn translate(
                 });
             }
             _ if !writes => {}
-            Addi => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; add rax, imm ; mov QWORD [rbx + rd], rax)
+            Addi | Xori | Ori | Andi | Slli | Srli | Srai => {
+                immediate(&mut a, op.kind, rd, rs1, imm)
             }
-            Xori => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; xor rax, imm ; mov QWORD [rbx + rd], rax)
-            }
-            Ori => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; or rax, imm ; mov QWORD [rbx + rd], rax)
-            }
-            Andi => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; and rax, imm ; mov QWORD [rbx + rd], rax)
+            Addiw => {
+                get(&mut a, RAX, rs1);
+                dynasm!(a ; add eax, imm);
+                sign_extend_eax(&mut a, rd);
             }
             Slti | Sltiu | Slt | Sltu => {
-                dynasm!(a ; xor ecx, ecx ; mov rax, QWORD [rbx + rs1]);
+                dynasm!(a ; xor ecx, ecx);
+                get(&mut a, RAX, rs1);
                 if matches!(op.kind, Slti | Sltiu) {
                     dynasm!(a ; cmp rax, imm);
                 } else {
-                    dynasm!(a ; cmp rax, QWORD [rbx + rs2]);
+                    op_rax!(a, cmp, rs2);
                 }
                 if matches!(op.kind, Slti | Slt) {
                     dynasm!(a ; setl cl);
                 } else {
                     dynasm!(a ; setb cl);
                 }
-                dynasm!(a ; mov QWORD [rbx + rd], rcx);
+                set(&mut a, rd, RCX);
             }
-            Slli | Srli | Srai => {
-                let sh = imm as i8;
-                dynasm!(a ; mov rax, QWORD [rbx + rs1]);
-                match op.kind {
-                    Slli => dynasm!(a ; shl rax, sh),
-                    Srli => dynasm!(a ; shr rax, sh),
-                    _ => dynasm!(a ; sar rax, sh),
-                }
-                dynasm!(a ; mov QWORD [rbx + rd], rax);
-            }
-            Add => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; add rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
-            }
-            Sub => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; sub rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
-            }
-            Xor => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; xor rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
-            }
-            Or => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; or rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
-            }
-            And => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; and rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
-            }
-            Mul => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; imul rax, QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rax)
-            }
+            Add | Sub | Xor | Or | And | Mul => binary(&mut a, op.kind, rd, rs1, rs2),
             // x86 masks 64-bit shift counts to 6 bits and 32-bit ones to 5, as RISC-V does.
             Sll | Srl | Sra => {
-                dynasm!(a ; mov rcx, QWORD [rbx + rs2] ; mov rax, QWORD [rbx + rs1]);
+                get(&mut a, RCX, rs2);
+                get(&mut a, RAX, rs1);
                 match op.kind {
                     Sll => dynasm!(a ; shl rax, cl),
                     Srl => dynasm!(a ; shr rax, cl),
                     _ => dynasm!(a ; sar rax, cl),
                 }
-                dynasm!(a ; mov QWORD [rbx + rd], rax);
-            }
-            Addiw => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; add eax, imm ; movsxd rax, eax ; mov QWORD [rbx + rd], rax)
+                set(&mut a, rd, RAX);
             }
             Slliw | Srliw | Sraiw => {
                 let sh = imm as i8;
-                dynasm!(a ; mov eax, DWORD [rbx + rs1]);
+                get32(&mut a, RAX, rs1);
                 match op.kind {
                     Slliw => dynasm!(a ; shl eax, sh),
                     Srliw => dynasm!(a ; shr eax, sh),
                     _ => dynasm!(a ; sar eax, sh),
                 }
-                dynasm!(a ; movsxd rax, eax ; mov QWORD [rbx + rd], rax);
+                sign_extend_eax(&mut a, rd);
             }
-            Addw => {
-                dynasm!(a ; mov eax, DWORD [rbx + rs1] ; add eax, DWORD [rbx + rs2] ; movsxd rax, eax ; mov QWORD [rbx + rd], rax)
-            }
-            Subw => {
-                dynasm!(a ; mov eax, DWORD [rbx + rs1] ; sub eax, DWORD [rbx + rs2] ; movsxd rax, eax ; mov QWORD [rbx + rd], rax)
-            }
-            Mulw => {
-                dynasm!(a ; mov eax, DWORD [rbx + rs1] ; imul eax, DWORD [rbx + rs2] ; movsxd rax, eax ; mov QWORD [rbx + rd], rax)
+            Addw | Subw | Mulw => {
+                get32(&mut a, RAX, rs1);
+                match op.kind {
+                    Addw => op_eax!(a, add, rs2),
+                    Subw => op_eax!(a, sub, rs2),
+                    _ => op_eax!(a, imul, rs2),
+                }
+                sign_extend_eax(&mut a, rd);
             }
             Sllw | Srlw | Sraw => {
-                dynasm!(a ; mov ecx, DWORD [rbx + rs2] ; mov eax, DWORD [rbx + rs1]);
+                get32(&mut a, RCX, rs2);
+                get32(&mut a, RAX, rs1);
                 match op.kind {
                     Sllw => dynasm!(a ; shl eax, cl),
                     Srlw => dynasm!(a ; shr eax, cl),
                     _ => dynasm!(a ; sar eax, cl),
                 }
-                dynasm!(a ; movsxd rax, eax ; mov QWORD [rbx + rd], rax);
+                sign_extend_eax(&mut a, rd);
             }
-            Mulh => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; imul QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rdx)
-            }
-            Mulhu => {
-                dynasm!(a ; mov rax, QWORD [rbx + rs1] ; mul QWORD [rbx + rs2] ; mov QWORD [rbx + rd], rdx)
+            Mulh | Mulhu => {
+                get(&mut a, RAX, rs1);
+                if op.kind == Mulh {
+                    op_one!(a, imul, rs2);
+                } else {
+                    op_one!(a, mul, rs2);
+                }
+                set(&mut a, rd, RDX);
             }
             // The unsigned high product, less rs2 when rs1 is negative.
-            Mulhsu => dynasm!(a
-                ; mov rax, QWORD [rbx + rs1]
-                ; mov rcx, rax
-                ; mul QWORD [rbx + rs2]
-                ; sar rcx, 63
-                ; and rcx, QWORD [rbx + rs2]
-                ; sub rdx, rcx
-                ; mov QWORD [rbx + rd], rdx
-            ),
+            Mulhsu => {
+                get(&mut a, RAX, rs1);
+                dynasm!(a ; mov rcx, rax);
+                op_one!(a, mul, rs2);
+                dynasm!(a ; sar rcx, 63);
+                match rs2 {
+                    Loc::Host(h) => dynasm!(a ; and rcx, Rq(h)),
+                    Loc::Mem(o) => dynasm!(a ; and rcx, QWORD [rbx + o]),
+                }
+                dynasm!(a ; sub rdx, rcx);
+                set(&mut a, rd, RDX);
+            }
             Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw => {
                 let f = helpers.mul_div(op.kind) as i64;
+                // The helper may clobber caller-saved registers: the register file holds every
+                // guest register across the call.
+                alloc.store_all(&mut a);
                 dynasm!(a
-                    ; mov rdi, QWORD [rbx + rs1]
-                    ; mov rsi, QWORD [rbx + rs2]
+                    ; mov rdi, QWORD [rbx + reg(op.rs1)]
+                    ; mov rsi, QWORD [rbx + reg(op.rs2)]
                     ; mov rax, QWORD f
                     ; call rax
-                    ; mov QWORD [rbx + rd], rax
                 );
+                alloc.reload_caller_saved(&mut a);
+                set(&mut a, rd, RAX);
             }
         }
         // Falling off the page's end (a conditional branch not taken, too) continues in the next.
@@ -476,7 +462,7 @@ pub(crate) fn translate(
         }
     }
 
-    emit_stubs(&mut a, stubs, helpers, exit);
+    emit_stubs(&mut a, stubs, helpers, &alloc, exit);
     let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?;
     let mut offsets = Vec::with_capacity(OPS);
     for label in &labels {
@@ -503,6 +489,11 @@ pub(crate) fn translate(
     })
 }
 
+/// Scratch host registers, by number.
+const RAX: u8 = 0;
+const RCX: u8 = 1;
+const RDX: u8 = 2;
+
 /// The byte offset of a guest register in the register file.
 fn reg(r: u8) -> i32 {
     8 * r as i32
@@ -517,30 +508,146 @@ fn load_size(kind: Kind) -> i32 {
     }
 }
 
+/// Where an operation writing `rd` puts its result: rd's host register, or rax to be stored with
+/// [`finish`].
+fn result_reg(rd: Loc) -> u8 {
+    match rd {
+        Loc::Host(d) => d,
+        Loc::Mem(_) => RAX,
+    }
+}
+
+/// Stores a result left in rax (by [`result_reg`]) into rd's place in the register file.
+fn finish(a: &mut Assembler, rd: Loc, result: u8) {
+    if result == RAX {
+        set(a, rd, RAX);
+    }
+}
+
+/// rd = eax sign-extended (the result of a 32-bit operation).
+fn sign_extend_eax(a: &mut Assembler, rd: Loc) {
+    let dst = result_reg(rd);
+    dynasm!(a ; movsxd Rq(dst), eax);
+    finish(a, rd, dst);
+}
+
+/// rd = rs1 `kind` imm for a 64-bit operation with an immediate (addi, xori, ori, andi and the
+/// shifts): in rd's host register when it has one, else through rax. Adding, or-ing, xor-ing or
+/// shifting by 0 is only a move.
+fn immediate(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, imm: i32) {
+    let dst = match rd {
+        Loc::Host(d) => {
+            if rd != rs1 {
+                get(a, d, rs1);
+            }
+            d
+        }
+        Loc::Mem(_) => {
+            get(a, RAX, rs1);
+            RAX
+        }
+    };
+    let sh = imm as i8;
+    match kind {
+        Kind::Andi => dynasm!(a ; and Rq(dst), imm),
+        _ if imm == 0 => {}
+        Kind::Addi => dynasm!(a ; add Rq(dst), imm),
+        Kind::Xori => dynasm!(a ; xor Rq(dst), imm),
+        Kind::Ori => dynasm!(a ; or Rq(dst), imm),
+        Kind::Slli => dynasm!(a ; shl Rq(dst), sh),
+        Kind::Srli => dynasm!(a ; shr Rq(dst), sh),
+        _ => dynasm!(a ; sar Rq(dst), sh),
+    }
+    finish(a, rd, dst);
+}
+
+/// rd = rs1 `kind` rs2 for a 64-bit register-register operation (add, sub, xor, or, and, mul):
+/// straight into rd's host register when it has one and rs2 is not it, else through rax.
+fn binary(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, rs2: Loc) {
+    let dst = match rd {
+        Loc::Host(d) if rd == rs1 => d,
+        Loc::Host(d) if rd != rs2 => {
+            get(a, d, rs1);
+            d
+        }
+        _ => {
+            get(a, RAX, rs1);
+            RAX
+        }
+    };
+    match kind {
+        Kind::Add => op_reg!(a, add, dst, rs2),
+        Kind::Sub => op_reg!(a, sub, dst, rs2),
+        Kind::Xor => op_reg!(a, xor, dst, rs2),
+        Kind::Or => op_reg!(a, or, dst, rs2),
+        Kind::And => op_reg!(a, and, dst, rs2),
+        _ => op_reg!(a, imul, dst, rs2),
+    }
+    finish(a, rd, dst);
+}
+
 /// rax = rs1 + imm.
-fn address(a: &mut Assembler, rs1: i32, imm: i32) {
-    dynasm!(a ; mov rax, QWORD [rbx + rs1]);
+fn address(a: &mut Assembler, rs1: Loc, imm: i32) {
+    get(a, RAX, rs1);
     if imm != 0 {
         dynasm!(a ; add rax, imm);
     }
 }
 
-/// Looks up the page of rax in the TLB at `tlb`: on a hit rdx = the page, ecx = the offset in it;
+/// Looks up the `size` bytes at rax in the read TLB: on a hit rax = their host address; on a miss
+/// (an access crossing into the next page always misses: its last byte's page is compared with
+/// the tag of the first byte's slot, which never holds the next page) jumps to `miss` with rax
+/// intact.
+fn read_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
+    // The slot's byte offset, ((rax >> 12) % TLB_ENTRIES) * 16, in one shift and mask.
+    let slot_mask = ((TLB_ENTRIES - 1) << 4) as i32;
+    dynasm!(a
+        ; lea rcx, [rax + size - 1]
+        ; mov edx, eax
+        ; shr rcx, 12
+        ; shr edx, 8
+        ; and edx, slot_mask
+        ; cmp rcx, QWORD [r12 + rdx + RTLB]
+        ; jne =>miss
+        ; add rax, QWORD [r12 + rdx + RTLB + TLB_ADDEND]
+    );
+}
+
+/// Looks up the page of rax in the write TLB: on a hit rdx = the page, eax = the offset in it;
 /// on a miss, jumps to `miss` with rax intact.
-fn tlb_lookup(a: &mut Assembler, tlb: i32, miss: DynamicLabel) {
-    let tag_mask = (TLB_ENTRIES - 1) as i32;
+fn write_lookup(a: &mut Assembler, miss: DynamicLabel) {
+    // The slot's byte offset, ((rax >> 12) % TLB_ENTRIES) * 16, in one shift and mask.
+    let slot_mask = ((TLB_ENTRIES - 1) << 4) as i32;
     dynasm!(a
         ; mov rcx, rax
+        ; mov edx, eax
         ; shr rcx, 12
-        ; mov edx, ecx
-        ; and edx, tag_mask
-        ; shl edx, 4
-        ; cmp rcx, QWORD [r12 + rdx + tlb]
+        ; shr edx, 8
+        ; and edx, slot_mask
+        ; cmp rcx, QWORD [r12 + rdx + WTLB]
         ; jne =>miss
-        ; mov rdx, QWORD [r12 + rdx + tlb + TLB_PAGE]
-        ; mov ecx, eax
-        ; and ecx, 0xfff
+        ; mov rdx, QWORD [r12 + rdx + WTLB + TLB_PAGE]
+        ; and eax, 0xfff
     );
+}
+
+/// Stores the low `size` bytes of rs2 at [rdx + rax]: straight from rs2's host register for 2 to
+/// 8 bytes, else through rcx.
+fn store_value(a: &mut Assembler, size: i32, rs2: Loc) {
+    match (size, rs2) {
+        (2, Loc::Host(h)) => dynasm!(a ; mov WORD [rdx + rax], Rw(h)),
+        (4, Loc::Host(h)) => dynasm!(a ; mov DWORD [rdx + rax], Rd(h)),
+        (8, Loc::Host(h)) => dynasm!(a ; mov QWORD [rdx + rax], Rq(h)),
+        _ => {
+            get(a, RCX, rs2);
+            match size {
+                1 => dynasm!(a ; mov BYTE [rdx + rax], cl),
+                2 => dynasm!(a ; mov WORD [rdx + rax], cx),
+                4 => dynasm!(a ; mov DWORD [rdx + rax], ecx),
+                _ => dynasm!(a ; mov QWORD [rdx + rax], rcx),
+            }
+        }
+    }
 }
 
 /// A new exit stub's label.
@@ -561,7 +668,15 @@ fn exit_stub(
     label
 }
 
-fn emit_stubs(a: &mut Assembler, stubs: Vec<Stub>, helpers: &Helpers, exit: DynamicLabel) {
+/// Emits the rare paths. Around a helper call the register file holds every guest register, and
+/// the allocated registers the call may clobber are reloaded after it.
+fn emit_stubs(
+    a: &mut Assembler,
+    stubs: Vec<Stub>,
+    helpers: &Helpers,
+    alloc: &Alloc,
+    exit: DynamicLabel,
+) {
     let load = helpers.load as i64;
     let store = helpers.store as i64;
     for stub in stubs {
@@ -590,22 +705,24 @@ fn emit_stubs(a: &mut Assembler, stubs: Vec<Stub>, helpers: &Helpers, exit: Dyna
                 rd,
             } => {
                 let size = load_size(kind);
+                dynasm!(a ; =>label);
+                alloc.store_all(a);
                 dynasm!(a
-                    ; =>label
                     ; mov rdi, r12
                     ; mov rsi, rax
                     ; mov edx, size
                     ; mov rax, QWORD load
                     ; call rax
                 );
+                alloc.reload_caller_saved(a);
                 match kind {
                     Kind::Lb => dynasm!(a ; movsx rax, al),
                     Kind::Lh => dynasm!(a ; movsx rax, ax),
                     Kind::Lw => dynasm!(a ; movsxd rax, eax),
                     _ => {}
                 }
-                let rd = reg(rd);
-                dynasm!(a ; mov QWORD [rbx + rd], rax ; jmp =>back);
+                set(a, rd, RAX);
+                dynasm!(a ; jmp =>back);
             }
             Stub::Store {
                 label,
@@ -615,14 +732,18 @@ fn emit_stubs(a: &mut Assembler, stubs: Vec<Stub>, helpers: &Helpers, exit: Dyna
                 code_written,
             } => {
                 let rs2 = reg(rs2);
+                dynasm!(a ; =>label);
+                alloc.store_all(a);
                 dynasm!(a
-                    ; =>label
                     ; mov rdi, r12
                     ; mov rsi, rax
                     ; mov edx, size as i32
                     ; mov rcx, QWORD [rbx + rs2]
                     ; mov rax, QWORD store
                     ; call rax
+                );
+                alloc.reload_caller_saved(a);
+                dynasm!(a
                     ; test rax, rax
                     ; jz =>back
                     ; jmp =>code_written
