@@ -2,15 +2,10 @@
 
 use core::fmt;
 use sha2::Digest;
-use tiny_keccak::{Hasher, Keccak};
 
-/// keccak256 of `data`.
+/// keccak256 of `data` (verdict-keccak's, written for the programs inside the VMs).
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    let mut k = Keccak::v256();
-    k.update(data);
-    k.finalize(&mut out);
-    out
+    verdict_keccak::keccak256(data)
 }
 
 /// sha256 of `data`.
@@ -114,12 +109,10 @@ impl PreimageKey {
 
     /// The key of a precompile call: type 6 ++ keccak256(address ++ input)[1..].
     pub fn precompile(address: &[u8; 20], input: &[u8]) -> Self {
-        let mut k = Keccak::v256();
-        let mut out = [0u8; 32];
-        k.update(address);
-        k.update(input);
-        k.finalize(&mut out);
-        Self::typed(KeyType::Precompile, out)
+        let mut buf = alloc::vec::Vec::with_capacity(20 + input.len());
+        buf.extend_from_slice(address);
+        buf.extend_from_slice(input);
+        Self::typed(KeyType::Precompile, keccak256(&buf))
     }
 
     fn typed(t: KeyType, mut hash: [u8; 32]) -> Self {
