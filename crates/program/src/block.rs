@@ -10,7 +10,6 @@ use alloc::format;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 use alloy_consensus::constants::EMPTY_OMMER_ROOT_HASH;
-use alloy_consensus::transaction::SignerRecoverable;
 use alloy_consensus::Header;
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
@@ -164,7 +163,7 @@ fn tx_env(
     let invalid =
         |reason: alloc::string::String| ProgramError::InvalidTransaction { index, reason };
     let recover = |r: Result<Address, alloy_consensus::crypto::RecoveryError>| {
-        // The trait's recovery enforces EIP-2 (s in the lower half of the curve order).
+        // As alloy's `recover_signer`: EIP-2 (s in the lower half of the curve order) enforced.
         r.map_err(|e| invalid(format!("cannot recover the sender: {e}")))
     };
     let mut base = TxEnv::default();
@@ -173,7 +172,7 @@ fn tx_env(
         OpTxEnvelope::Legacy(s) => {
             let t = s.tx();
             base.tx_type = 0;
-            base.caller = recover(SignerRecoverable::recover_signer(s))?;
+            base.caller = recover(crate::secp256k1::sender(s))?;
             base.gas_limit = t.gas_limit;
             base.gas_price = t.gas_price;
             base.kind = t.to;
@@ -185,7 +184,7 @@ fn tx_env(
         OpTxEnvelope::Eip2930(s) => {
             let t = s.tx();
             base.tx_type = 1;
-            base.caller = recover(SignerRecoverable::recover_signer(s))?;
+            base.caller = recover(crate::secp256k1::sender(s))?;
             base.gas_limit = t.gas_limit;
             base.gas_price = t.gas_price;
             base.kind = t.to;
@@ -198,7 +197,7 @@ fn tx_env(
         OpTxEnvelope::Eip1559(s) => {
             let t = s.tx();
             base.tx_type = 2;
-            base.caller = recover(SignerRecoverable::recover_signer(s))?;
+            base.caller = recover(crate::secp256k1::sender(s))?;
             base.gas_limit = t.gas_limit;
             base.gas_price = t.max_fee_per_gas;
             base.gas_priority_fee = Some(t.max_priority_fee_per_gas);
@@ -212,7 +211,7 @@ fn tx_env(
         OpTxEnvelope::Eip7702(s) => {
             let t = s.tx();
             base.tx_type = 4;
-            base.caller = recover(SignerRecoverable::recover_signer(s))?;
+            base.caller = recover(crate::secp256k1::sender(s))?;
             base.gas_limit = t.gas_limit;
             base.gas_price = t.max_fee_per_gas;
             base.gas_priority_fee = Some(t.max_priority_fee_per_gas);
@@ -338,6 +337,7 @@ fn execute<O: PreimageOracle>(
     with_output: bool,
     finish: impl FnOnce(&mut State<'_, O>),
 ) -> Result<ExecutedBlock, ProgramError> {
+    crate::secp256k1::install_precompile_crypto();
     let timestamp = attrs.timestamp;
     if timestamp <= parent.timestamp {
         return Err(ProgramError::BadPayload(format!(

@@ -12,6 +12,7 @@
 //!   the changes of each transaction and the new state root;
 //! - [`block`]: [`execute_block`]: system calls, transactions on op-revm, receipts, roots, header
 //!   and block hash;
+//! - [`secp256k1`]: sender and ecrecover key recovery (k256's, without its redundant check);
 //! - [`config`]: hardfork selection by timestamp, EIP-1559 parameters;
 //! - `json` (feature `json`, no_std): the fixtures' JSON formats;
 //! - `fixture` (`std`): the shared test fixtures.
@@ -24,6 +25,7 @@ pub mod error;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod oracle;
+pub mod secp256k1;
 pub mod state;
 pub mod trie;
 

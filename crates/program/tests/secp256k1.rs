@@ -1,0 +1,179 @@
+//! `verdict_program::secp256k1::recover` against k256's recovery (as alloy and revm call it) on
+//! signatures of random keys (low and high s), random and edge inputs, and keys at infinity.
+
+use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
+use k256::elliptic_curve::ff::PrimeField;
+use k256::elliptic_curve::ops::Reduce;
+use k256::elliptic_curve::sec1::ToEncodedPoint;
+use k256::{FieldBytes, ProjectivePoint, Scalar, U256};
+use alloy_primitives::{B256, B512};
+use verdict_program::secp256k1::{recover, recover_address, PrecompileCrypto};
+
+/// k256's recovery as alloy (`recover_signer_unchecked`) and revm's k256 ecrecover do it.
+fn reference(sig: &[u8; 64], recid: u8, msg: &[u8; 32]) -> Option<[u8; 64]> {
+    let mut sig = Signature::from_slice(sig).ok()?;
+    let mut recid = recid;
+    if let Some(normalized) = sig.normalize_s() {
+        sig = normalized;
+        recid ^= 1;
+    }
+    let recid = RecoveryId::from_byte(recid)?;
+    let vk = VerifyingKey::recover_from_prehash(msg, &sig, recid).ok()?;
+    Some(vk.to_encoded_point(false).as_bytes()[1..].try_into().unwrap())
+}
+
+fn check(sig: &[u8; 64], recid: u8, msg: &[u8; 32]) -> bool {
+    let want = reference(sig, recid, msg);
+    assert_eq!(recover(sig, recid, msg), want, "sig {sig:02x?} recid {recid} msg {msg:02x?}");
+    if recid < 2 {
+        // revm's own ecrecover (k256 or libsecp256k1, whichever this build selected).
+        let theirs = revm::precompile::secp256k1::ecrecover(&B512::from(*sig), recid, &B256::from(*msg)).ok();
+        let ours = revm::precompile::Crypto::secp256k1_ecrecover(&PrecompileCrypto, sig, recid, msg).ok();
+        assert_eq!(ours, theirs.map(|h| h.0), "precompile: sig {sig:02x?} recid {recid}");
+        assert_eq!(
+            recover_address(sig, recid, msg).map(|a| a.into_word().0),
+            theirs.map(|h| h.0)
+        );
+    }
+    want.is_some()
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn bytes32(&mut self) -> [u8; 32] {
+        let mut b = [0u8; 32];
+        b.chunks_mut(8).for_each(|c| c.copy_from_slice(&self.next().to_le_bytes()));
+        b
+    }
+}
+
+fn sig_bytes(r: &[u8; 32], s: &[u8; 32]) -> [u8; 64] {
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(r);
+    sig[32..].copy_from_slice(s);
+    sig
+}
+
+const N: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+    0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+];
+
+fn scalar_bytes(s: Scalar) -> [u8; 32] {
+    s.to_repr().into()
+}
+
+#[test]
+fn signatures_of_random_keys() {
+    let mut rng = Rng(0x1234_5678);
+    for _ in 0..300 {
+        let key = loop {
+            if let Ok(k) = SigningKey::from_slice(&rng.bytes32()) {
+                break k;
+            }
+        };
+        let msg = rng.bytes32();
+        let (sig, recid) = key.sign_prehash_recoverable(&msg).unwrap();
+        let bytes: [u8; 64] = sig.to_bytes().into();
+        assert!(check(&bytes, recid.to_byte(), &msg));
+        let want: [u8; 64] =
+            key.verifying_key().to_encoded_point(false).as_bytes()[1..].try_into().unwrap();
+        assert_eq!(recover(&bytes, recid.to_byte(), &msg), Some(want));
+        // The same signature with s' = n - s and the other parity: malleable, same key.
+        let high = sig_bytes(&bytes[..32].try_into().unwrap(), &scalar_bytes(-*sig.s()));
+        assert!(check(&high, recid.to_byte() ^ 1, &msg));
+        assert_eq!(recover(&high, recid.to_byte() ^ 1, &msg), Some(want));
+        // Wrong parity, wrong message: another key (or none), the same as k256's.
+        check(&bytes, recid.to_byte() ^ 1, &msg);
+        check(&bytes, recid.to_byte() ^ 2, &msg);
+        check(&bytes, recid.to_byte(), &rng.bytes32());
+    }
+}
+
+#[test]
+fn random_inputs() {
+    let mut rng = Rng(42);
+    let mut ok = 0;
+    for i in 0..2000 {
+        let mut r = rng.bytes32();
+        if i % 3 == 0 {
+            // Small r, so that r + n is a field element and recovery ids 2 and 3 can succeed.
+            r[..16].fill(0);
+        }
+        let sig = sig_bytes(&r, &rng.bytes32());
+        let msg = rng.bytes32();
+        for recid in 0..4 {
+            ok += usize::from(check(&sig, recid, &msg));
+        }
+    }
+    assert!(ok > 1000, "{ok} recoveries succeeded");
+}
+
+#[test]
+fn edge_inputs() {
+    let zero = [0u8; 32];
+    let mut one = [0u8; 32];
+    one[31] = 1;
+    let ff = [0xffu8; 32];
+    let n_minus_1 = scalar_bytes(-Scalar::ONE);
+    let mut n_half = [0u8; 32];
+    // n / 2 (rounded down) and n / 2 + 1: the largest low s and the smallest high s.
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = (carry << 8) | u16::from(N[i]);
+        n_half[i] = (v / 2) as u8;
+        carry = v % 2;
+    }
+    let n_half_plus_1 = scalar_bytes(
+        Scalar::from_repr(n_half.into()).unwrap() + Scalar::ONE,
+    );
+    // p - n - 1 and p - n: the largest r with r + n a field element, and the smallest without.
+    let p_minus_n: [u8; 32] = {
+        let mut b = [0u8; 32];
+        // p - n = 0x14551231950b75fc4402da1722fc9baee
+        let hex = "000000000000000000000000000000014551231950b75fc4402da1722fc9baee";
+        for i in 0..32 {
+            b[i] = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+        }
+        b
+    };
+    let p_minus_n_minus_1 = scalar_bytes(Scalar::from_repr(p_minus_n.into()).unwrap() - Scalar::ONE);
+    let values = [zero, one, ff, N, n_minus_1, n_half, n_half_plus_1, p_minus_n, p_minus_n_minus_1];
+    let msgs = [zero, one, ff, N, n_minus_1];
+    for r in &values {
+        for s in &values {
+            for msg in &msgs {
+                for recid in 0..4 {
+                    check(&sig_bytes(r, s), recid, msg);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn keys_at_infinity_are_refused() {
+    // R = kG, r = x(R), s = z / k: then sR - zG is the point at infinity.
+    let mut rng = Rng(7);
+    for _ in 0..50 {
+        let k = <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&rng.bytes32()));
+        let msg = rng.bytes32();
+        let z = <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&msg));
+        let big_r = (ProjectivePoint::GENERATOR * k).to_affine();
+        let encoded = big_r.to_encoded_point(true);
+        let x: [u8; 32] = encoded.as_bytes()[1..].try_into().unwrap();
+        let y_odd = encoded.as_bytes()[0] == 3;
+        let r = <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&x));
+        let s = z * k.invert().unwrap();
+        let sig = sig_bytes(&scalar_bytes(r), &scalar_bytes(s));
+        let recid = u8::from(y_odd) | if scalar_bytes(r) != x { 2 } else { 0 };
+        assert_eq!(recover(&sig, recid, &msg), None);
+        check(&sig, recid, &msg);
+    }
+}
