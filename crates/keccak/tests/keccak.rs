@@ -70,7 +70,19 @@ fn every_length_around_the_rate_matches_tiny_keccak() {
             assert_eq!(keccak256(&data), reference(&data), "length {len}");
         }
     }
-    for &len in &[0, 1, 31, 32, 33, 64, RATE - 1, RATE, RATE + 1, 2 * RATE, 100 * RATE + 7] {
+    for &len in &[
+        0,
+        1,
+        31,
+        32,
+        33,
+        64,
+        RATE - 1,
+        RATE,
+        RATE + 1,
+        2 * RATE,
+        100 * RATE + 7,
+    ] {
         let ones = vec![0xffu8; len];
         assert_eq!(keccak256(&ones), reference(&ones), "0xff * {len}");
     }

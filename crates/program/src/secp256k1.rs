@@ -61,7 +61,11 @@ pub fn recover(sig: &[u8; 64], recid: u8, prehash: &[u8; 32]) -> Option<[u8; 64]
     }
     let z = <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(prehash));
     let r_bytes: [u8; 32] = sig[..32].try_into().ok()?;
-    let x = if recid & 2 != 0 { add_order(&r_bytes)? } else { r_bytes };
+    let x = if recid & 2 != 0 {
+        add_order(&r_bytes)?
+    } else {
+        r_bytes
+    };
     let big_r = Option::<AffinePoint>::from(AffinePoint::decompress(
         FieldBytes::from_slice(&x),
         Choice::from(y_odd),
@@ -96,7 +100,8 @@ pub fn sender<T: SignableTransaction<Signature>>(
     let mut bytes = [0u8; 64];
     bytes[..32].copy_from_slice(&sig.r().to_be_bytes::<32>());
     bytes[32..].copy_from_slice(&sig.s().to_be_bytes::<32>());
-    recover_address(&bytes, sig.v() as u8, &signed.signature_hash().0).ok_or_else(RecoveryError::new)
+    recover_address(&bytes, sig.v() as u8, &signed.signature_hash().0)
+        .ok_or_else(RecoveryError::new)
 }
 
 /// revm's precompile cryptography with [`recover`] as ecrecover (the rest revm's defaults).

@@ -1,12 +1,12 @@
 //! `verdict_program::secp256k1::recover` against k256's recovery (as alloy and revm call it) on
 //! signatures of random keys (low and high s), random and edge inputs, and keys at infinity.
 
+use alloy_primitives::{B256, B512};
 use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
 use k256::elliptic_curve::ff::PrimeField;
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::sec1::ToEncodedPoint;
 use k256::{FieldBytes, ProjectivePoint, Scalar, U256};
-use alloy_primitives::{B256, B512};
 use verdict_program::secp256k1::{recover, recover_address, PrecompileCrypto};
 
 /// k256's recovery as alloy (`recover_signer_unchecked`) and revm's k256 ecrecover do it.
@@ -19,17 +19,32 @@ fn reference(sig: &[u8; 64], recid: u8, msg: &[u8; 32]) -> Option<[u8; 64]> {
     }
     let recid = RecoveryId::from_byte(recid)?;
     let vk = VerifyingKey::recover_from_prehash(msg, &sig, recid).ok()?;
-    Some(vk.to_encoded_point(false).as_bytes()[1..].try_into().unwrap())
+    Some(
+        vk.to_encoded_point(false).as_bytes()[1..]
+            .try_into()
+            .unwrap(),
+    )
 }
 
 fn check(sig: &[u8; 64], recid: u8, msg: &[u8; 32]) -> bool {
     let want = reference(sig, recid, msg);
-    assert_eq!(recover(sig, recid, msg), want, "sig {sig:02x?} recid {recid} msg {msg:02x?}");
+    assert_eq!(
+        recover(sig, recid, msg),
+        want,
+        "sig {sig:02x?} recid {recid} msg {msg:02x?}"
+    );
     if recid < 2 {
         // revm's own ecrecover (k256 or libsecp256k1, whichever this build selected).
-        let theirs = revm::precompile::secp256k1::ecrecover(&B512::from(*sig), recid, &B256::from(*msg)).ok();
-        let ours = revm::precompile::Crypto::secp256k1_ecrecover(&PrecompileCrypto, sig, recid, msg).ok();
-        assert_eq!(ours, theirs.map(|h| h.0), "precompile: sig {sig:02x?} recid {recid}");
+        let theirs =
+            revm::precompile::secp256k1::ecrecover(&B512::from(*sig), recid, &B256::from(*msg))
+                .ok();
+        let ours =
+            revm::precompile::Crypto::secp256k1_ecrecover(&PrecompileCrypto, sig, recid, msg).ok();
+        assert_eq!(
+            ours,
+            theirs.map(|h| h.0),
+            "precompile: sig {sig:02x?} recid {recid}"
+        );
         assert_eq!(
             recover_address(sig, recid, msg).map(|a| a.into_word().0),
             theirs.map(|h| h.0)
@@ -48,7 +63,8 @@ impl Rng {
     }
     fn bytes32(&mut self) -> [u8; 32] {
         let mut b = [0u8; 32];
-        b.chunks_mut(8).for_each(|c| c.copy_from_slice(&self.next().to_le_bytes()));
+        b.chunks_mut(8)
+            .for_each(|c| c.copy_from_slice(&self.next().to_le_bytes()));
         b
     }
 }
@@ -82,8 +98,9 @@ fn signatures_of_random_keys() {
         let (sig, recid) = key.sign_prehash_recoverable(&msg).unwrap();
         let bytes: [u8; 64] = sig.to_bytes().into();
         assert!(check(&bytes, recid.to_byte(), &msg));
-        let want: [u8; 64] =
-            key.verifying_key().to_encoded_point(false).as_bytes()[1..].try_into().unwrap();
+        let want: [u8; 64] = key.verifying_key().to_encoded_point(false).as_bytes()[1..]
+            .try_into()
+            .unwrap();
         assert_eq!(recover(&bytes, recid.to_byte(), &msg), Some(want));
         // The same signature with s' = n - s and the other parity: malleable, same key.
         let high = sig_bytes(&bytes[..32].try_into().unwrap(), &scalar_bytes(-*sig.s()));
@@ -130,9 +147,7 @@ fn edge_inputs() {
         n_half[i] = (v / 2) as u8;
         carry = v % 2;
     }
-    let n_half_plus_1 = scalar_bytes(
-        Scalar::from_repr(n_half.into()).unwrap() + Scalar::ONE,
-    );
+    let n_half_plus_1 = scalar_bytes(Scalar::from_repr(n_half.into()).unwrap() + Scalar::ONE);
     // p - n - 1 and p - n: the largest r with r + n a field element, and the smallest without.
     let p_minus_n: [u8; 32] = {
         let mut b = [0u8; 32];
@@ -143,8 +158,19 @@ fn edge_inputs() {
         }
         b
     };
-    let p_minus_n_minus_1 = scalar_bytes(Scalar::from_repr(p_minus_n.into()).unwrap() - Scalar::ONE);
-    let values = [zero, one, ff, N, n_minus_1, n_half, n_half_plus_1, p_minus_n, p_minus_n_minus_1];
+    let p_minus_n_minus_1 =
+        scalar_bytes(Scalar::from_repr(p_minus_n.into()).unwrap() - Scalar::ONE);
+    let values = [
+        zero,
+        one,
+        ff,
+        N,
+        n_minus_1,
+        n_half,
+        n_half_plus_1,
+        p_minus_n,
+        p_minus_n_minus_1,
+    ];
     let msgs = [zero, one, ff, N, n_minus_1];
     for r in &values {
         for s in &values {
