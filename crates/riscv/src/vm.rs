@@ -248,4 +248,14 @@ impl<O: Oracle> Vm<O> {
         #[cfg(not(target_arch = "x86_64"))]
         let _ = on;
     }
+
+    /// Times `run` has entered translated code from its dispatcher (0 without the JIT): tests
+    /// use it to see that translated code continues from page to page without returning.
+    #[doc(hidden)]
+    pub fn jit_runs(&self) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        return self.jit.runs();
+        #[cfg(not(target_arch = "x86_64"))]
+        0
+    }
 }

@@ -687,3 +687,241 @@ fn loads_crossing_a_page_read_both_pages() {
     prog.push(asm::jal(ZERO, -4 * body.len() as i32));
     run_beside_step_in_slices(&prog, 5_000);
 }
+
+/// `prog` padded with `addi x0, x0, 0` up to the instruction at `addr` (loaded at BASE).
+fn pad_to(prog: &mut Vec<u32>, addr: u64) {
+    let at = BASE + 4 * prog.len() as u64;
+    assert!(at <= addr, "the code before {addr:#x} is too long");
+    prog.extend(std::iter::repeat_n(
+        asm::addi(0, 0, 0),
+        ((addr - at) / 4) as usize,
+    ));
+}
+
+/// The byte offset from the instruction `prog` gets next to `addr`, for a jump or branch.
+fn offset_to(prog: &[u32], addr: u64) -> i32 {
+    (addr as i64 - (BASE + 4 * prog.len() as u64) as i64) as i32
+}
+
+/// A loop over three code pages that leaves each page in a different way: an inner loop on the
+/// first page (a branch back inside the page), a `jal` to the second page, a block falling off
+/// the second page's end into the third, and a `jalr` from the third back to the first.
+fn three_page_loop() -> Vec<u32> {
+    use verdict_riscv::asm::reg::*;
+    let (first, second, third) = (BASE + 0x1000, BASE + 0x2000 + 0xfe0, BASE + 0x3000);
+    let mut prog = asm::li(S1, first);
+    prog.extend(asm::li(T1, 5));
+    prog.push(asm::jal(ZERO, offset_to(&prog, first)));
+    pad_to(&mut prog, first);
+    prog.extend([
+        asm::addi(T0, ZERO, 3),         // t0 = 3: the inner loop's count
+        asm::r(0x33, A0, 0, A0, T1, 0), // add a0, a0, t1
+        asm::r(0x33, A1, 4, A1, A0, 0), // xor a1, a1, a0
+        asm::addi(T0, T0, -1),          // addi t0, t0, -1
+        asm::b(1, T0, ZERO, -12),       // bne t0, zero, back to the add
+        asm::i(0x13, A2, 1, A1, 3),     // slli a2, a1, 3
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, second)));
+    pad_to(&mut prog, second);
+    // Eight instructions to the page's end, then on into the third page.
+    prog.extend([
+        asm::r(0x33, A3, 0, A3, A2, 0),    // add a3, a3, a2
+        asm::r(0x33, A4, 0, A3, A1, 1),    // mul a4, a3, a1
+        asm::addi(T1, T1, 7),              // addi t1, t1, 7
+        asm::r(0x33, A5, 4, A5, A4, 0),    // xor a5, a5, a4
+        asm::r(0x33, A0, 0, A0, A5, 0),    // add a0, a0, a5
+        asm::i(0x13, A4, 5, A4, 17),       // srli a4, a4, 17
+        asm::r(0x33, A1, 0x6, A1, A4, 0),  // or a1, a1, a4
+        asm::r(0x33, A2, 0, A2, T1, 0x20), // sub a2, a2, t1
+    ]);
+    assert_eq!(BASE + 4 * prog.len() as u64, third);
+    prog.extend([
+        asm::r(0x33, A3, 4, A3, A2, 0), // xor a3, a3, a2
+        asm::addi(A5, A5, 11),          // addi a5, a5, 11
+        asm::i(0x67, ZERO, 0, S1, 0),   // jalr zero, 0(s1): back to the first page
+    ]);
+    prog
+}
+
+/// Translated code goes from page to page without returning to the dispatcher: a loop over three
+/// pages (a branch inside the first, a jump, a fall-through off a page's end and an indirect
+/// jump between them) runs 100,000 steps in a handful of entries into translated code (each
+/// page's first entry goes through the dispatcher, the rest are chained), and the state matches
+/// the step's.
+#[test]
+fn blocks_chain_within_and_across_pages() {
+    let prog = three_page_loop();
+    let mut vm = Vm::new(load(&prog));
+    run_beside_step(&mut vm, 1, 100_000, |_| {});
+    assert!(
+        vm.jit_runs() <= 8,
+        "{} entries from the dispatcher",
+        vm.jit_runs()
+    );
+}
+
+/// A run stops at exactly the step asked for when it ends inside a chained run: from the
+/// same start, runs of every length from 1 to 400 steps (and a few longer) each land where as
+/// many steps of the generic step do, and the step count says so.
+#[test]
+fn stops_inside_chained_runs_land_exactly() {
+    let prog = three_page_loop();
+    let mut warm = Vm::new(load(&prog));
+    warm.run(1_000).unwrap();
+    // Runs from inside the loop on a fresh VM: after each page's first entry, chained.
+    let mut stepped = Vm::new(warm.state.clone());
+    for n in (1..=400).chain([997, 4_099, 10_007]) {
+        let mut vm = Vm::new(warm.state.clone());
+        vm.run(n).unwrap();
+        while stepped.state.step < warm.state.step + n {
+            stepped.step().unwrap();
+        }
+        assert_eq!(vm.state.step, warm.state.step + n, "run of {n}");
+        assert_eq!(
+            vm.state.state_hash(),
+            stepped.state.state_hash(),
+            "run of {n}"
+        );
+    }
+    // The same in one VM whose pages are translated and chained: a run of n from where the
+    // last one stopped.
+    let mut stepped = Vm::new(warm.state.clone());
+    for n in 1..=300 {
+        let before = warm.state.step;
+        warm.run(n).unwrap();
+        for _ in 0..n {
+            stepped.step().unwrap();
+        }
+        assert_eq!(warm.state.step, before + n, "run of {n}");
+        assert_eq!(
+            warm.state.state_hash(),
+            stepped.state.state_hash(),
+            "run of {n}"
+        );
+    }
+    run_beside_step_in_slices(&prog, 5_000);
+}
+
+/// Two pages whose code names different registers most (so each keeps a different set in host
+/// registers, and a register held in a host register on one page is in the register file, or in
+/// another host register, on the other) jump to each other, values computed on one read on the
+/// other, with a helper call (a division) and a load from a page never written (the load helper)
+/// on the second page. The state matches the step's after every run, whatever its length.
+#[test]
+fn allocated_registers_live_across_chained_pages() {
+    use verdict_riscv::asm::reg::*;
+    let (s2, s3, s4, s5, s6, s7, s8) = (18, 19, 20, 21, 22, 23, 24);
+    let (first, second) = (BASE + 0x1000, BASE + 0x2000);
+    let mut prog = asm::li(S0, DATA + 0x10_0000); // a page never written
+    for (r, v) in [
+        (s2, 3),
+        (s3, 5),
+        (s4, 7),
+        (A0, 11),
+        (A1, 13),
+        (A2, 17),
+        (T0, 19),
+    ] {
+        prog.extend(asm::li(r, v));
+    }
+    prog.push(asm::jal(ZERO, offset_to(&prog, first)));
+    pad_to(&mut prog, first);
+    // The first page: s2-s8 named most, a0 and a1 read once each.
+    prog.extend([
+        asm::r(0x33, s2, 0, s2, A0, 0),    // add s2, s2, a0
+        asm::r(0x33, s3, 4, s3, s2, 0),    // xor s3, s3, s2
+        asm::r(0x33, s4, 0, s3, s2, 1),    // mul s4, s3, s2
+        asm::r(0x33, s5, 0, s5, s4, 0),    // add s5, s5, s4
+        asm::i(0x13, s6, 5, s5, 7),        // srli s6, s5, 7
+        asm::r(0x33, s7, 4, s7, s6, 0),    // xor s7, s7, s6
+        asm::r(0x33, s8, 0, s8, s7, 0),    // add s8, s8, s7
+        asm::r(0x33, s2, 4, s2, s8, 0),    // xor s2, s2, s8
+        asm::r(0x33, s3, 0, s3, A1, 0),    // add s3, s3, a1
+        asm::r(0x33, s4, 0, s4, s6, 0x20), // sub s4, s4, s6
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, second)));
+    pad_to(&mut prog, second);
+    // The second page: a0-a5 and t0-t2 named most, s2-s4 and s8 read.
+    let back = first;
+    prog.extend([
+        asm::r(0x33, A0, 0, A0, s2, 0), // add a0, a0, s2
+        asm::r(0x33, A1, 4, A1, s3, 0), // xor a1, a1, s3
+        asm::r(0x33, A2, 0, A1, A0, 1), // mul a2, a1, a0
+        asm::addi(T1, T0, 1),           // addi t1, t0, 1
+        asm::r(0x33, A3, 5, A2, T1, 1), // divu a3, a2, t1: a helper call
+        asm::i(0x03, A4, 3, S0, 8),     // ld a4, 8(s0): the load helper
+        asm::r(0x33, A5, 0, A3, s4, 0), // add a5, a3, s4
+        asm::r(0x33, T0, 0, T0, A5, 0), // add t0, t0, a5
+        asm::i(0x13, T2, 7, T0, 255),   // andi t2, t0, 255
+        asm::r(0x33, A0, 4, A0, T2, 0), // xor a0, a0, t2
+        asm::r(0x33, A1, 0, A1, s8, 0), // add a1, a1, s8
+        asm::r(0x33, A2, 0, A2, A4, 0), // add a2, a2, a4
+        asm::r(0x33, A3, 4, A3, T1, 0), // xor a3, a3, t1
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, back)));
+    let mut vm = Vm::new(load(&prog));
+    run_beside_step(&mut vm, 1, 30_000, |_| {});
+    assert!(
+        vm.jit_runs() <= 8,
+        "{} entries from the dispatcher",
+        vm.jit_runs()
+    );
+    run_beside_step_in_slices(&prog, 20_000);
+}
+
+/// A loop on one page that jumps into a block of another page (a chained jump once both are
+/// translated) and back, and every 64th time round first stores a new instruction into that
+/// block: the store ends the translated run, the other page's translation and its chain entries
+/// are dropped, and the next jump goes through the dispatcher to the new code. Ten rewrites:
+/// after the eighth the page is left to the interpreter. The state matches the step's after
+/// every run.
+#[test]
+fn code_written_into_a_chained_block_runs_correctly() {
+    use verdict_riscv::asm::reg::*;
+    let (word, flip, t3, t4, target) = (20, 22, 28, 29, 30);
+    let (first, second) = (BASE + 0x1000, BASE + 0x2000);
+    let one = asm::addi(A0, A0, 1);
+    let three = asm::addi(A0, A0, 3);
+    // Where the rewritten instruction is: the second page's third instruction.
+    let rewritten = second + 8;
+    let mut prog = asm::li(S0, DATA);
+    prog.extend(asm::li(word, three as u64));
+    prog.extend(asm::li(flip, (one ^ three) as u64));
+    prog.extend(asm::li(target, rewritten.wrapping_sub(DATA)));
+    prog.extend(asm::li(S1, first));
+    prog.push(asm::jal(ZERO, offset_to(&prog, first)));
+    pad_to(&mut prog, first);
+    prog.extend([
+        asm::addi(T0, T0, 1),                // addi t0, t0, 1
+        asm::i(0x13, T1, 7, T0, 63),         // andi t1, t0, 63
+        asm::i(0x13, t3, 3, T1, 1),          // sltiu t3, t1, 1: 1 every 64th time
+        asm::r(0x33, T2, 0, t3, target, 1),  // mul t2, t3, target
+        asm::r(0x33, T2, 0, T2, S0, 0),      // add t2, t2, s0: the instruction or DATA
+        asm::s(2, T2, word, 0),              // sw word, 0(t2)
+        asm::r(0x33, t4, 0, ZERO, t3, 0x20), // sub t4, zero, t3: all ones if it was written
+        asm::r(0x33, t4, 7, t4, flip, 0),    // and t4, t4, flip
+        asm::r(0x33, word, 4, word, t4, 0),  // xor word, word, t4: the other word next time
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, second)));
+    pad_to(&mut prog, second);
+    prog.extend([
+        asm::r(0x33, A1, 0, A1, A0, 0), // add a1, a1, a0
+        asm::r(0x33, A2, 4, A2, A1, 0), // xor a2, a2, a1
+        one,                            // rewritten: addi a0, a0, 1 or 3
+        asm::r(0x33, A3, 0, A2, A0, 1), // mul a3, a2, a0
+        asm::r(0x33, A4, 0, A4, A3, 0), // add a4, a4, a3
+        asm::i(0x67, ZERO, 0, S1, 0),   // jalr zero, 0(s1): back to the first page
+    ]);
+    // 16 steps round the loop, 64 rounds per rewrite.
+    let steps = 10 * 64 * 16;
+    run_beside_step(&mut Vm::new(load(&prog)), 10 * 64, 16, |_| {});
+    let mut vm = Vm::new(load(&prog));
+    run_beside_step(&mut vm, 1, steps + 100, |_| {});
+    // A few entries per rewrite (the page written, then the new translation), not two a round.
+    assert!(
+        vm.jit_runs() <= 40,
+        "{} entries from the dispatcher",
+        vm.jit_runs()
+    );
+    run_beside_step_in_slices(&prog, steps);
+}
