@@ -565,8 +565,9 @@ fn run_beside_step_in_slices(prog: &[u32], steps: u64) {
 
 /// A loop naming more registers than the JIT keeps in host registers, so some of them live in
 /// host registers (callee- and caller-saved) and the rest in the register file, while the loop
-/// calls into helpers (a division, a load from a page never written, stores into 16 pages in
-/// turn that miss the TLB after every stop) and makes a syscall in the middle. The state matches
+/// calls into helpers (a load from a page never written, stores into 16 pages in turn that miss
+/// the TLB after every stop), divides (inline, with rdx clobbered) and makes a syscall in the
+/// middle. The state matches
 /// the step's after every run, whatever the runs' length.
 #[test]
 fn allocated_registers_live_across_helpers_syscalls_and_stops() {
@@ -591,7 +592,7 @@ fn allocated_registers_live_across_helpers_syscalls_and_stops() {
         asm::r(0x33, A0, 0, A0, T0, 0),     // add a0, a0, t0
         asm::r(0x33, A1, 4, A1, A0, 0),     // xor a1, a1, a0
         asm::r(0x33, A2, 0, A1, A0, 1),     // mul a2, a1, a0
-        asm::r(0x33, A3, 5, A2, T1, 1),     // divu a3, a2, t1: a helper call
+        asm::r(0x33, A3, 5, A2, T1, 1),     // divu a3, a2, t1
         asm::r(0x33, s2, 0, s2, A3, 0),     // add s2, s2, a3
         asm::i(0x13, T2, 7, T0, 15),        // andi t2, t0, 15
         asm::i(0x13, T2, 1, T2, 12),        // slli t2, t2, 12
@@ -805,8 +806,8 @@ fn stops_inside_chained_runs_land_exactly() {
 /// Two pages whose code names different registers most (so each keeps a different set in host
 /// registers, and a register held in a host register on one page is in the register file, or in
 /// another host register, on the other) jump to each other, values computed on one read on the
-/// other, with a helper call (a division) and a load from a page never written (the load helper)
-/// on the second page. The state matches the step's after every run, whatever its length.
+/// other, with a division (inline, clobbering rdx) and a load from a page never written (the
+/// load helper) on the second page. The state matches the step's after every run, whatever its length.
 #[test]
 fn allocated_registers_live_across_chained_pages() {
     use verdict_riscv::asm::reg::*;
@@ -848,7 +849,7 @@ fn allocated_registers_live_across_chained_pages() {
         asm::r(0x33, A1, 4, A1, s3, 0), // xor a1, a1, s3
         asm::r(0x33, A2, 0, A1, A0, 1), // mul a2, a1, a0
         asm::addi(T1, T0, 1),           // addi t1, t0, 1
-        asm::r(0x33, A3, 5, A2, T1, 1), // divu a3, a2, t1: a helper call
+        asm::r(0x33, A3, 5, A2, T1, 1), // divu a3, a2, t1
         asm::i(0x03, A4, 3, S0, 8),     // ld a4, 8(s0): the load helper
         asm::r(0x33, A5, 0, A3, s4, 0), // add a5, a3, s4
         asm::r(0x33, T0, 0, T0, A5, 0), // add t0, t0, a5
@@ -924,4 +925,74 @@ fn code_written_into_a_chained_block_runs_correctly() {
         vm.jit_runs()
     );
     run_beside_step_in_slices(&prog, steps);
+}
+
+/// Every division and remainder, 64-bit and W, over every pair of 16 operands with the edge
+/// cases (zero, ±1, the 64- and 32-bit minimums, values whose low half is zero or -1 and whose
+/// upper half is not): by zero, MIN / -1 and a W-division by a value whose low half is zero give
+/// what the reference step gives, into registers kept in host registers and in the register
+/// file, and with rd the same as rs1 or rs2. The state matches the step's after every run.
+#[test]
+fn divisions_and_remainders_agree_on_edge_operands() {
+    use verdict_riscv::asm::reg::*;
+    const VALUES: [u64; 16] = [
+        0,
+        1,
+        u64::MAX,
+        2,
+        -2i64 as u64,
+        7,
+        1 << 63,
+        i64::MAX as u64,
+        0xffff_ffff_8000_0000,
+        0x8000_0000,
+        0xffff_ffff,
+        0x1_0000_0000,
+        0xffff_ffff_0000_0000,
+        0x8000_0000_ffff_ffff,
+        0x1234_5678_9abc_def0,
+        0x7fff_ffff,
+    ];
+    let mut prog = asm::li(S0, DATA);
+    for (i, v) in VALUES.iter().enumerate() {
+        prog.extend(asm::li(A0, *v));
+        prog.push(asm::s(3, S0, A0, 8 * i as i32)); // sd a0, 8i(s0)
+    }
+    // Operands in a0 and a1; results in x18-x27 (more registers than the JIT keeps in host
+    // registers, so some results go to the register file).
+    let op = |rd, f3, rs1, rs2, w: bool| asm::r(if w { 0x3b } else { 0x33 }, rd, f3, rs1, rs2, 1);
+    let body = [
+        asm::i(0x13, T1, 7, T0, 15),      // andi t1, t0, 15
+        asm::i(0x13, T1, 1, T1, 3),       // slli t1, t1, 3
+        asm::r(0x33, T1, 0, T1, S0, 0),   // add t1, t1, s0
+        asm::i(0x03, A0, 3, T1, 0),       // ld a0, 0(t1)
+        asm::i(0x13, T2, 5, T0, 4),       // srli t2, t0, 4
+        asm::i(0x13, T2, 7, T2, 15),      // andi t2, t2, 15
+        asm::i(0x13, T2, 1, T2, 3),       // slli t2, t2, 3
+        asm::r(0x33, T2, 0, T2, S0, 0),   // add t2, t2, s0
+        asm::i(0x03, A1, 3, T2, 0),       // ld a1, 0(t2)
+        op(18, 4, A0, A1, false),         // div
+        op(19, 5, A0, A1, false),         // divu
+        op(20, 6, A0, A1, false),         // rem
+        op(21, 7, A0, A1, false),         // remu
+        op(22, 4, A0, A1, true),          // divw
+        op(23, 5, A0, A1, true),          // divuw
+        op(24, 6, A0, A1, true),          // remw
+        op(25, 7, A0, A1, true),          // remuw
+        asm::r(0x33, A2, 0, A0, ZERO, 0), // mv a2, a0
+        asm::r(0x33, A3, 0, A1, ZERO, 0), // mv a3, a1
+        op(A2, 6, A2, A3, false),         // rem a2, a2, a3: rd = rs1
+        op(A3, 4, A0, A3, true),          // divw a3, a0, a3: rd = rs2
+        op(26, 7, A1, A0, true),          // remuw x26, a1, a0: the other way round
+        op(27, 4, A1, A0, false),         // div x27, a1, a0
+        asm::r(0x33, A4, 4, A4, 18, 0),   // xor a4, a4, x18
+        asm::r(0x33, A4, 0, A4, 25, 0),   // add a4, a4, x25
+        asm::addi(T0, T0, 1),             // addi t0, t0, 1
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    // Every pair twice in one go, and in slices (a run of one step stops after each division).
+    let mut vm = Vm::new(load(&prog));
+    run_beside_step(&mut vm, 20, 2 * 256 * (body.len() as u64 + 1) / 20, |_| {});
+    run_beside_step_in_slices(&prog, 256 * (body.len() as u64 + 1));
 }

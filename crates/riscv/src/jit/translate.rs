@@ -484,18 +484,7 @@ pub(crate) fn translate(
                 set(&mut a, rd, RDX);
             }
             Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw => {
-                let f = helpers.mul_div(op.kind) as i64;
-                // The helper may clobber caller-saved registers: the register file holds every
-                // guest register across the call.
-                alloc.store_all(&mut a);
-                dynasm!(a
-                    ; mov rdi, QWORD [rbx + reg(op.rs1)]
-                    ; mov rsi, QWORD [rbx + reg(op.rs2)]
-                    ; mov rax, QWORD f
-                    ; call rax
-                );
-                alloc.reload_caller_saved(&mut a);
-                set(&mut a, rd, RAX);
+                divide(&mut a, op.kind, rd, rs1, rs2)
             }
         }
         // Falling off the page's end (a conditional branch not taken, too) continues in the next.
@@ -628,6 +617,73 @@ fn binary(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, rs2: Loc) {
         _ => op_reg!(a, imul, dst, rs2),
     }
     finish(a, rd, dst);
+}
+
+/// rd = rs1 `kind` rs2 for the divisions and remainders, computed as the reference step does
+/// ([`crate::alu::mul_div`], [`crate::alu::mul_div_w`]): by zero a quotient is all ones and a
+/// remainder the dividend; a signed division by -1 is a negation (MIN / -1 = MIN) and its
+/// remainder 0 (x86's `idiv` would fault on both); the W forms divide the low halves (rs2's
+/// upper half never counts, so a value with a zero low half divides by zero) and sign-extend the
+/// 32-bit result.
+fn divide(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, rs2: Loc) {
+    use Kind::*;
+    let wide = matches!(kind, Div | Divu | Rem | Remu);
+    let signed = matches!(kind, Div | Rem | Divw | Remw);
+    let quotient = matches!(kind, Div | Divu | Divw | Divuw);
+    let by_zero = a.new_dynamic_label();
+    let general = a.new_dynamic_label();
+    let done = a.new_dynamic_label();
+    if wide {
+        get(a, RCX, rs2);
+        get(a, RAX, rs1);
+        dynasm!(a ; test rcx, rcx ; jz =>by_zero);
+        if signed {
+            dynasm!(a ; cmp rcx, -1 ; jne =>general);
+        }
+    } else {
+        get32(a, RCX, rs2);
+        get32(a, RAX, rs1);
+        dynasm!(a ; test ecx, ecx ; jz =>by_zero);
+        if signed {
+            dynasm!(a ; cmp ecx, -1 ; jne =>general);
+        }
+    }
+    if signed {
+        // By -1: the quotient is the negation (MIN stays MIN), the remainder 0.
+        match (quotient, wide) {
+            (true, true) => dynasm!(a ; neg rax),
+            (true, false) => dynasm!(a ; neg eax),
+            (false, _) => dynasm!(a ; xor eax, eax),
+        }
+        dynasm!(a ; jmp =>done);
+    }
+    dynasm!(a ; =>general);
+    match (signed, wide) {
+        (true, true) => dynasm!(a ; cqo ; idiv rcx),
+        (true, false) => dynasm!(a ; cdq ; idiv ecx),
+        (false, true) => dynasm!(a ; xor edx, edx ; div rcx),
+        (false, false) => dynasm!(a ; xor edx, edx ; div ecx),
+    }
+    if quotient {
+        // By zero: all ones (for the W forms, once sign-extended).
+        dynasm!(a
+            ; jmp =>done
+            ; =>by_zero
+            ; mov rax, -1
+        );
+    } else {
+        // By zero: the dividend, already in rax (its low half for the W forms).
+        dynasm!(a
+            ; mov rax, rdx
+            ; =>by_zero
+        );
+    }
+    dynasm!(a ; =>done);
+    if wide {
+        set(a, rd, RAX);
+    } else {
+        sign_extend_eax(a, rd);
+    }
 }
 
 /// rax = rs1 + imm.
@@ -818,29 +874,4 @@ pub(crate) struct Helpers {
     pub load: usize,
     /// `(ctx, addr, size, value) -> 1 if a code page was written, else 0`.
     pub store: usize,
-}
-
-impl Helpers {
-    /// The helper computing a division or remainder `kind`: `(a, b) -> result`.
-    fn mul_div(&self, kind: Kind) -> usize {
-        use crate::alu::{mul_div, mul_div_w};
-        extern "sysv64" fn op<const F: u32, const W: bool>(a: u64, b: u64) -> u64 {
-            if W {
-                mul_div_w(F, a, b)
-            } else {
-                mul_div(F, a, b)
-            }
-        }
-        let f: extern "sysv64" fn(u64, u64) -> u64 = match kind {
-            Kind::Div => op::<4, false>,
-            Kind::Divu => op::<5, false>,
-            Kind::Rem => op::<6, false>,
-            Kind::Remu => op::<7, false>,
-            Kind::Divw => op::<4, true>,
-            Kind::Divuw => op::<5, true>,
-            Kind::Remw => op::<6, true>,
-            _ => op::<7, true>,
-        };
-        f as usize
-    }
 }
