@@ -996,3 +996,59 @@ fn divisions_and_remainders_agree_on_edge_operands() {
     run_beside_step(&mut vm, 20, 2 * 256 * (body.len() as u64 + 1) / 20, |_| {});
     run_beside_step_in_slices(&prog, 256 * (body.len() as u64 + 1));
 }
+
+/// Code rewritten by a single `step` between two runs: a loop on one page jumps to a block on
+/// another (translated and chained by the first run); the program then stores a new instruction
+/// into that block, and that store is run with `step`, not `run`. The next `run` executes the new
+/// instruction, as the step does (the JIT's translation and the interpreter's decoding of the
+/// page are dropped at the run's start).
+#[test]
+fn code_written_by_a_step_between_runs_is_not_run_stale() {
+    use verdict_riscv::asm::reg::*;
+    let (first, second) = (BASE + 0x1000, BASE + 0x2000);
+    let three = asm::addi(A0, A0, 3);
+    let mut prog = asm::li(S0, second + 4);
+    prog.extend(asm::li(T1, three as u64));
+    prog.extend(asm::li(S1, first));
+    prog.push(asm::jal(ZERO, offset_to(&prog, first)));
+    pad_to(&mut prog, first);
+    prog.extend([
+        asm::addi(T0, T0, 1),     // addi t0, t0, 1
+        asm::addi(T2, ZERO, 100), // addi t2, zero, 100
+        asm::b(1, T0, T2, 8),     // bne t0, t2, +8: the 100th time round, the store
+        asm::s(2, S0, T1, 0),     // sw t1, 0(s0): addi a0, a0, 3 over the second block's
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, second)));
+    pad_to(&mut prog, second);
+    prog.extend([
+        asm::r(0x33, A1, 0, A1, A0, 0), // add a1, a1, a0
+        asm::addi(A0, A0, 1),           // rewritten: addi a0, a0, 1, then 3
+        asm::i(0x67, ZERO, 0, S1, 0),   // jalr zero, 0(s1)
+    ]);
+    for jit in [true, false] {
+        let start = load(&prog);
+        let mut stepped = Vm::new(start.clone());
+        let mut vm = Vm::new(start);
+        vm.set_jit(jit);
+        // Up to the store, which is the 4th instruction of the first page on its 100th time round.
+        let store = first + 12;
+        while !(stepped.state.pc == store && stepped.state.step > 0) {
+            stepped.step().unwrap();
+            let n = stepped.state.step - vm.state.step;
+            if stepped.state.pc == store {
+                vm.run(n).unwrap();
+            }
+        }
+        assert_eq!(vm.state.state_hash(), stepped.state.state_hash());
+        assert_eq!(vm.jit_runs() > 0, jit);
+        vm.step().unwrap();
+        stepped.step().unwrap();
+        for _ in 0..50 {
+            vm.run(7).unwrap();
+            for _ in 0..7 {
+                stepped.step().unwrap();
+            }
+            assert_eq!(vm.state.state_hash(), stepped.state.state_hash());
+        }
+    }
+}
