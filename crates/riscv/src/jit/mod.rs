@@ -123,10 +123,10 @@ pub(crate) struct Ctx {
     rtlb: [ReadEntry; TLB_ENTRIES],
     wtlb: [TlbEntry; TLB_ENTRIES],
     /// Blocks translated code jumps straight into when it leaves its page, direct-mapped by pc
-    /// ([`chain_slot`]): every block the dispatcher has entered since its
-    /// translation was made. An entry lives exactly as long as its translation ([`Jit::forget`],
-    /// [`Jit::clear`] and retranslation drop it), so translated code never enters freed code;
-    /// the block checks the step budget itself, so steps are counted as through the dispatcher.
+    /// ([`chain_slot`]): every block the dispatcher has entered since its translation was made.
+    /// An entry lives exactly as long as its translation ([`Jit::forget`], [`Jit::clear`] and
+    /// retranslation drop it), so translated code never enters freed code; the block checks the
+    /// step budget itself, so steps are counted as through the dispatcher.
     chain: [ChainEntry; CHAIN_ENTRIES],
 }
 
