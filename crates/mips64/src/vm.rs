@@ -230,6 +230,10 @@ impl<O: Oracle> Vm<O> {
             #[cfg(target_arch = "x86_64")]
             self.jit.clear();
         }
+        // Code written by `step` since the last run: its decodings and translations are stale.
+        if self.state.memory.code_was_written() {
+            self.forget_written_code();
+        }
         #[cfg(target_arch = "x86_64")]
         if self.jit.enabled() {
             self.run_jit(n)?;

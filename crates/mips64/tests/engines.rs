@@ -7,7 +7,8 @@
 //!   clone threads, reverting encodings) run by the three engines in random slices in lockstep:
 //!   the state hash must agree at every stop, and so must refusals.
 //! - Preemption: threads in tight loops must be switched at exactly the reference's step.
-//! - Self-modifying code: a loop that rewrites its own instructions.
+//! - Self-modifying code: a loop that rewrites its own instructions, by `run` and by a `step`
+//!   between two runs.
 //! - The guests (`guests/build/mips64`): the JIT stopped at random steps against the reference
 //!   step (small guests) and the interpreter (the Go guests).
 
@@ -410,6 +411,48 @@ fn self_modifying_code_is_retranslated() {
     }
     let t = e.jit.state.current().unwrap();
     assert!(t.regs[3] > 1000, "the code was rewritten: {}", t.regs[3]);
+}
+
+#[test]
+fn code_written_by_a_step_between_runs_is_not_run_stale() {
+    // The self-modifying loop, but the store into the code is always made by `step` between two
+    // `run`s (as when a run stops at a step to prove it): the next run must not execute the
+    // decoding or translation of the code from before the store.
+    let body = [
+        addiu(3, 0, 0),      // 0: rewritten: addiu r3, r0, k
+        daddiu(4, 4, 0),     // 1
+        i(0x23, 5, 17, 0),   // 2: lw r5, 0(r17): the addiu
+        addiu(5, 5, 1),      // 3
+        i(0x2b, 5, 17, 0),   // 4: sw r5, 0(r17): code written
+        daddiu(4, 4, 1),     // 5
+        i(4, 0, 0, -7),      // 6: beq r0, r0, 0
+        r(0x2d, 6, 6, 3, 0), // 7: delay slot: daddu r6, r6, r3
+    ];
+    let mut state = asm::program(BASE, &body);
+    state.current_mut().unwrap().regs[17] = BASE;
+    let store = BASE + 16;
+    for jit in [true, false] {
+        let mut reference = Vm::new(state.clone());
+        let mut vm = Vm::new(state.clone());
+        vm.set_jit(jit);
+        for round in 0..50 {
+            // The reference to the store, the engine run up to it.
+            reference.step().unwrap();
+            while reference.state.current().unwrap().pc != store {
+                reference.step().unwrap();
+            }
+            let n = reference.state.step - vm.state.step;
+            assert_eq!(vm.run(n).unwrap(), n);
+            assert_eq!(
+                vm.state.state_hash(),
+                reference.state.state_hash(),
+                "jit {jit}, round {round}: before the store"
+            );
+            vm.step().unwrap();
+            reference.step().unwrap();
+        }
+        assert!(reference.state.current().unwrap().regs[3] > 40);
+    }
 }
 
 fn guest(name: &str) -> Option<Vec<u8>> {

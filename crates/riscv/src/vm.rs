@@ -204,6 +204,10 @@ impl<O: Oracle> Vm<O> {
             #[cfg(target_arch = "x86_64")]
             self.jit.clear();
         }
+        // Code written by `step` since the last run: its decodings and translations are stale.
+        if self.state.memory.code_was_written() {
+            self.forget_written_code();
+        }
         #[cfg(target_arch = "x86_64")]
         if self.jit.enabled() {
             self.run_jit(n)?;
@@ -247,5 +251,15 @@ impl<O: Oracle> Vm<O> {
         self.jit.set_enabled(on);
         #[cfg(not(target_arch = "x86_64"))]
         let _ = on;
+    }
+
+    /// Times `run` has entered translated code from its dispatcher (0 without the JIT): tests
+    /// use it to see that translated code continues from page to page without returning.
+    #[doc(hidden)]
+    pub fn jit_runs(&self) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        return self.jit.runs();
+        #[cfg(not(target_arch = "x86_64"))]
+        0
     }
 }

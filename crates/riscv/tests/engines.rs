@@ -565,8 +565,9 @@ fn run_beside_step_in_slices(prog: &[u32], steps: u64) {
 
 /// A loop naming more registers than the JIT keeps in host registers, so some of them live in
 /// host registers (callee- and caller-saved) and the rest in the register file, while the loop
-/// calls into helpers (a division, a load from a page never written, stores into 16 pages in
-/// turn that miss the TLB after every stop) and makes a syscall in the middle. The state matches
+/// calls into helpers (a load from a page never written, stores into 16 pages in turn that miss
+/// the TLB after every stop), divides (inline, with rdx clobbered) and makes a syscall in the
+/// middle. The state matches
 /// the step's after every run, whatever the runs' length.
 #[test]
 fn allocated_registers_live_across_helpers_syscalls_and_stops() {
@@ -591,7 +592,7 @@ fn allocated_registers_live_across_helpers_syscalls_and_stops() {
         asm::r(0x33, A0, 0, A0, T0, 0),     // add a0, a0, t0
         asm::r(0x33, A1, 4, A1, A0, 0),     // xor a1, a1, a0
         asm::r(0x33, A2, 0, A1, A0, 1),     // mul a2, a1, a0
-        asm::r(0x33, A3, 5, A2, T1, 1),     // divu a3, a2, t1: a helper call
+        asm::r(0x33, A3, 5, A2, T1, 1),     // divu a3, a2, t1
         asm::r(0x33, s2, 0, s2, A3, 0),     // add s2, s2, a3
         asm::i(0x13, T2, 7, T0, 15),        // andi t2, t0, 15
         asm::i(0x13, T2, 1, T2, 12),        // slli t2, t2, 12
@@ -686,4 +687,368 @@ fn loads_crossing_a_page_read_both_pages() {
     prog.extend(body);
     prog.push(asm::jal(ZERO, -4 * body.len() as i32));
     run_beside_step_in_slices(&prog, 5_000);
+}
+
+/// `prog` padded with `addi x0, x0, 0` up to the instruction at `addr` (loaded at BASE).
+fn pad_to(prog: &mut Vec<u32>, addr: u64) {
+    let at = BASE + 4 * prog.len() as u64;
+    assert!(at <= addr, "the code before {addr:#x} is too long");
+    prog.extend(std::iter::repeat_n(
+        asm::addi(0, 0, 0),
+        ((addr - at) / 4) as usize,
+    ));
+}
+
+/// The byte offset from the instruction `prog` gets next to `addr`, for a jump or branch.
+fn offset_to(prog: &[u32], addr: u64) -> i32 {
+    (addr as i64 - (BASE + 4 * prog.len() as u64) as i64) as i32
+}
+
+/// A loop over three code pages that leaves each page in a different way: an inner loop on the
+/// first page (a branch back inside the page), a `jal` to the second page, a block falling off
+/// the second page's end into the third, and a `jalr` from the third back to the first.
+fn three_page_loop() -> Vec<u32> {
+    use verdict_riscv::asm::reg::*;
+    let (first, second, third) = (BASE + 0x1000, BASE + 0x2000 + 0xfe0, BASE + 0x3000);
+    let mut prog = asm::li(S1, first);
+    prog.extend(asm::li(T1, 5));
+    prog.push(asm::jal(ZERO, offset_to(&prog, first)));
+    pad_to(&mut prog, first);
+    prog.extend([
+        asm::addi(T0, ZERO, 3),         // t0 = 3: the inner loop's count
+        asm::r(0x33, A0, 0, A0, T1, 0), // add a0, a0, t1
+        asm::r(0x33, A1, 4, A1, A0, 0), // xor a1, a1, a0
+        asm::addi(T0, T0, -1),          // addi t0, t0, -1
+        asm::b(1, T0, ZERO, -12),       // bne t0, zero, back to the add
+        asm::i(0x13, A2, 1, A1, 3),     // slli a2, a1, 3
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, second)));
+    pad_to(&mut prog, second);
+    // Eight instructions to the page's end, then on into the third page.
+    prog.extend([
+        asm::r(0x33, A3, 0, A3, A2, 0),    // add a3, a3, a2
+        asm::r(0x33, A4, 0, A3, A1, 1),    // mul a4, a3, a1
+        asm::addi(T1, T1, 7),              // addi t1, t1, 7
+        asm::r(0x33, A5, 4, A5, A4, 0),    // xor a5, a5, a4
+        asm::r(0x33, A0, 0, A0, A5, 0),    // add a0, a0, a5
+        asm::i(0x13, A4, 5, A4, 17),       // srli a4, a4, 17
+        asm::r(0x33, A1, 0x6, A1, A4, 0),  // or a1, a1, a4
+        asm::r(0x33, A2, 0, A2, T1, 0x20), // sub a2, a2, t1
+    ]);
+    assert_eq!(BASE + 4 * prog.len() as u64, third);
+    prog.extend([
+        asm::r(0x33, A3, 4, A3, A2, 0), // xor a3, a3, a2
+        asm::addi(A5, A5, 11),          // addi a5, a5, 11
+        asm::i(0x67, ZERO, 0, S1, 0),   // jalr zero, 0(s1): back to the first page
+    ]);
+    prog
+}
+
+/// Translated code goes from page to page without returning to the dispatcher: a loop over three
+/// pages (a branch inside the first, a jump, a fall-through off a page's end and an indirect
+/// jump between them) runs 100,000 steps in a handful of entries into translated code (each
+/// page's first entry goes through the dispatcher, the rest are chained), and the state matches
+/// the step's.
+#[test]
+fn blocks_chain_within_and_across_pages() {
+    let prog = three_page_loop();
+    let mut vm = Vm::new(load(&prog));
+    run_beside_step(&mut vm, 1, 100_000, |_| {});
+    assert!(
+        vm.jit_runs() <= 8,
+        "{} entries from the dispatcher",
+        vm.jit_runs()
+    );
+}
+
+/// A run stops at exactly the step asked for when it ends inside a chained run: from the
+/// same start, runs of every length from 1 to 400 steps (and a few longer) each land where as
+/// many steps of the generic step do, and the step count says so.
+#[test]
+fn stops_inside_chained_runs_land_exactly() {
+    let prog = three_page_loop();
+    let mut warm = Vm::new(load(&prog));
+    warm.run(1_000).unwrap();
+    // Runs from inside the loop on a fresh VM: after each page's first entry, chained.
+    let mut stepped = Vm::new(warm.state.clone());
+    for n in (1..=400).chain([997, 4_099, 10_007]) {
+        let mut vm = Vm::new(warm.state.clone());
+        vm.run(n).unwrap();
+        while stepped.state.step < warm.state.step + n {
+            stepped.step().unwrap();
+        }
+        assert_eq!(vm.state.step, warm.state.step + n, "run of {n}");
+        assert_eq!(
+            vm.state.state_hash(),
+            stepped.state.state_hash(),
+            "run of {n}"
+        );
+    }
+    // The same in one VM whose pages are translated and chained: a run of n from where the
+    // last one stopped.
+    let mut stepped = Vm::new(warm.state.clone());
+    for n in 1..=300 {
+        let before = warm.state.step;
+        warm.run(n).unwrap();
+        for _ in 0..n {
+            stepped.step().unwrap();
+        }
+        assert_eq!(warm.state.step, before + n, "run of {n}");
+        assert_eq!(
+            warm.state.state_hash(),
+            stepped.state.state_hash(),
+            "run of {n}"
+        );
+    }
+    run_beside_step_in_slices(&prog, 5_000);
+}
+
+/// Two pages whose code names different registers most (so each keeps a different set in host
+/// registers, and a register held in a host register on one page is in the register file, or in
+/// another host register, on the other) jump to each other, values computed on one read on the
+/// other, with a division (inline, clobbering rdx) and a load from a page never written (the
+/// load helper) on the second page. The state matches the step's after every run, whatever its length.
+#[test]
+fn allocated_registers_live_across_chained_pages() {
+    use verdict_riscv::asm::reg::*;
+    let (s2, s3, s4, s5, s6, s7, s8) = (18, 19, 20, 21, 22, 23, 24);
+    let (first, second) = (BASE + 0x1000, BASE + 0x2000);
+    let mut prog = asm::li(S0, DATA + 0x10_0000); // a page never written
+    for (r, v) in [
+        (s2, 3),
+        (s3, 5),
+        (s4, 7),
+        (A0, 11),
+        (A1, 13),
+        (A2, 17),
+        (T0, 19),
+    ] {
+        prog.extend(asm::li(r, v));
+    }
+    prog.push(asm::jal(ZERO, offset_to(&prog, first)));
+    pad_to(&mut prog, first);
+    // The first page: s2-s8 named most, a0 and a1 read once each.
+    prog.extend([
+        asm::r(0x33, s2, 0, s2, A0, 0),    // add s2, s2, a0
+        asm::r(0x33, s3, 4, s3, s2, 0),    // xor s3, s3, s2
+        asm::r(0x33, s4, 0, s3, s2, 1),    // mul s4, s3, s2
+        asm::r(0x33, s5, 0, s5, s4, 0),    // add s5, s5, s4
+        asm::i(0x13, s6, 5, s5, 7),        // srli s6, s5, 7
+        asm::r(0x33, s7, 4, s7, s6, 0),    // xor s7, s7, s6
+        asm::r(0x33, s8, 0, s8, s7, 0),    // add s8, s8, s7
+        asm::r(0x33, s2, 4, s2, s8, 0),    // xor s2, s2, s8
+        asm::r(0x33, s3, 0, s3, A1, 0),    // add s3, s3, a1
+        asm::r(0x33, s4, 0, s4, s6, 0x20), // sub s4, s4, s6
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, second)));
+    pad_to(&mut prog, second);
+    // The second page: a0-a5 and t0-t2 named most, s2-s4 and s8 read.
+    let back = first;
+    prog.extend([
+        asm::r(0x33, A0, 0, A0, s2, 0), // add a0, a0, s2
+        asm::r(0x33, A1, 4, A1, s3, 0), // xor a1, a1, s3
+        asm::r(0x33, A2, 0, A1, A0, 1), // mul a2, a1, a0
+        asm::addi(T1, T0, 1),           // addi t1, t0, 1
+        asm::r(0x33, A3, 5, A2, T1, 1), // divu a3, a2, t1
+        asm::i(0x03, A4, 3, S0, 8),     // ld a4, 8(s0): the load helper
+        asm::r(0x33, A5, 0, A3, s4, 0), // add a5, a3, s4
+        asm::r(0x33, T0, 0, T0, A5, 0), // add t0, t0, a5
+        asm::i(0x13, T2, 7, T0, 255),   // andi t2, t0, 255
+        asm::r(0x33, A0, 4, A0, T2, 0), // xor a0, a0, t2
+        asm::r(0x33, A1, 0, A1, s8, 0), // add a1, a1, s8
+        asm::r(0x33, A2, 0, A2, A4, 0), // add a2, a2, a4
+        asm::r(0x33, A3, 4, A3, T1, 0), // xor a3, a3, t1
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, back)));
+    let mut vm = Vm::new(load(&prog));
+    run_beside_step(&mut vm, 1, 30_000, |_| {});
+    assert!(
+        vm.jit_runs() <= 8,
+        "{} entries from the dispatcher",
+        vm.jit_runs()
+    );
+    run_beside_step_in_slices(&prog, 20_000);
+}
+
+/// A loop on one page that jumps into a block of another page (a chained jump once both are
+/// translated) and back, and every 64th time round first stores a new instruction into that
+/// block: the store ends the translated run, the other page's translation and its chain entries
+/// are dropped, and the next jump goes through the dispatcher to the new code. Ten rewrites:
+/// after the eighth the page is left to the interpreter. The state matches the step's after
+/// every run.
+#[test]
+fn code_written_into_a_chained_block_runs_correctly() {
+    use verdict_riscv::asm::reg::*;
+    let (word, flip, t3, t4, target) = (20, 22, 28, 29, 30);
+    let (first, second) = (BASE + 0x1000, BASE + 0x2000);
+    let one = asm::addi(A0, A0, 1);
+    let three = asm::addi(A0, A0, 3);
+    // Where the rewritten instruction is: the second page's third instruction.
+    let rewritten = second + 8;
+    let mut prog = asm::li(S0, DATA);
+    prog.extend(asm::li(word, three as u64));
+    prog.extend(asm::li(flip, (one ^ three) as u64));
+    prog.extend(asm::li(target, rewritten.wrapping_sub(DATA)));
+    prog.extend(asm::li(S1, first));
+    prog.push(asm::jal(ZERO, offset_to(&prog, first)));
+    pad_to(&mut prog, first);
+    prog.extend([
+        asm::addi(T0, T0, 1),                // addi t0, t0, 1
+        asm::i(0x13, T1, 7, T0, 63),         // andi t1, t0, 63
+        asm::i(0x13, t3, 3, T1, 1),          // sltiu t3, t1, 1: 1 every 64th time
+        asm::r(0x33, T2, 0, t3, target, 1),  // mul t2, t3, target
+        asm::r(0x33, T2, 0, T2, S0, 0),      // add t2, t2, s0: the instruction or DATA
+        asm::s(2, T2, word, 0),              // sw word, 0(t2)
+        asm::r(0x33, t4, 0, ZERO, t3, 0x20), // sub t4, zero, t3: all ones if it was written
+        asm::r(0x33, t4, 7, t4, flip, 0),    // and t4, t4, flip
+        asm::r(0x33, word, 4, word, t4, 0),  // xor word, word, t4: the other word next time
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, second)));
+    pad_to(&mut prog, second);
+    prog.extend([
+        asm::r(0x33, A1, 0, A1, A0, 0), // add a1, a1, a0
+        asm::r(0x33, A2, 4, A2, A1, 0), // xor a2, a2, a1
+        one,                            // rewritten: addi a0, a0, 1 or 3
+        asm::r(0x33, A3, 0, A2, A0, 1), // mul a3, a2, a0
+        asm::r(0x33, A4, 0, A4, A3, 0), // add a4, a4, a3
+        asm::i(0x67, ZERO, 0, S1, 0),   // jalr zero, 0(s1): back to the first page
+    ]);
+    // 16 steps round the loop, 64 rounds per rewrite.
+    let steps = 10 * 64 * 16;
+    run_beside_step(&mut Vm::new(load(&prog)), 10 * 64, 16, |_| {});
+    let mut vm = Vm::new(load(&prog));
+    run_beside_step(&mut vm, 1, steps + 100, |_| {});
+    // A few entries per rewrite (the page written, then the new translation), not two a round.
+    assert!(
+        vm.jit_runs() <= 40,
+        "{} entries from the dispatcher",
+        vm.jit_runs()
+    );
+    run_beside_step_in_slices(&prog, steps);
+}
+
+/// Every division and remainder, 64-bit and W, over every pair of 16 operands with the edge
+/// cases (zero, ±1, the 64- and 32-bit minimums, values whose low half is zero or -1 and whose
+/// upper half is not): by zero, MIN / -1 and a W-division by a value whose low half is zero give
+/// what the reference step gives, into registers kept in host registers and in the register
+/// file, and with rd the same as rs1 or rs2. The state matches the step's after every run.
+#[test]
+fn divisions_and_remainders_agree_on_edge_operands() {
+    use verdict_riscv::asm::reg::*;
+    const VALUES: [u64; 16] = [
+        0,
+        1,
+        u64::MAX,
+        2,
+        -2i64 as u64,
+        7,
+        1 << 63,
+        i64::MAX as u64,
+        0xffff_ffff_8000_0000,
+        0x8000_0000,
+        0xffff_ffff,
+        0x1_0000_0000,
+        0xffff_ffff_0000_0000,
+        0x8000_0000_ffff_ffff,
+        0x1234_5678_9abc_def0,
+        0x7fff_ffff,
+    ];
+    let mut prog = asm::li(S0, DATA);
+    for (i, v) in VALUES.iter().enumerate() {
+        prog.extend(asm::li(A0, *v));
+        prog.push(asm::s(3, S0, A0, 8 * i as i32)); // sd a0, 8i(s0)
+    }
+    // Operands in a0 and a1; results in x18-x27 (more registers than the JIT keeps in host
+    // registers, so some results go to the register file).
+    let op = |rd, f3, rs1, rs2, w: bool| asm::r(if w { 0x3b } else { 0x33 }, rd, f3, rs1, rs2, 1);
+    let body = [
+        asm::i(0x13, T1, 7, T0, 15),      // andi t1, t0, 15
+        asm::i(0x13, T1, 1, T1, 3),       // slli t1, t1, 3
+        asm::r(0x33, T1, 0, T1, S0, 0),   // add t1, t1, s0
+        asm::i(0x03, A0, 3, T1, 0),       // ld a0, 0(t1)
+        asm::i(0x13, T2, 5, T0, 4),       // srli t2, t0, 4
+        asm::i(0x13, T2, 7, T2, 15),      // andi t2, t2, 15
+        asm::i(0x13, T2, 1, T2, 3),       // slli t2, t2, 3
+        asm::r(0x33, T2, 0, T2, S0, 0),   // add t2, t2, s0
+        asm::i(0x03, A1, 3, T2, 0),       // ld a1, 0(t2)
+        op(18, 4, A0, A1, false),         // div
+        op(19, 5, A0, A1, false),         // divu
+        op(20, 6, A0, A1, false),         // rem
+        op(21, 7, A0, A1, false),         // remu
+        op(22, 4, A0, A1, true),          // divw
+        op(23, 5, A0, A1, true),          // divuw
+        op(24, 6, A0, A1, true),          // remw
+        op(25, 7, A0, A1, true),          // remuw
+        asm::r(0x33, A2, 0, A0, ZERO, 0), // mv a2, a0
+        asm::r(0x33, A3, 0, A1, ZERO, 0), // mv a3, a1
+        op(A2, 6, A2, A3, false),         // rem a2, a2, a3: rd = rs1
+        op(A3, 4, A0, A3, true),          // divw a3, a0, a3: rd = rs2
+        op(26, 7, A1, A0, true),          // remuw x26, a1, a0: the other way round
+        op(27, 4, A1, A0, false),         // div x27, a1, a0
+        asm::r(0x33, A4, 4, A4, 18, 0),   // xor a4, a4, x18
+        asm::r(0x33, A4, 0, A4, 25, 0),   // add a4, a4, x25
+        asm::addi(T0, T0, 1),             // addi t0, t0, 1
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    // Every pair twice in one go, and in slices (a run of one step stops after each division).
+    let mut vm = Vm::new(load(&prog));
+    run_beside_step(&mut vm, 20, 2 * 256 * (body.len() as u64 + 1) / 20, |_| {});
+    run_beside_step_in_slices(&prog, 256 * (body.len() as u64 + 1));
+}
+
+/// Code rewritten by a single `step` between two runs: a loop on one page jumps to a block on
+/// another (translated and chained by the first run); the program then stores a new instruction
+/// into that block, and that store is run with `step`, not `run`. The next `run` executes the new
+/// instruction, as the step does (the JIT's translation and the interpreter's decoding of the
+/// page are dropped at the run's start).
+#[test]
+fn code_written_by_a_step_between_runs_is_not_run_stale() {
+    use verdict_riscv::asm::reg::*;
+    let (first, second) = (BASE + 0x1000, BASE + 0x2000);
+    let three = asm::addi(A0, A0, 3);
+    let mut prog = asm::li(S0, second + 4);
+    prog.extend(asm::li(T1, three as u64));
+    prog.extend(asm::li(S1, first));
+    prog.push(asm::jal(ZERO, offset_to(&prog, first)));
+    pad_to(&mut prog, first);
+    prog.extend([
+        asm::addi(T0, T0, 1),     // addi t0, t0, 1
+        asm::addi(T2, ZERO, 100), // addi t2, zero, 100
+        asm::b(1, T0, T2, 8),     // bne t0, t2, +8: the 100th time round, the store
+        asm::s(2, S0, T1, 0),     // sw t1, 0(s0): addi a0, a0, 3 over the second block's
+    ]);
+    prog.push(asm::jal(ZERO, offset_to(&prog, second)));
+    pad_to(&mut prog, second);
+    prog.extend([
+        asm::r(0x33, A1, 0, A1, A0, 0), // add a1, a1, a0
+        asm::addi(A0, A0, 1),           // rewritten: addi a0, a0, 1, then 3
+        asm::i(0x67, ZERO, 0, S1, 0),   // jalr zero, 0(s1)
+    ]);
+    for jit in [true, false] {
+        let start = load(&prog);
+        let mut stepped = Vm::new(start.clone());
+        let mut vm = Vm::new(start);
+        vm.set_jit(jit);
+        // Up to the store, which is the 4th instruction of the first page on its 100th time round.
+        let store = first + 12;
+        while !(stepped.state.pc == store && stepped.state.step > 0) {
+            stepped.step().unwrap();
+            let n = stepped.state.step - vm.state.step;
+            if stepped.state.pc == store {
+                vm.run(n).unwrap();
+            }
+        }
+        assert_eq!(vm.state.state_hash(), stepped.state.state_hash());
+        assert_eq!(vm.jit_runs() > 0, jit);
+        vm.step().unwrap();
+        stepped.step().unwrap();
+        for _ in 0..50 {
+            vm.run(7).unwrap();
+            for _ in 0..7 {
+                stepped.step().unwrap();
+            }
+            assert_eq!(vm.state.state_hash(), stepped.state.state_hash());
+        }
+    }
 }

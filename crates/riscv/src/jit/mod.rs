@@ -30,6 +30,8 @@ const OPS: usize = crate::memory::PAGE_SIZE / 4;
 const INTERPRETED_RUN: u64 = 256;
 /// Entries of the dispatcher's cache of recently entered pages.
 const RECENT: usize = 256;
+/// Entries of the chain ([`Ctx::chain`]).
+pub(crate) const CHAIN_ENTRIES: usize = 1024;
 
 /// Why translated code returned to the dispatcher.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +83,31 @@ const EMPTY_READ: ReadEntry = ReadEntry {
     addend: 0,
 };
 
+/// A block translated code may continue in when it jumps to another page: the block's pc, its
+/// code address and its translation's chain entry ([`translate::Translation::chain_entry`]).
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub(crate) struct ChainEntry {
+    pc: u64,
+    code: usize,
+    enter: usize,
+    _pad: u64,
+}
+
+/// The chain's slot for a block at `pc`: the instruction index mixed with the page number, so
+/// that the same place on different pages (page starts, say) gets different slots. The
+/// translated code computes the same (see `translate`).
+pub(crate) fn chain_slot(pc: u64) -> usize {
+    (((pc >> 2) ^ (pc >> 12)) as usize) % CHAIN_ENTRIES
+}
+
+const NO_CHAIN: ChainEntry = ChainEntry {
+    pc: u64::MAX,
+    code: 0,
+    enter: 0,
+    _pad: 0,
+};
+
 /// What translated code and its helpers share with the dispatcher.
 #[repr(C)]
 pub(crate) struct Ctx {
@@ -95,6 +122,12 @@ pub(crate) struct Ctx {
     seen_epoch: u64,
     rtlb: [ReadEntry; TLB_ENTRIES],
     wtlb: [TlbEntry; TLB_ENTRIES],
+    /// Blocks translated code jumps straight into when it leaves its page, direct-mapped by pc
+    /// ([`chain_slot`]): every block the dispatcher has entered since its translation was made.
+    /// An entry lives exactly as long as its translation ([`Jit::forget`], [`Jit::clear`] and
+    /// retranslation drop it), so translated code never enters freed code; the block checks the
+    /// step budget itself, so steps are counted as through the dispatcher.
+    chain: [ChainEntry; CHAIN_ENTRIES],
 }
 
 impl Ctx {
@@ -102,6 +135,13 @@ impl Ctx {
     fn forget_pages(&mut self) {
         self.rtlb = [EMPTY_READ; TLB_ENTRIES];
         self.wtlb = [EMPTY; TLB_ENTRIES];
+    }
+
+    /// Drops the chain's entries for blocks of `page`.
+    fn unchain(&mut self, page: u64) {
+        for e in self.chain.iter_mut().filter(|e| e.pc >> 12 == page) {
+            *e = NO_CHAIN;
+        }
     }
 
     /// Empties both TLBs if the memory's page addresses may have gone stale since they were
@@ -167,6 +207,8 @@ pub(crate) struct Jit {
     recent: Box<[(u64, *const Translation); RECENT]>,
     ctx: Box<Ctx>,
     helpers: Helpers,
+    /// Times the dispatcher has entered translated code.
+    runs: u64,
 }
 
 // SAFETY: the raw pointers (into the translations, the memory and its pages) are only followed
@@ -188,11 +230,13 @@ impl Default for Jit {
                 seen_epoch: 0,
                 rtlb: [EMPTY_READ; TLB_ENTRIES],
                 wtlb: [EMPTY; TLB_ENTRIES],
+                chain: [NO_CHAIN; CHAIN_ENTRIES],
             }),
             helpers: Helpers {
                 load: load as *const () as usize,
                 store: store as *const () as usize,
             },
+            runs: 0,
         }
     }
 }
@@ -203,6 +247,11 @@ impl Jit {
         self.enabled
     }
 
+    /// Times the dispatcher has entered translated code (each entry may run many blocks).
+    pub(crate) fn runs(&self) -> u64 {
+        self.runs
+    }
+
     /// Turns translation on or off.
     pub(crate) fn set_enabled(&mut self, on: bool) {
         self.enabled = on;
@@ -211,6 +260,7 @@ impl Jit {
     /// Drops the code of `page` (it was written).
     pub(crate) fn forget(&mut self, page: u64) {
         self.translations.remove(&page);
+        self.ctx.unchain(page);
         let slot = &mut self.recent[page as usize % RECENT];
         if slot.0 == page {
             *slot = (u64::MAX, std::ptr::null());
@@ -221,6 +271,7 @@ impl Jit {
     pub(crate) fn clear(&mut self) {
         self.translations.clear();
         self.recent.fill((u64::MAX, std::ptr::null()));
+        self.ctx.chain.fill(NO_CHAIN);
     }
 }
 
@@ -257,6 +308,15 @@ impl<O: Oracle> Vm<O> {
                 };
                 remaining -= self.interpret(remaining.min(steps))?;
                 continue;
+            };
+            self.jit.runs += 1;
+            // Translated code leaving another page for pc may continue here from now on.
+            // SAFETY: the translation is alive (see below).
+            self.jit.ctx.chain[chain_slot(pc)] = ChainEntry {
+                pc,
+                code: target,
+                enter: unsafe { (*translation).chain_entry() },
+                _pad: 0,
             };
             let ctx: *mut Ctx = &mut *self.jit.ctx;
             // SAFETY: the translation is alive (only `forget`, below, drops one); the memory and
@@ -335,6 +395,8 @@ impl<O: Oracle> Vm<O> {
             return None;
         };
         self.state.memory.mark_code(page);
+        // The translation this one replaces is freed: no chain may lead into it.
+        self.jit.ctx.unchain(page);
         let t = Box::new(t);
         let ptr = &*t as *const Translation;
         self.jit.translations.insert(page, t);

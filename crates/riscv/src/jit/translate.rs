@@ -5,7 +5,10 @@
 //! instruction) and end at a jump or branch. A block's first instruction checks that the step
 //! budget covers the whole block and takes it at once; every other way out of the block gives
 //! back the steps it did not run. Direct jumps inside the page go straight to their target's
-//! code; anything else returns to the dispatcher with the next pc.
+//! code, indirect ones through the page's jump table; a jump to another page (direct, indirect or
+//! off the page's end) writes the allocated registers back and continues in the other page's
+//! translated block if the chain ([`Ctx::chain`]) knows it, else returns to the dispatcher with
+//! the next pc; anything else returns to the dispatcher.
 //!
 //! Registers while translated code runs: `rbx` the guest registers (`[u64; 32]`, x0 stays zero
 //! because writes to it are never emitted), `r12` the [`Ctx`], `r15` the remaining step budget,
@@ -13,7 +16,7 @@
 //! ([`Alloc`]).
 
 use super::alloc::{get, get32, op_eax, op_one, op_rax, op_reg, set, set_imm, Alloc, Loc};
-use super::{Ctx, Exit, ReadEntry, TlbEntry, TLB_ENTRIES};
+use super::{ChainEntry, Ctx, Exit, ReadEntry, TlbEntry, CHAIN_ENTRIES, TLB_ENTRIES};
 use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::memory::{Memory, CHUNK_BYTES, PAGE_SIZE};
 use dynasmrt::x64::Assembler;
@@ -30,6 +33,8 @@ type EnterFn = unsafe extern "sysv64" fn(ctx: *mut Ctx, regs: *mut u64, target: 
 pub(crate) struct Translation {
     buf: ExecutableBuffer,
     enter: AssemblyOffset,
+    /// Where translated code of another page continues into this one (see [`Ctx::chain`]).
+    chain_enter: AssemblyOffset,
     /// Code address of each instruction that begins a block, or 0 (the dispatcher interprets it).
     entries: Box<[usize; OPS]>,
     /// The instructions that begin blocks.
@@ -44,6 +49,12 @@ impl Translation {
     pub(crate) fn entry(&self, pc: u64) -> Option<usize> {
         let target = self.entries[((pc >> 2) as usize) & (OPS - 1)];
         (target != 0).then_some(target)
+    }
+
+    /// The code address at which translated code of another page, its registers written back,
+    /// enters this page's code at the block whose address is in rdx.
+    pub(crate) fn chain_entry(&self) -> usize {
+        self.buf.ptr(self.chain_enter) as usize
     }
 
     /// Runs translated code from `target` (from [`Translation::entry`]) until it exits.
@@ -63,6 +74,9 @@ const PC: i32 = offset_of!(Ctx, pc) as i32;
 const EXIT: i32 = offset_of!(Ctx, exit) as i32;
 const RTLB: i32 = offset_of!(Ctx, rtlb) as i32;
 const WTLB: i32 = offset_of!(Ctx, wtlb) as i32;
+const CHAIN: i32 = offset_of!(Ctx, chain) as i32;
+const CHAIN_CODE: i32 = offset_of!(ChainEntry, code) as i32;
+const CHAIN_ENTER: i32 = offset_of!(ChainEntry, enter) as i32;
 const TLB_PAGE: i32 = offset_of!(TlbEntry, page) as i32;
 const TLB_ADDEND: i32 = offset_of!(ReadEntry, addend) as i32;
 const DIRTY: i32 = Memory::DIRTY_OFFSET as i32;
@@ -70,6 +84,8 @@ const _: () = assert!(
     std::mem::size_of::<TlbEntry>() == 16
         && std::mem::size_of::<ReadEntry>() == 16
         && TLB_ENTRIES == 64
+        && std::mem::size_of::<ChainEntry>() == 32
+        && offset_of!(ChainEntry, pc) == 0
 );
 
 /// Code emitted after the page's body, reached only on rare paths.
@@ -81,6 +97,9 @@ enum Stub {
         exit: Exit,
         refund: u64,
     },
+    /// Leaves for `pc` (in another page, 4-byte aligned) through the chain (see [`Ctx::chain`]):
+    /// straight into its translated block if the chain knows it, else to the dispatcher.
+    Chain { label: DynamicLabel, pc: u64 },
     /// A load the TLB could not serve: the helper reads it (address in rax) into `rd`.
     Load {
         label: DynamicLabel,
@@ -155,7 +174,9 @@ pub(crate) fn translate(
     let alloc = Alloc::for_page(ops);
 
     let exit = a.new_dynamic_label();
+    let leave = a.new_dynamic_label();
     let exit_indirect = a.new_dynamic_label();
+    let chain_miss = a.new_dynamic_label();
     let enter = a.offset();
     dynasm!(a
         ; .arch x64
@@ -170,6 +191,8 @@ pub(crate) fn translate(
         ; mov rbx, rsi
         ; mov r15, QWORD [r12 + REMAINING]
     );
+    // Translated code of another page enters here (the frame, rbx, r12 and r15 as they are).
+    let chain_enter = a.offset();
     alloc.load_all(&mut a);
     dynasm!(a
         ; jmp rdx
@@ -177,6 +200,7 @@ pub(crate) fn translate(
     );
     alloc.store_all(&mut a);
     dynasm!(a
+        ; =>leave
         ; mov QWORD [r12 + REMAINING], r15
         ; add rsp, 8
         ; pop r15
@@ -187,9 +211,28 @@ pub(crate) fn translate(
         ; pop rbx
         ; ret
         ; =>exit_indirect
+    );
+    // A jump to another page (pc in rax): the registers written back, the chain's slot for the
+    // pc ([`super::chain_slot`] * 32: ((pc ^ (pc >> 10)) << 3) with the bits below 5 and above the
+    // table masked off) names the block to continue in if its tag is the pc; that block checks
+    // the step budget as any block does.
+    alloc.store_all(&mut a);
+    let chain_mask = ((CHAIN_ENTRIES - 1) << 5) as i32;
+    dynasm!(a
+        ; mov ecx, eax
+        ; mov edx, eax
+        ; shr edx, 10
+        ; xor ecx, edx
+        ; shl ecx, 3
+        ; and ecx, chain_mask
+        ; cmp rax, QWORD [r12 + rcx + CHAIN]
+        ; jne =>chain_miss
+        ; mov rdx, QWORD [r12 + rcx + CHAIN + CHAIN_CODE]
+        ; jmp QWORD [r12 + rcx + CHAIN + CHAIN_ENTER]
+        ; =>chain_miss
         ; mov QWORD [r12 + PC], rax
         ; mov QWORD [r12 + EXIT], Exit::Jump as i32
-        ; jmp =>exit
+        ; jmp =>leave
     );
 
     // Steps of the current block still to come after the instruction being emitted.
@@ -227,7 +270,7 @@ pub(crate) fn translate(
             if in_page(t) {
                 labels[((t >> 2) as usize) & (OPS - 1)]
             } else {
-                exit_stub(a, stubs, t, Exit::Jump, 0)
+                chain_stub(a, stubs, t)
             }
         };
         use Kind::*;
@@ -441,28 +484,17 @@ pub(crate) fn translate(
                 set(&mut a, rd, RDX);
             }
             Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw => {
-                let f = helpers.mul_div(op.kind) as i64;
-                // The helper may clobber caller-saved registers: the register file holds every
-                // guest register across the call.
-                alloc.store_all(&mut a);
-                dynasm!(a
-                    ; mov rdi, QWORD [rbx + reg(op.rs1)]
-                    ; mov rsi, QWORD [rbx + reg(op.rs2)]
-                    ; mov rax, QWORD f
-                    ; call rax
-                );
-                alloc.reload_caller_saved(&mut a);
-                set(&mut a, rd, RAX);
+                divide(&mut a, op.kind, rd, rs1, rs2)
             }
         }
         // Falling off the page's end (a conditional branch not taken, too) continues in the next.
         if i + 1 == OPS && !matches!(op.kind, Jal | Jalr) {
-            let out = exit_stub(&mut a, &mut stubs, base + PAGE_SIZE as u64, Exit::Jump, 0);
+            let out = chain_stub(&mut a, &mut stubs, base + PAGE_SIZE as u64);
             dynasm!(a ; jmp =>out);
         }
     }
 
-    emit_stubs(&mut a, stubs, helpers, &alloc, exit);
+    emit_stubs(&mut a, stubs, helpers, &alloc, exit, exit_indirect);
     let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?;
     let mut offsets = Vec::with_capacity(OPS);
     for label in &labels {
@@ -483,6 +515,7 @@ pub(crate) fn translate(
     Some(Translation {
         buf,
         enter,
+        chain_enter,
         entries,
         leaders: leader,
         _jump_table: jump_table,
@@ -586,6 +619,73 @@ fn binary(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, rs2: Loc) {
     finish(a, rd, dst);
 }
 
+/// rd = rs1 `kind` rs2 for the divisions and remainders, computed as the reference step does
+/// ([`crate::alu::mul_div`], [`crate::alu::mul_div_w`]): by zero a quotient is all ones and a
+/// remainder the dividend; a signed division by -1 is a negation (MIN / -1 = MIN) and its
+/// remainder 0 (x86's `idiv` would fault on both); the W forms divide the low halves (rs2's
+/// upper half never counts, so a value with a zero low half divides by zero) and sign-extend the
+/// 32-bit result.
+fn divide(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, rs2: Loc) {
+    use Kind::*;
+    let wide = matches!(kind, Div | Divu | Rem | Remu);
+    let signed = matches!(kind, Div | Rem | Divw | Remw);
+    let quotient = matches!(kind, Div | Divu | Divw | Divuw);
+    let by_zero = a.new_dynamic_label();
+    let general = a.new_dynamic_label();
+    let done = a.new_dynamic_label();
+    if wide {
+        get(a, RCX, rs2);
+        get(a, RAX, rs1);
+        dynasm!(a ; test rcx, rcx ; jz =>by_zero);
+        if signed {
+            dynasm!(a ; cmp rcx, -1 ; jne =>general);
+        }
+    } else {
+        get32(a, RCX, rs2);
+        get32(a, RAX, rs1);
+        dynasm!(a ; test ecx, ecx ; jz =>by_zero);
+        if signed {
+            dynasm!(a ; cmp ecx, -1 ; jne =>general);
+        }
+    }
+    if signed {
+        // By -1: the quotient is the negation (MIN stays MIN), the remainder 0.
+        match (quotient, wide) {
+            (true, true) => dynasm!(a ; neg rax),
+            (true, false) => dynasm!(a ; neg eax),
+            (false, _) => dynasm!(a ; xor eax, eax),
+        }
+        dynasm!(a ; jmp =>done);
+    }
+    dynasm!(a ; =>general);
+    match (signed, wide) {
+        (true, true) => dynasm!(a ; cqo ; idiv rcx),
+        (true, false) => dynasm!(a ; cdq ; idiv ecx),
+        (false, true) => dynasm!(a ; xor edx, edx ; div rcx),
+        (false, false) => dynasm!(a ; xor edx, edx ; div ecx),
+    }
+    if quotient {
+        // By zero: all ones (for the W forms, once sign-extended).
+        dynasm!(a
+            ; jmp =>done
+            ; =>by_zero
+            ; mov rax, -1
+        );
+    } else {
+        // By zero: the dividend, already in rax (its low half for the W forms).
+        dynasm!(a
+            ; mov rax, rdx
+            ; =>by_zero
+        );
+    }
+    dynasm!(a ; =>done);
+    if wide {
+        set(a, rd, RAX);
+    } else {
+        sign_extend_eax(a, rd);
+    }
+}
+
 /// rax = rs1 + imm.
 fn address(a: &mut Assembler, rs1: Loc, imm: i32) {
     get(a, RAX, rs1);
@@ -668,6 +768,13 @@ fn exit_stub(
     label
 }
 
+/// A new stub's label that leaves for `pc` (in another page) through the chain.
+fn chain_stub(a: &mut Assembler, stubs: &mut Vec<Stub>, pc: u64) -> DynamicLabel {
+    let label = a.new_dynamic_label();
+    stubs.push(Stub::Chain { label, pc });
+    label
+}
+
 /// Emits the rare paths. Around a helper call the register file holds every guest register, and
 /// the allocated registers the call may clobber are reloaded after it.
 fn emit_stubs(
@@ -676,6 +783,7 @@ fn emit_stubs(
     helpers: &Helpers,
     alloc: &Alloc,
     exit: DynamicLabel,
+    exit_indirect: DynamicLabel,
 ) {
     let load = helpers.load as i64;
     let store = helpers.store as i64;
@@ -696,6 +804,13 @@ fn emit_stubs(
                     ; mov QWORD [r12 + PC], rax
                     ; mov QWORD [r12 + EXIT], reason as i32
                     ; jmp =>exit
+                );
+            }
+            Stub::Chain { label, pc } => {
+                dynasm!(a
+                    ; =>label
+                    ; mov rax, QWORD pc as i64
+                    ; jmp =>exit_indirect
                 );
             }
             Stub::Load {
@@ -759,29 +874,4 @@ pub(crate) struct Helpers {
     pub load: usize,
     /// `(ctx, addr, size, value) -> 1 if a code page was written, else 0`.
     pub store: usize,
-}
-
-impl Helpers {
-    /// The helper computing a division or remainder `kind`: `(a, b) -> result`.
-    fn mul_div(&self, kind: Kind) -> usize {
-        use crate::alu::{mul_div, mul_div_w};
-        extern "sysv64" fn op<const F: u32, const W: bool>(a: u64, b: u64) -> u64 {
-            if W {
-                mul_div_w(F, a, b)
-            } else {
-                mul_div(F, a, b)
-            }
-        }
-        let f: extern "sysv64" fn(u64, u64) -> u64 = match kind {
-            Kind::Div => op::<4, false>,
-            Kind::Divu => op::<5, false>,
-            Kind::Rem => op::<6, false>,
-            Kind::Remu => op::<7, false>,
-            Kind::Divw => op::<4, true>,
-            Kind::Divuw => op::<5, true>,
-            Kind::Remw => op::<6, true>,
-            _ => op::<7, true>,
-        };
-        f as usize
-    }
 }
