@@ -4,7 +4,9 @@
 //! claim of the game as it is posted (the output bisection, then the execution bisection), the
 //! step the onchain RISC-V verifier accepts, the resolution after the clocks run out and the
 //! bonds paid. Then it stops the devnet (the chain stays in the data directory) and prints a
-//! summary; it fails unless the game resolved CHALLENGER_WINS with the challenger paid.
+//! summary; it fails unless the game resolved CHALLENGER_WINS with the challenger paid. The
+//! summary is kept in `<data>/games/demo-summary.txt`; a data directory that has one is refused
+//! (the demo plays one new game), one whose game is still in progress is resumed.
 
 use crate::devnet_games::{deployment_file, games_dir, role_address, role_key};
 use crate::onchain::duration;
@@ -67,6 +69,17 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         bail!(
             "--asterisc-prestate {}: no such file (scripts/build-guests.sh builds guests/build/claim.elf)",
             a.asterisc_prestate.display()
+        );
+    }
+    let played = result_file(&a.data_dir);
+    if played.exists() {
+        bail!(
+            "{}: the demo has already played its game in this data directory (its summary is in \
+             {}); a demo plays one new game: use a new --data-dir, or `verdict devnet up \
+             --data-dir {}` to run this chain again",
+            a.data_dir.display(),
+            played.display(),
+            a.data_dir.display()
         );
     }
     std::fs::create_dir_all(&a.data_dir)
@@ -143,6 +156,12 @@ fn wait_for<T>(
         }
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+/// Where the demo keeps the summary of its game once the game has resolved: a data directory
+/// with one has had its demo (its proposer proposes once a day, so no new game would come).
+fn result_file(data_dir: &Path) -> PathBuf {
+    games_dir(data_dir).join("demo-summary.txt")
 }
 
 fn role(a: Address) -> &'static str {
@@ -307,7 +326,14 @@ fn watch(
         }
         Ok(Some(g))
     })?;
-    summary(a, game, &done, &seen)
+    let result = summary(a, game, &done, &seen);
+    let text = match &result {
+        Ok(text) => text.clone(),
+        Err(e) => format!("{e:#}"),
+    };
+    verdict_fpvm::files::write_atomic(&result_file(&a.data_dir), text.as_bytes())
+        .with_context(|| format!("writing {}", result_file(&a.data_dir).display()))?;
+    result
 }
 
 /// Prints the claims not seen before, and the step once a leaf is countered.

@@ -134,6 +134,29 @@ fn the_one_command_demo_makes_the_liar_lose_a_game_played_to_a_step() {
     let left = left_running(&data);
     assert!(left.is_empty(), "left running: {left:?}");
 
+    // The demo again on the same directory: refused at once (its game is over), not a wait for
+    // a new game until the timeout.
+    let again = Command::new(EXE)
+        .args(["devnet", "demo", "--data-dir"])
+        .arg(&data)
+        .arg("--asterisc-prestate")
+        .arg(&elf)
+        .args(["--timeout", "1m"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success(), "a second demo on {data:?} ran");
+    assert!(
+        err.contains("has already played its game"),
+        "the second demo's error: {err}"
+    );
+    let summary = std::fs::read_to_string(data.join("games/demo-summary.txt")).unwrap();
+    assert!(
+        summary.contains("the liar lost"),
+        "the kept summary: {summary}"
+    );
+
     // The chain's word: the L1 half alone, on the data directory.
     let mut l1_half = Proc(
         Command::new(EXE)
