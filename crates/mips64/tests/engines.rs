@@ -389,9 +389,9 @@ fn preemption_happens_at_the_reference_step() {
     }
 }
 
-#[test]
-fn self_modifying_code_is_retranslated() {
-    // A loop that rewrites the immediate of an addiu inside itself on every round.
+/// A loop that rewrites the immediate of an addiu inside itself on every round (the store is its
+/// instruction at `BASE + 16`).
+fn self_modifying_loop() -> State {
     let body = [
         addiu(3, 0, 0),      // 0: rewritten: addiu r3, r0, k
         daddiu(4, 4, 0),     // 1
@@ -404,6 +404,12 @@ fn self_modifying_code_is_retranslated() {
     ];
     let mut state = asm::program(BASE, &body);
     state.current_mut().unwrap().regs[17] = BASE;
+    state
+}
+
+#[test]
+fn self_modifying_code_is_retranslated() {
+    let state = self_modifying_loop();
     let mut e = Engines::new(state);
     let mut rng = Rng(11);
     while e.reference.state.step < 20_000 {
@@ -418,18 +424,7 @@ fn code_written_by_a_step_between_runs_is_not_run_stale() {
     // The self-modifying loop, but the store into the code is always made by `step` between two
     // `run`s (as when a run stops at a step to prove it): the next run must not execute the
     // decoding or translation of the code from before the store.
-    let body = [
-        addiu(3, 0, 0),      // 0: rewritten: addiu r3, r0, k
-        daddiu(4, 4, 0),     // 1
-        i(0x23, 5, 17, 0),   // 2: lw r5, 0(r17): the addiu
-        addiu(5, 5, 1),      // 3
-        i(0x2b, 5, 17, 0),   // 4: sw r5, 0(r17): code written
-        daddiu(4, 4, 1),     // 5
-        i(4, 0, 0, -7),      // 6: beq r0, r0, 0
-        r(0x2d, 6, 6, 3, 0), // 7: delay slot: daddu r6, r6, r3
-    ];
-    let mut state = asm::program(BASE, &body);
-    state.current_mut().unwrap().regs[17] = BASE;
+    let state = self_modifying_loop();
     let store = BASE + 16;
     for jit in [true, false] {
         let mut reference = Vm::new(state.clone());
