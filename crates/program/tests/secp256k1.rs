@@ -7,6 +7,7 @@ use k256::elliptic_curve::ff::PrimeField;
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::sec1::ToEncodedPoint;
 use k256::{FieldBytes, ProjectivePoint, Scalar, U256};
+use verdict_derive::generator::Rng;
 use verdict_program::secp256k1::{recover, recover_address, PrecompileCrypto};
 
 /// k256's recovery as alloy (`recover_signer_unchecked`) and revm's k256 ecrecover do it.
@@ -53,22 +54,6 @@ fn check(sig: &[u8; 64], recid: u8, msg: &[u8; 32]) -> bool {
     want.is_some()
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn bytes32(&mut self) -> [u8; 32] {
-        let mut b = [0u8; 32];
-        b.chunks_mut(8)
-            .for_each(|c| c.copy_from_slice(&self.next().to_le_bytes()));
-        b
-    }
-}
-
 fn sig_bytes(r: &[u8; 32], s: &[u8; 32]) -> [u8; 64] {
     let mut sig = [0u8; 64];
     sig[..32].copy_from_slice(r);
@@ -87,14 +72,14 @@ fn scalar_bytes(s: Scalar) -> [u8; 32] {
 
 #[test]
 fn signatures_of_random_keys() {
-    let mut rng = Rng(0x1234_5678);
+    let mut rng = Rng::new(0x1234_5678);
     for _ in 0..300 {
         let key = loop {
-            if let Ok(k) = SigningKey::from_slice(&rng.bytes32()) {
+            if let Ok(k) = SigningKey::from_slice(&rng.b256().0) {
                 break k;
             }
         };
-        let msg = rng.bytes32();
+        let msg = rng.b256().0;
         let (sig, recid) = key.sign_prehash_recoverable(&msg).unwrap();
         let bytes: [u8; 64] = sig.to_bytes().into();
         assert!(check(&bytes, recid.to_byte(), &msg));
@@ -109,22 +94,22 @@ fn signatures_of_random_keys() {
         // Wrong parity, wrong message: another key (or none), the same as k256's.
         check(&bytes, recid.to_byte() ^ 1, &msg);
         check(&bytes, recid.to_byte() ^ 2, &msg);
-        check(&bytes, recid.to_byte(), &rng.bytes32());
+        check(&bytes, recid.to_byte(), &rng.b256().0);
     }
 }
 
 #[test]
 fn random_inputs() {
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut ok = 0;
     for i in 0..2000 {
-        let mut r = rng.bytes32();
+        let mut r = rng.b256().0;
         if i % 3 == 0 {
             // Small r, so that r + n is a field element and recovery ids 2 and 3 can succeed.
             r[..16].fill(0);
         }
-        let sig = sig_bytes(&r, &rng.bytes32());
-        let msg = rng.bytes32();
+        let sig = sig_bytes(&r, &rng.b256().0);
+        let msg = rng.b256().0;
         for recid in 0..4 {
             ok += usize::from(check(&sig, recid, &msg));
         }
@@ -186,10 +171,10 @@ fn edge_inputs() {
 #[test]
 fn keys_at_infinity_are_refused() {
     // R = kG, r = x(R), s = z / k: then sR - zG is the point at infinity.
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     for _ in 0..50 {
-        let k = <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&rng.bytes32()));
-        let msg = rng.bytes32();
+        let k = <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&rng.b256().0));
+        let msg = rng.b256().0;
         let z = <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&msg));
         let big_r = (ProjectivePoint::GENERATOR * k).to_affine();
         let encoded = big_r.to_encoded_point(true);
