@@ -7,17 +7,22 @@
 //! verification computes `zs⁻¹G + rs⁻¹Q = zs⁻¹G + s⁻¹(sR - zG) = R`, whose x coordinate is `r`
 //! modulo n by the choice of `R`, so it always succeeds. Both callers normalize `s` first, and so
 //! does [`recover`]. `tests/secp256k1.rs` compares the two on random and edge inputs.
+//!
+//! The double-scalar multiplication itself is not k256's constant-time one (complete formulas,
+//! constant-time table lookups) but a variable-time one (`ecmult`: GLV split, wNAF, Jacobian
+//! coordinates, G's multiples precomputed once), with the same result for every input: nothing
+//! here is secret, the program recovers keys from public signatures.
+mod ecmult;
+mod glv;
+mod point;
+
 use alloy_consensus::crypto::{InvalidSignatureS, RecoveryError, SECP256K1N_HALF};
 use alloy_consensus::{SignableTransaction, Signed};
 use alloy_primitives::{keccak256, Address, Signature};
 use k256::elliptic_curve::ff::PrimeField;
-use k256::elliptic_curve::group::prime::PrimeCurveAffine;
-use k256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
-use k256::elliptic_curve::point::DecompressPoint;
+use k256::elliptic_curve::ops::{Invert, Reduce};
 use k256::elliptic_curve::scalar::IsHigh;
-use k256::elliptic_curve::sec1::ToEncodedPoint;
-use k256::elliptic_curve::subtle::Choice;
-use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
+use k256::{FieldBytes, FieldElement, Scalar, U256};
 use revm::precompile::{Crypto, PrecompileHalt};
 
 /// The curve order n, big-endian.
@@ -66,20 +71,29 @@ pub fn recover(sig: &[u8; 64], recid: u8, prehash: &[u8; 32]) -> Option<[u8; 64]
     } else {
         r_bytes
     };
-    let big_r = Option::<AffinePoint>::from(AffinePoint::decompress(
-        FieldBytes::from_slice(&x),
-        Choice::from(y_odd),
-    ))?;
+    let big_r = decompress(&x, y_odd == 1)?;
     let r_inv = Option::<Scalar>::from(r.invert_vartime())?;
     let u1 = -(r_inv * z);
     let u2 = r_inv * s;
-    let q = ProjectivePoint::lincomb(&ProjectivePoint::GENERATOR, &u1, &big_r.into(), &u2);
-    let q = q.to_affine();
-    if bool::from(q.is_identity()) {
-        return None;
-    }
-    let encoded = q.to_encoded_point(false);
-    encoded.as_bytes()[1..].try_into().ok()
+    let q = ecmult::mul_add(&u1, &big_r, &u2).to_affine()?;
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&q.x.to_bytes());
+    out[32..].copy_from_slice(&q.y.to_bytes());
+    Some(out)
+}
+
+/// The curve point with x coordinate `x` (big-endian, below p) and y of parity `y_odd`, as k256's
+/// `AffinePoint::decompress` finds it.
+fn decompress(x: &[u8; 32], y_odd: bool) -> Option<point::Affine> {
+    let x = Option::<FieldElement>::from(FieldElement::from_bytes(FieldBytes::from_slice(x)))?;
+    let y2 = x.square().mul(&x) + FieldElement::from_u64(7);
+    let y = Option::<FieldElement>::from(y2.sqrt())?.normalize();
+    let y = if bool::from(y.is_odd()) == y_odd {
+        y
+    } else {
+        y.negate(1).normalize()
+    };
+    Some(point::Affine { x, y })
 }
 
 /// The address of [`recover`]'s key.
