@@ -188,3 +188,135 @@ fn keys_at_infinity_are_refused() {
         check(&sig, recid, &msg);
     }
 }
+
+/// The signature and message with which [`recover`] computes `u1·G + u2·R` for `R = k·G`
+/// (`r = x(R) mod n`, `s = u2·r`, `z = -u1·r`), and that point as k256 computes it (`None` at
+/// infinity). `None` for u2 = 0 (s would be zero).
+fn chosen(u1: Scalar, u2: Scalar, k: Scalar) -> Option<([u8; 64], u8, [u8; 32], Option<[u8; 64]>)> {
+    if bool::from(u2.is_zero()) {
+        return None;
+    }
+    let big_r = (ProjectivePoint::GENERATOR * k).to_affine();
+    let encoded = big_r.to_encoded_point(false);
+    let x: [u8; 32] = encoded.as_bytes()[1..33].try_into().unwrap();
+    let y_odd = encoded.as_bytes()[64] & 1;
+    let r = <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&x));
+    let recid = y_odd | if scalar_bytes(r) != x { 2 } else { 0 };
+    let sig = sig_bytes(&scalar_bytes(r), &scalar_bytes(u2 * r));
+    let msg = scalar_bytes(-(u1 * r));
+    let q = ProjectivePoint::GENERATOR * u1 + ProjectivePoint::from(big_r) * u2;
+    let want = (q != ProjectivePoint::IDENTITY).then(|| {
+        q.to_affine().to_encoded_point(false).as_bytes()[1..]
+            .try_into()
+            .unwrap()
+    });
+    Some((sig, recid, msg, want))
+}
+
+fn check_chosen(u1: Scalar, u2: Scalar, k: Scalar) {
+    if let Some((sig, recid, msg, want)) = chosen(u1, u2, k) {
+        assert_eq!(
+            recover(&sig, recid, &msg),
+            want,
+            "u1 {u1:?} u2 {u2:?} k {k:?}"
+        );
+        check(&sig, recid, &msg);
+    }
+}
+
+/// The variable-time multiplication's special cases, through [`recover`]: R = ±G, ±2G, ±λG and
+/// random; u1 = 0; u2·R = ±u1·G (equal points, so a doubling inside an addition, or the
+/// identity); u2·R = u1·λG; scalars near 0, n/2 and n, λ and their negatives.
+#[test]
+fn chosen_multiplications() {
+    let mut rng = Rng::new(0x5ec9_256b);
+    let mut random =
+        || <Scalar as Reduce<U256>>::reduce_bytes(FieldBytes::from_slice(&rng.b256().0));
+    let lambda = Scalar::from_repr(
+        [
+            0x53, 0x63, 0xad, 0x4c, 0xc0, 0x5c, 0x30, 0xe0, 0xa5, 0x26, 0x1c, 0x02, 0x88, 0x12,
+            0x64, 0x5a, 0x12, 0x2e, 0x22, 0xea, 0x20, 0x81, 0x66, 0x78, 0xdf, 0x02, 0x96, 0x7c,
+            0x1b, 0x23, 0xbd, 0x72,
+        ]
+        .into(),
+    )
+    .unwrap();
+    assert_eq!(lambda * lambda * lambda, Scalar::ONE);
+    let n_half = Scalar::from_repr(
+        [
+            0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46,
+            0x68, 0x1b, 0x20, 0xa0,
+        ]
+        .into(),
+    )
+    .unwrap();
+    let two = Scalar::from(2u64);
+    let two128 = Scalar::from(u128::MAX) + Scalar::ONE;
+    let mut scalars = vec![
+        Scalar::ZERO,
+        Scalar::ONE,
+        two,
+        Scalar::from(3u64),
+        Scalar::from(15u64),
+        Scalar::from(127u64),
+        Scalar::from(u64::MAX),
+        Scalar::from(u128::MAX),
+        two128,
+        lambda,
+        lambda * lambda,
+        lambda + Scalar::ONE,
+        n_half,
+        n_half + Scalar::ONE,
+        random(),
+        Scalar::from(u128::MAX / 3),
+    ];
+    let negatives: Vec<Scalar> = scalars.iter().map(|s| -*s).collect();
+    scalars.extend(negatives);
+    let ks = [
+        Scalar::ONE,
+        -Scalar::ONE,
+        two,
+        -two,
+        lambda,
+        -lambda,
+        lambda * lambda,
+        Scalar::from(7u64),
+        random(),
+    ];
+    for k in ks {
+        let k_inv = k.invert().unwrap();
+        for &u1 in &scalars {
+            for &u2 in &scalars {
+                check_chosen(u1, u2, k);
+            }
+            // u2·R = u1·G, -u1·G, u1·λG, -u1·λG, 3u1·G.
+            for f in [
+                Scalar::ONE,
+                -Scalar::ONE,
+                lambda,
+                -lambda,
+                Scalar::from(3u64),
+            ] {
+                check_chosen(u1, u1 * f * k_inv, k);
+            }
+        }
+    }
+    // Many random multiplications, and random ones whose halves meet.
+    for i in 0..3000 {
+        let (u1, k) = (random(), random());
+        let u2 = match i % 3 {
+            0 => random(),
+            1 => {
+                u1 * k.invert().unwrap()
+                    * if i % 2 == 0 {
+                        Scalar::ONE
+                    } else {
+                        -Scalar::ONE
+                    }
+            }
+            _ => u1 * lambda * k.invert().unwrap(),
+        };
+        check_chosen(u1, u2, k);
+    }
+}
