@@ -189,10 +189,13 @@ fn keys_at_infinity_are_refused() {
     }
 }
 
+/// A signature, recovery id, message and the key [`recover`] should return.
+type Chosen = ([u8; 64], u8, [u8; 32], Option<[u8; 64]>);
+
 /// The signature and message with which [`recover`] computes `u1·G + u2·R` for `R = k·G`
 /// (`r = x(R) mod n`, `s = u2·r`, `z = -u1·r`), and that point as k256 computes it (`None` at
 /// infinity). `None` for u2 = 0 (s would be zero).
-fn chosen(u1: Scalar, u2: Scalar, k: Scalar) -> Option<([u8; 64], u8, [u8; 32], Option<[u8; 64]>)> {
+fn chosen(u1: Scalar, u2: Scalar, k: Scalar) -> Option<Chosen> {
     if bool::from(u2.is_zero()) {
         return None;
     }

@@ -10,7 +10,7 @@ use k256::FieldElement as Fe;
 /// `a - b` for `b` of magnitude at most `mb` (magnitude: `a`'s + `mb` + 1).
 #[inline(always)]
 fn sub(a: &Fe, b: &Fe, mb: u32) -> Fe {
-    *a + &b.negate(mb)
+    *a + b.negate(mb)
 }
 
 /// A finite point in affine coordinates.
@@ -158,7 +158,7 @@ impl Jacobian {
     }
 
     /// The affine coordinates (normalized), or `None` for the identity: one field inversion.
-    pub fn to_affine(&self) -> Option<Affine> {
+    pub fn to_affine(self) -> Option<Affine> {
         if self.infinity {
             return None;
         }
