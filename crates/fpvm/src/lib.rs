@@ -8,6 +8,7 @@
 pub mod driver;
 pub mod elf;
 pub mod files;
+pub mod guest_io;
 pub mod gzip;
 pub mod hash;
 pub mod json;
@@ -18,6 +19,7 @@ pub mod process_oracle;
 pub mod proof;
 pub mod serde_hex;
 pub mod size;
+pub mod state_pages;
 pub mod stop;
 pub mod vm;
 
