@@ -5,6 +5,7 @@
 //! witness; this crate holds everything around them, so a second VM plugs into the same run
 //! driver, files and dispute game.
 
+pub mod allocator;
 pub mod driver;
 pub mod elf;
 pub mod files;
