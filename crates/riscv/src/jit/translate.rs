@@ -501,12 +501,13 @@ pub(crate) fn translate(
             dynasm!(a ; =>labels[i]);
             left_in_block = block_len(i);
             if left_in_block > 0 {
-                let out = exit_stub(&mut a, &mut stubs, here, Exit::Budget, 0);
+                // Taken at once; if the budget was short (the subtraction borrowed), given back
+                // on the way out.
+                let out = exit_stub(&mut a, &mut stubs, here, Exit::Budget, left_in_block);
                 let len = left_in_block as i32;
                 dynasm!(a
-                    ; cmp r15, len
-                    ; jb =>out
                     ; sub r15, len
+                    ; jb =>out
                 );
             }
         }
