@@ -73,6 +73,22 @@ pub fn write_atomic_with(
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), FileError> {
     let gz = path.to_string_lossy().ends_with(".gz");
+    write_file(path, gz, fill)
+}
+
+/// Replaces `path` with `bytes` as they are (never compressed, whatever the name), atomically
+/// as [`write_atomic_with`] does: the one atomic file write of every crate that keeps files
+/// (configs, deployments, progress).
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_file(path, false, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic_with`], gzip-compressed if `gz`.
+fn write_file(
+    path: &Path,
+    gz: bool,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), FileError> {
     let target = resolve_symlinks(path).map_err(|e| io_err(path, e))?;
     match std::fs::metadata(&target) {
         Ok(m) if m.is_dir() => Err(io_err(
@@ -317,5 +333,41 @@ impl<'a, R: Read> Reader<'a, R> {
             )),
             Err(e) => Err(self.fail(last, e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_file_writes_the_bytes_as_they_are_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deployment.json.gz");
+        std::fs::write(&path, b"old").unwrap();
+        replace_file(&path, b"new, not compressed").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new, not compressed");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("deployment.json.gz")]);
+    }
+
+    #[test]
+    fn write_atomic_compresses_a_gz_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json.gz");
+        write_atomic(&path, b"{}").unwrap();
+        let raw = std::fs::read(&path).unwrap();
+        assert_eq!(&raw[..2], &[0x1f, 0x8b], "a gzip header");
+    }
+
+    #[test]
+    fn replace_file_into_a_missing_directory_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("x.json");
+        let err = replace_file(&path, b"x").unwrap_err().to_string();
+        assert!(err.contains("x.json"), "{err}");
     }
 }

@@ -6,6 +6,7 @@
 //! driver, files and dispute game.
 
 pub mod driver;
+pub mod elf;
 pub mod files;
 pub mod gzip;
 pub mod hash;

@@ -136,7 +136,12 @@ pub fn keccak256(data: &[u8]) -> [u8; 32] {
         absorb(&mut state, block.try_into().unwrap());
         keccak_f1600(&mut state);
     }
-    let rest = blocks.remainder();
+    finish(state, blocks.remainder())
+}
+
+/// Pads the last `rest` bytes (fewer than `RATE`) into the state, permutes it and squeezes the
+/// 32-byte hash.
+fn finish(mut state: [u64; 25], rest: &[u8]) -> [u8; 32] {
     let mut last = [0u8; RATE];
     last[..rest.len()].copy_from_slice(rest);
     last[rest.len()] ^= 0x01;
@@ -148,6 +153,63 @@ pub fn keccak256(data: &[u8]) -> [u8; 32] {
         bytes.copy_from_slice(&lane.to_le_bytes());
     }
     out
+}
+
+/// Keccak-256 over data given in parts (the hash of their concatenation, without building it).
+#[derive(Clone)]
+pub struct Keccak256 {
+    state: [u64; 25],
+    /// The bytes of the block being filled.
+    pending: [u8; RATE],
+    /// How many of `pending` are filled (always below `RATE`).
+    filled: usize,
+}
+
+impl Default for Keccak256 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Keccak256 {
+    /// A hasher over no data yet.
+    pub fn new() -> Self {
+        Keccak256 {
+            state: [0; 25],
+            pending: [0; RATE],
+            filled: 0,
+        }
+    }
+
+    /// Appends `data`.
+    pub fn update(&mut self, mut data: &[u8]) -> &mut Self {
+        if self.filled > 0 {
+            let take = data.len().min(RATE - self.filled);
+            self.pending[self.filled..self.filled + take].copy_from_slice(&data[..take]);
+            self.filled += take;
+            data = &data[take..];
+            if self.filled < RATE {
+                return self;
+            }
+            absorb(&mut self.state, &self.pending);
+            keccak_f1600(&mut self.state);
+            self.filled = 0;
+        }
+        let mut blocks = data.chunks_exact(RATE);
+        for block in &mut blocks {
+            absorb(&mut self.state, block.try_into().unwrap());
+            keccak_f1600(&mut self.state);
+        }
+        let rest = blocks.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.filled = rest.len();
+        self
+    }
+
+    /// The hash of everything appended.
+    pub fn finalize(&self) -> [u8; 32] {
+        finish(self.state, &self.pending[..self.filled])
+    }
 }
 
 /// The hook of alloy-primitives' `native-keccak` feature: its `keccak256` calls this function

@@ -126,3 +126,34 @@ fn the_alloy_hook_hashes_the_same() {
     unsafe { native_keccak256(core::ptr::null(), 0, out.as_mut_ptr()) };
     assert_eq!(out, keccak256(b""));
 }
+
+#[test]
+fn hashing_in_parts_matches_the_whole_at_every_split() {
+    let mut rng = Rng(11);
+    // Every split point of data around one and two blocks, then random splits into many parts.
+    for len in [0usize, 1, RATE - 1, RATE, RATE + 1, 2 * RATE + 5] {
+        let data = rng.bytes(len);
+        for cut in 0..=len {
+            let mut h = verdict_keccak::Keccak256::new();
+            h.update(&data[..cut]).update(&data[cut..]);
+            assert_eq!(h.finalize(), reference(&data), "length {len} cut at {cut}");
+        }
+    }
+    for _ in 0..500 {
+        let len = (rng.next() % 2_000) as usize;
+        let data = rng.bytes(len);
+        let mut h = verdict_keccak::Keccak256::default();
+        let mut at = 0;
+        while at < len {
+            let part = ((rng.next() % 300) as usize).min(len - at);
+            h.update(&data[at..at + part]);
+            at += part;
+        }
+        assert_eq!(h.finalize(), keccak256(&data), "length {len}");
+        // finalize does not consume: more data may follow.
+        h.update(b"more");
+        let mut whole = data.clone();
+        whole.extend_from_slice(b"more");
+        assert_eq!(h.finalize(), reference(&whole));
+    }
+}

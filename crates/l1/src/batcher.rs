@@ -131,6 +131,9 @@ pub struct Channel {
     pub frames: Vec<Frame>,
     /// The first and last L2 block it carries.
     pub blocks: (u64, u64),
+    /// The hash of the last block it carries, as batched (a node that rewinds afterwards
+    /// replaces it: the channel then no longer stands).
+    pub last_hash: B256,
     /// Whether it holds a span batch.
     pub span: bool,
     /// Its compression.
@@ -230,6 +233,7 @@ impl Batcher {
             number,
             frames,
             blocks: (first.0.header.number, last.0.header.number),
+            last_hash: last.0.hash,
             span,
             compression,
             blobs,
@@ -320,6 +324,7 @@ impl Batcher {
             .await?
             .ok_or_else(|| Error::new(format!("L2 {}: no block {parent_number}", l2.url())))?;
         let mut prev_origin = self.config.origin(&parent)?.number;
+        let mut prev_hash = parent.hash;
         let mut blocks = Vec::new();
         let mut changed = Vec::new();
         for n in *next..=last {
@@ -327,6 +332,18 @@ impl Batcher {
                 .block(n)
                 .await?
                 .ok_or_else(|| Error::new(format!("L2 {}: no block {n}", l2.url())))?;
+            // Read block by block, the range spans a rewind of the node's chain if the node
+            // replaced blocks meanwhile: such a batch would never be derived.
+            if b.header.parent_hash != prev_hash {
+                return Err(Error::new(format!(
+                    "L2 {}: block {n}'s parent is {}, not block {}'s hash {prev_hash} (the node \
+                     changed its chain while it was read)",
+                    l2.url(),
+                    b.header.parent_hash,
+                    n - 1
+                )));
+            }
+            prev_hash = b.hash;
             let o = self.config.origin(&b)?;
             changed.push(o.number != prev_origin);
             prev_origin = o.number;

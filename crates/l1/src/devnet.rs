@@ -44,27 +44,12 @@ use std::time::Duration;
 /// same. The compiled-in `verdict-devnet` chain's genesis time.
 pub const GENESIS_TIME: u64 = 1_750_000_000;
 
-/// Writes `bytes` to `path` atomically (a temporary file in the same directory, synced, then
-/// renamed over it).
+/// Writes `bytes` to `path` atomically (verdict-fpvm's [`verdict_fpvm::files::replace_file`]),
+/// creating its directory first.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).context(format!("creating {}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
-    ));
-    let mut f = std::fs::File::create(&tmp).context(format!("creating {}", tmp.display()))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .context(format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).context(format!(
-        "renaming {} to {}",
-        tmp.display(),
-        path.display()
-    ))?;
-    Ok(())
+    verdict_fpvm::files::replace_file(path, bytes).map_err(|e| Error::new(e.to_string()))
 }
 
 /// Appends one line to `path` (created if missing).

@@ -168,20 +168,12 @@ pub enum NodeError {
     Other(String),
 }
 
-/// Writes `bytes` to `path` atomically (a temporary file renamed over it).
+/// Writes `bytes` to `path` atomically (verdict-fpvm's [`verdict_fpvm::files::replace_file`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
-    let err = |e: std::io::Error| NodeError::File {
+    verdict_fpvm::files::replace_file(path, bytes).map_err(|e| NodeError::File {
         path: path.to_path_buf(),
         message: e.to_string(),
-    };
-    let tmp = path.with_extension("tmp");
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp).map_err(err)?;
-        f.write_all(bytes).map_err(err)?;
-        f.sync_all().map_err(err)?;
-    }
-    std::fs::rename(&tmp, path).map_err(err)
+    })
 }
 
 /// The node's shared state.

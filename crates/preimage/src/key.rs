@@ -109,10 +109,11 @@ impl PreimageKey {
 
     /// The key of a precompile call: type 6 ++ keccak256(address ++ input)[1..].
     pub fn precompile(address: &[u8; 20], input: &[u8]) -> Self {
-        let mut buf = alloc::vec::Vec::with_capacity(20 + input.len());
-        buf.extend_from_slice(address);
-        buf.extend_from_slice(input);
-        Self::typed(KeyType::Precompile, keccak256(&buf))
+        let hash = verdict_keccak::Keccak256::new()
+            .update(address)
+            .update(input)
+            .finalize();
+        Self::typed(KeyType::Precompile, hash)
     }
 
     fn typed(t: KeyType, mut hash: [u8; 32]) -> Self {
@@ -172,5 +173,17 @@ mod tests {
         assert_eq!(l.0[31], 5);
         assert_eq!(l.matches(b"x"), None);
         assert_eq!(format!("{l}").len(), 66);
+    }
+
+    #[test]
+    fn a_precompile_key_hashes_the_address_then_the_input() {
+        let address = [0x01u8; 20];
+        let input = [0xabu8; 200];
+        let k = PreimageKey::precompile(&address, &input);
+        let mut whole = address.to_vec();
+        whole.extend_from_slice(&input);
+        assert_eq!(k.key_type(), Some(KeyType::Precompile));
+        assert_eq!(k.0[0], 6);
+        assert_eq!(&k.0[1..], &keccak256(&whole)[1..]);
     }
 }

@@ -390,19 +390,9 @@ pub fn parse_preimages_json(text: &str) -> Result<PreimageMap> {
     Ok(map)
 }
 
-/// Writes `path` through a temporary file in the same directory renamed over it.
+/// Writes `path` atomically (verdict-fpvm's [`verdict_fpvm::files::replace_file`]).
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::new(format!("{}: not a file name", path.display())))?;
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let io = |e: std::io::Error| Error::new(format!("{}: {e}", path.display()));
-    std::fs::write(&tmp, data).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
+    verdict_fpvm::files::replace_file(path, data).map_err(|e| Error::new(e.to_string()))
 }
 
 #[cfg(test)]

@@ -486,18 +486,14 @@ async fn serve(
                     for p in &posted {
                         append_line(&devnet.dir.batcher_log(), &serde_json::to_string(p)?)?;
                     }
-                    // The last block's hash now (if the node has rewound since, the next
-                    // round sees the channel fall).
-                    let last_hash = match l2.block(ch.blocks.1).await {
-                        Ok(Some(b)) => b.hash,
-                        _ => Default::default(),
-                    };
                     state.next_l2_block = next;
                     state.channels = batcher.channels();
                     state.posted(PostedChannel {
                         first: ch.blocks.0,
                         last: ch.blocks.1,
-                        last_hash,
+                        // As batched: if the node has rewound since, the next round sees the
+                        // channel fall.
+                        last_hash: ch.last_hash,
                         txs: posted.iter().map(|p| p.tx).collect(),
                     });
                     save_batcher_state(&devnet.dir, &state)?;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 use verdict_l1::devnet::{write_atomic, DataDir, Endpoints};
 use verdict_rpc::{Client, ClientConfig};
 
@@ -44,6 +45,9 @@ pub struct ClaimArgs {
     /// The fault proof program's RISC-V ELF (scripts/build-guests.sh builds it).
     #[arg(long, default_value = "guests/build/claim.elf")]
     elf: PathBuf,
+    /// Seconds to wait for the claimed block to be safe on the node (0: refuse at once).
+    #[arg(long, default_value_t = 60)]
+    safe_wait: u64,
 }
 
 /// A claim about the devnet: what the program is booted with.
@@ -77,7 +81,7 @@ pub fn run(a: ClaimArgs) -> anyhow::Result<()> {
         None => read_inputs(&inputs_path)?,
         Some(e) => {
             let agreed = a.agreed_block.unwrap_or(block.saturating_sub(10));
-            let inputs = claim_inputs(e, agreed, block, a.wrong)?;
+            let inputs = claim_inputs(e, agreed, block, a.wrong, a.safe_wait)?;
             let mut text = serde_json::to_vec_pretty(&inputs)?;
             text.push(b'\n');
             write_atomic(&inputs_path, &text)?;
@@ -194,25 +198,51 @@ fn output_root(l2: &Client, block: u64) -> anyhow::Result<String> {
         .with_context(|| format!("optimism_outputAtBlock({block}): no outputRoot in {v}"))
 }
 
+/// Waits (up to `limit`, saying so once) until the node's safe head reaches `block`.
+fn wait_until_safe(l2: &Client, block: u64, limit: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    let mut said = false;
+    loop {
+        let status = l2
+            .call_value("optimism_syncStatus", &json!([]))
+            .map_err(|err| anyhow::anyhow!("{err}"))?;
+        let safe = status["safe_l2"]["number"].as_u64().unwrap_or(0);
+        if block <= safe {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "L2 block {block} is not safe yet (the safe head is {safe}, waited {} s): wait, \
+                 or claim an earlier block",
+                limit.as_secs()
+            );
+        }
+        if !said {
+            eprintln!(
+                "devnet claim: waiting up to {} s for L2 block {block} to be safe (the safe head \
+                 is {safe})",
+                limit.as_secs()
+            );
+            said = true;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 /// The claim's inputs from the running chain: the L1 head now, the two output roots.
 fn claim_inputs(
     e: &Endpoints,
     agreed: u64,
     block: u64,
     wrong: bool,
+    safe_wait: u64,
 ) -> anyhow::Result<ClaimInputs> {
     if agreed >= block {
         bail!("the agreed block {agreed} must be below the claimed block {block}");
     }
     let l2 = client(e.l2.as_deref().context("endpoints.json has no L2 node")?)?;
     let l1 = client(&e.l1)?;
-    let status = l2
-        .call_value("optimism_syncStatus", &json!([]))
-        .map_err(|err| anyhow::anyhow!("{err}"))?;
-    let safe = status["safe_l2"]["number"].as_u64().unwrap_or(0);
-    if block > safe {
-        bail!("L2 block {block} is not safe yet (the safe head is {safe}): wait, or claim an earlier block");
-    }
+    wait_until_safe(&l2, block, Duration::from_secs(safe_wait))?;
     let head = l1
         .call_value("eth_getBlockByNumber", &json!(["latest", false]))
         .map_err(|err| anyhow::anyhow!("{err}"))?;

@@ -11,7 +11,7 @@
 //! `CI=true` a missing one fails the test.
 
 use alloy_primitives::{keccak256, Address, U256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use verdict_contracts::bindings::{IDelayedWETH, IDisputeGameFactory, IFaultDisputeGame};
@@ -271,4 +271,144 @@ fn check_chain(l1_url: &str, data: &Path) {
         "chain: game {game}: {} claims, CHALLENGER_WINS, {total} wei of bonds paid to the challenger",
         claims.len()
     );
+}
+
+/// Waits (at most `limit`, while `child` runs) for a line of the file `out` that starts with
+/// `prefix`; that line.
+fn wait_for_line(out: &Path, prefix: &str, child: &mut Proc, limit: Duration) -> String {
+    let t = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(out).unwrap_or_default();
+        if let Some(l) = text.lines().find(|l| l.starts_with(prefix)) {
+            return l.to_string();
+        }
+        if let Some(s) = child.0.try_wait().unwrap() {
+            panic!("exited ({s}) before printing {prefix:?}:\n{text}");
+        }
+        assert!(
+            t.elapsed() < limit,
+            "no {prefix:?} line within {limit:?}:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// `verdict devnet up --games` on `data`, its stdout and stderr into `<name>.out` and
+/// `<name>.err` beside it.
+fn devnet_up_with_games(data: &Path, elf: &Path, name: &str) -> (Proc, PathBuf, PathBuf) {
+    let dir = data.parent().unwrap();
+    let (out, err) = (
+        dir.join(format!("{name}.out")),
+        dir.join(format!("{name}.err")),
+    );
+    let proc = Proc(
+        Command::new(EXE)
+            .args(["devnet", "up", "--data-dir"])
+            .arg(data)
+            .arg("--games")
+            .arg("--asterisc-prestate")
+            .arg(elf)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    (proc, out, err)
+}
+
+/// `devnet up --games` with honest proposals: when the challenger dies, the devnet stops, naming
+/// it and its log, and leaves nothing running; started again on the same data directory it
+/// reuses the deployment (no second deployment) and starts both children again; SIGTERM stops
+/// it all cleanly.
+#[test]
+fn devnet_up_with_games_stops_when_a_child_dies_and_reuses_its_deployment() {
+    if verdict_node::testing::anvil_binary().is_none() {
+        return;
+    }
+    let Some(elf) = verdict_onchain::testing::claim_elf() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("games");
+    let started = Instant::now();
+
+    let (mut up, out, err) = devnet_up_with_games(&data, &elf, "first");
+    wait_for_line(
+        &out,
+        "games: deployed (factory ",
+        &mut up,
+        Duration::from_secs(300),
+    );
+    let line = wait_for_line(
+        &out,
+        "games: challenger (pid ",
+        &mut up,
+        Duration::from_secs(60),
+    );
+    wait_for_line(
+        &out,
+        "games: proposer (pid ",
+        &mut up,
+        Duration::from_secs(60),
+    );
+    let pid: i32 = line["games: challenger (pid ".len()..]
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // SAFETY: killing the challenger the devnet started for this test.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    let status = wait(&mut up, Duration::from_secs(90));
+    let stderr = std::fs::read_to_string(&err).unwrap();
+    assert!(!status.success(), "devnet up ran on without its challenger");
+    assert!(
+        stderr.contains("the challenger exited") && stderr.contains("challenger.log"),
+        "devnet up's error: {stderr}"
+    );
+    let left = left_running(&data);
+    assert!(left.is_empty(), "left running: {left:?}");
+    let deployment = std::fs::read(data.join("games/deployment.json")).unwrap();
+
+    let (mut up, out, _) = devnet_up_with_games(&data, &elf, "second");
+    wait_for_line(
+        &out,
+        "games: the deployment of ",
+        &mut up,
+        Duration::from_secs(300),
+    );
+    wait_for_line(
+        &out,
+        "games: challenger (pid ",
+        &mut up,
+        Duration::from_secs(60),
+    );
+    wait_for_line(
+        &out,
+        "games: proposer (pid ",
+        &mut up,
+        Duration::from_secs(60),
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !text.contains("games: deploying"),
+        "deployed again:\n{text}"
+    );
+    assert_eq!(
+        std::fs::read(data.join("games/deployment.json")).unwrap(),
+        deployment,
+        "the deployment file changed"
+    );
+    // SAFETY: signalling a process we started.
+    unsafe {
+        libc::kill(up.0.id() as i32, libc::SIGTERM);
+    }
+    let status = wait(&mut up, Duration::from_secs(90));
+    assert!(status.success(), "devnet up stopped with {status}");
+    let left = left_running(&data);
+    assert!(left.is_empty(), "left running: {left:?}");
+    eprintln!("test done in {:.1?}", started.elapsed());
 }

@@ -1,4 +1,5 @@
 use super::*;
+use verdict_fpvm::elf::PT_LOAD;
 
 /// A minimal MIPS64 big-endian ELF with one PT_LOAD segment holding `code` at 0x10000 (and
 /// 100 bytes of zero fill).
@@ -64,7 +65,10 @@ fn rejects_bad_input_with_clear_errors() {
     let mut el = elf.clone();
     el[5] = 1;
     el[18..20].copy_from_slice(&8u16.to_le_bytes());
-    assert!(matches!(load_elf(&el), Err(ElfError::LittleEndian)));
+    assert_eq!(
+        load_elf(&el).unwrap_err().to_string(),
+        "a little-endian ELF (data encoding 1): the VM loads big-endian ELFs"
+    );
     let mut bits32 = elf.clone();
     bits32[4] = 1;
     assert!(matches!(load_elf(&bits32), Err(ElfError::Not64Bit(1))));
