@@ -1158,13 +1158,14 @@ fn code_written_by_a_step_between_runs_is_not_run_stale() {
 /// span): at every alignment around a page boundary (the span then crosses into the next page
 /// and the group falls back to one lookup per access), with stores straddling chunks, an ALU
 /// instruction inside a group, the base written in the middle (two groups), a load into the base
-/// ending a group, a group on a page never written (the lookup always misses) and a division
-/// between two accesses. The state matches the step's after every run.
+/// ending a group, high multiplications inside a group (on x86 they clobber rdx, the group's
+/// address), a group on a page never written (the lookup always misses) and a division between
+/// two accesses. The state matches the step's after every run.
 #[test]
 fn same_base_access_groups_agree_with_the_step() {
     use verdict_riscv::asm::reg::*;
     const UNWRITTEN: u32 = 26;
-    let (t3, t4, t5) = (28, 29, 30);
+    let (a6, t3, t4, t5) = (16, 28, 29, 30);
     // 64 bytes before a page boundary.
     let mut prog = asm::li(S0, DATA + 0x1000 - 64);
     prog.extend(asm::li(UNWRITTEN, DATA + 0x10_0000));
@@ -1179,6 +1180,8 @@ fn same_base_access_groups_agree_with_the_step() {
         asm::i(0x03, A2, 3, A1, 8),           // ld a2, 8(a1)
         asm::r(0x33, A0, 4, A0, A2, 0),       // xor a0, a0, a2: inside the group
         asm::i(0x03, A3, 4, A1, 3),           // lbu a3, 3(a1)
+        asm::r(0x33, a6, 3, A0, T1, 1),       // mulhu a6, a0, t1: inside the group too
+        asm::r(0x33, A7, 1, a6, A2, 1),       // mulh a7, a6, a2
         asm::s(1, A1, A3, 30),                // sh a3, 30(a1)
         asm::i(0x03, A4, 2, A1, 4),           // lw a4, 4(a1)
         asm::s(0, A1, A4, 17),                // sb a4, 17(a1)
@@ -1202,6 +1205,7 @@ fn same_base_access_groups_agree_with_the_step() {
         asm::r(0x33, A0, 0, A0, t3, 0),       // add a0, a0, t3
         asm::r(0x33, A0, 4, A0, t5, 0),       // xor a0, a0, t5
         asm::r(0x33, A0, 4, A0, A4, 0),       // xor a0, a0, a4
+        asm::r(0x33, A0, 0, A0, A7, 0),       // add a0, a0, a7
         asm::i(0x03, A2, 3, S0, 0),           // ld a2, 0(s0)
         asm::r(0x33, A3, 5, A2, T1, 1),       // divu a3, a2, t1: between two accesses
         asm::i(0x03, A4, 3, S0, 8),           // ld a4, 8(s0)

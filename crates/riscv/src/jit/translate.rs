@@ -456,7 +456,11 @@ pub(crate) fn translate(
                 }
                 sign_extend_eax(a, rd);
             }
+            // In a group's fast path rdx (the group's address) waits in rcx meanwhile.
             Mulh | Mulhu => {
+                if group.is_some() {
+                    dynasm!(a ; mov rcx, rdx);
+                }
                 get(a, RAX, rs1);
                 if op.kind == Mulh {
                     op_one!(a, imul, rs2);
@@ -464,6 +468,9 @@ pub(crate) fn translate(
                     op_one!(a, mul, rs2);
                 }
                 set(a, rd, RDX);
+                if group.is_some() {
+                    dynasm!(a ; mov rdx, rcx);
+                }
             }
             // The unsigned high product, less rs2 when rs1 is negative.
             Mulhsu => {
@@ -576,8 +583,8 @@ const GROUP_SPAN: i32 = 2048;
 /// A run of instructions inside one block whose memory accesses (at least two) all use the same
 /// base register, which nothing in the run writes but maybe its last access (a load): one TLB
 /// lookup covers them all, for the whole span in one page. Nothing in the run touches rdx but the
-/// accesses (no helper calls, divisions or high multiplications), so rdx holds the span's host
-/// address throughout the fast path.
+/// accesses (no helper calls, divisions or mulhsu; mulh and mulhu put it back), so rdx holds the
+/// span's host address throughout the fast path.
 struct Group {
     /// The first and last instruction (both accesses).
     start: usize,
@@ -603,13 +610,13 @@ fn access(op: &Op) -> Option<(i32, bool)> {
 }
 
 /// Whether the translated instruction uses rdx (or ends the block, or calls a helper, outside a
-/// group's fast path).
+/// group's fast path). (mulh and mulhu keep it in rcx in a group's fast path.)
 fn breaks_group(kind: Kind) -> bool {
     use Kind::*;
     is_transfer(kind)
         || matches!(
             kind,
-            Slow | Mulh | Mulhu | Mulhsu | Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw
+            Slow | Mulhsu | Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw
         )
 }
 
