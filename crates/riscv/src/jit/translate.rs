@@ -900,11 +900,16 @@ fn divide(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, rs2: Loc) {
     }
 }
 
-/// rax = rs1 + imm.
+/// rax = rs1 + imm (one `lea` when rs1 is in a host register).
 fn address(a: &mut Assembler, rs1: Loc, imm: i32) {
-    get(a, RAX, rs1);
-    if imm != 0 {
-        dynasm!(a ; add rax, imm);
+    match rs1 {
+        Loc::Host(h) if imm != 0 => dynasm!(a ; lea rax, [Rq(h) + imm]),
+        _ => {
+            get(a, RAX, rs1);
+            if imm != 0 {
+                dynasm!(a ; add rax, imm);
+            }
+        }
     }
 }
 
