@@ -10,6 +10,10 @@
 //! translated block if the chain ([`Ctx::chain`]) knows it, else returns to the dispatcher with
 //! the next pc; anything else returns to the dispatcher.
 //!
+//! Loads and stores through the same base register inside a block share one TLB lookup when
+//! nothing between them writes the base ([`find_groups`]); any other access looks up the TLB on
+//! its own.
+//!
 //! Registers while translated code runs: `rbx` the guest registers (`[u64; 32]`, x0 stays zero
 //! because writes to it are never emitted), `r12` the [`Ctx`], `r15` the remaining step budget,
 //! `rax`, `rcx` and `rdx` scratch, and up to nine more the guest registers the page uses most
@@ -235,7 +239,6 @@ pub(crate) fn translate(
         ; jmp =>leave
     );
 
-    // Steps of the current block still to come after the instruction being emitted.
     // Emits the instruction at `i` with `k` steps of its block still to come after it; in a
     // group's fast path (`group`: the group's lowest offset) its memory access goes straight to
     // the host address in rdx (see [`find_groups`]).
