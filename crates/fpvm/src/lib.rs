@@ -5,9 +5,11 @@
 //! witness; this crate holds everything around them, so a second VM plugs into the same run
 //! driver, files and dispute game.
 
+pub mod allocator;
 pub mod driver;
 pub mod elf;
 pub mod files;
+pub mod guest_io;
 pub mod gzip;
 pub mod hash;
 pub mod json;
@@ -18,6 +20,7 @@ pub mod process_oracle;
 pub mod proof;
 pub mod serde_hex;
 pub mod size;
+pub mod state_pages;
 pub mod stop;
 pub mod vm;
 

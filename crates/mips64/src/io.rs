@@ -3,15 +3,12 @@
 //! fetched from the oracle, and a read the preimage stop matches halting `run`.
 
 use crate::error::{HostError, Trap, VmError};
-use crate::vm::{Output, Vm};
+use crate::vm::Vm;
 use verdict_fpvm::PreimageRead;
 use verdict_mips64_consts::fd;
 use verdict_preimage::{Oracle, PreimageKey};
 
-/// Largest guest write forwarded to stdout/stderr in one syscall (the step succeeds regardless).
-const MAX_FORWARDED_OUTPUT: u64 = 1 << 30;
-/// Largest buffered, incomplete hint.
-const MAX_HINT_BUFFER: usize = 1 << 30;
+use verdict_fpvm::guest_io::{send_complete_hints, MAX_FORWARDED_OUTPUT, MAX_HINT_BUFFER};
 
 impl<O: Oracle> Vm<O> {
     /// Copies a guest write to stdout or stderr to its destination. The guest's output is a
@@ -22,23 +19,12 @@ impl<O: Oracle> Vm<O> {
         } else {
             &mut self.stderr
         };
-        if matches!(out, Output::Discard) {
+        if out.discards() {
             return;
         }
         let mut buf = vec![0u8; count.min(MAX_FORWARDED_OUTPUT) as usize];
         self.state.memory.read(addr, &mut buf);
-        match out {
-            Output::Capture(v) => v.extend_from_slice(&buf),
-            Output::Writer(w) => {
-                if let Err(e) = w.write_all(&buf).and_then(|()| w.flush()) {
-                    *out = Output::Discard;
-                    if fd == fd::STDOUT && e.kind() != std::io::ErrorKind::BrokenPipe {
-                        eprintln!("note: the guest's stdout is no longer forwarded: {e}");
-                    }
-                }
-            }
-            Output::Discard => {}
-        }
+        out.forward(&buf, fd == fd::STDOUT);
     }
 
     /// Buffers hint bytes and sends every complete hint (u32 big-endian length, then the hint).
@@ -55,22 +41,16 @@ impl<O: Oracle> Vm<O> {
         self.state
             .memory
             .read(addr, &mut self.state.last_hint[start..]);
-        let mut consumed = 0;
-        let buf = &self.state.last_hint;
-        while buf.len() - consumed >= 4 {
-            let len = u32::from_be_bytes(buf[consumed..consumed + 4].try_into().unwrap()) as usize;
-            if len > buf.len() - consumed - 4 {
-                break;
-            }
-            let hint = &buf[consumed + 4..consumed + 4 + len];
-            self.oracle.hint(hint).map_err(|e| HostError::Hint {
-                pc,
-                message: e.to_string(),
-            })?;
-            consumed += 4 + len;
-        }
-        self.state.last_hint.drain(..consumed);
-        Ok(())
+        let oracle = &mut self.oracle;
+        send_complete_hints(&mut self.state.last_hint, |hint| {
+            oracle.hint(hint).map_err(|e| {
+                HostError::Hint {
+                    pc,
+                    message: e.to_string(),
+                }
+                .into()
+            })
+        })
     }
 
     /// Shifts up to 8 bytes (within the word of `addr`) into the preimage key and resets the read

@@ -7,7 +7,7 @@ use crate::thread::Thread;
 use std::io::{Read, Write};
 use std::path::Path;
 use verdict_fpvm::files::{corrupt, is_binary_path, open_maybe_gz, write_atomic_with, Reader};
-use verdict_fpvm::memory::{DEFAULT_MEMORY_LIMIT, PAGE_SIZE};
+use verdict_fpvm::memory::PAGE_SIZE;
 use verdict_mips64_consts::{version_name, THREAD_SIZE, WITNESS_SIZE};
 
 pub use verdict_fpvm::files::FileError;
@@ -19,49 +19,8 @@ pub use json::{read_json_from, write_json};
 /// Most threads a state file may hold (each is 298 bytes; Go programs run a few dozen).
 pub const MAX_THREADS: u64 = 1 << 20;
 
-/// What a state file may hold at most: more pages than this is refused as it streams, so a
-/// huge or bomb-like file costs no more than the largest valid state.
-#[derive(Clone, Copy, Debug)]
-pub struct ReadLimit {
-    /// The most pages a state may hold.
-    pub max_pages: u64,
-}
-
-impl ReadLimit {
-    /// Up to `bytes` of guest memory.
-    pub fn bytes(bytes: u64) -> Self {
-        ReadLimit {
-            max_pages: bytes / PAGE_SIZE as u64,
-        }
-    }
-
-    /// No limit.
-    pub fn none() -> Self {
-        ReadLimit {
-            max_pages: u64::MAX,
-        }
-    }
-
-    fn check(&self, pages: u64, path: &Path) -> Result<(), FileError> {
-        if pages > self.max_pages {
-            return Err(corrupt_state(
-                path,
-                format!(
-                    "it holds {pages} pages ({} MiB), more than the memory limit of {} MiB",
-                    pages / 256,
-                    self.max_pages / 256
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl Default for ReadLimit {
-    fn default() -> Self {
-        ReadLimit::bytes(DEFAULT_MEMORY_LIMIT)
-    }
-}
+pub use verdict_fpvm::state_pages::ReadLimit;
+use verdict_fpvm::state_pages::PAGE_INDEX_LIMIT;
 
 pub(crate) fn corrupt_state(path: &Path, reason: impl std::fmt::Display) -> FileError {
     corrupt(path, format!("corrupt MIPS64 state file: {reason}"))
@@ -69,7 +28,7 @@ pub(crate) fn corrupt_state(path: &Path, reason: impl std::fmt::Display) -> File
 
 /// A page index a state may hold.
 pub(crate) fn check_page_index(index: u64, path: &Path) -> Result<(), FileError> {
-    if index >= 1 << 52 {
+    if index >= PAGE_INDEX_LIMIT {
         return Err(corrupt_state(
             path,
             format!("page index {index:#x} is outside the 64-bit address space"),
@@ -149,7 +108,9 @@ pub fn read_binary_from(
     let mut state = State::new(0);
     state.version = check_version(r.u8("the state version")?.into(), path)?;
     let pages = r.u64("the page count")?;
-    limit.check(pages, path)?;
+    if let Some(reason) = limit.refusal(pages) {
+        return Err(corrupt_state(path, reason));
+    }
     let mut data = [0u8; PAGE_SIZE];
     for i in 0..pages {
         let index = r.u64(&format!("page {i} of {pages}"))?;

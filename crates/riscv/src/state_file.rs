@@ -2,14 +2,13 @@
 //! `.json.gz`), always written atomically (the shared file I/O of `verdict-fpvm`).
 
 use crate::state::{state_hash, State, WITNESS_SIZE};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
 use verdict_fpvm::files::{corrupt, is_binary_path, open_maybe_gz, write_atomic_with, Reader};
 use verdict_fpvm::hash::Hash;
-use verdict_fpvm::memory::DEFAULT_MEMORY_LIMIT;
 use verdict_fpvm::memory::PAGE_SIZE;
-use verdict_fpvm::serde_hex::{base64_bytes, hex_bytes, hex_hash, page_hex};
+use verdict_fpvm::serde_hex::{base64_bytes, hex_bytes, hex_hash};
 
 pub use verdict_fpvm::files::FileError;
 
@@ -44,42 +43,8 @@ pub fn write_binary(state: &mut State, w: &mut dyn Write) -> std::io::Result<()>
     w.write_all(&state_hash(&witness))
 }
 
-/// Reads what a state file may hold at most: more pages than this is refused as it streams, so
-/// a huge or bomb-like file costs no more than the largest valid state.
-#[derive(Clone, Copy, Debug)]
-pub struct ReadLimit {
-    /// The most pages a state may hold.
-    pub max_pages: u64,
-}
-
-impl ReadLimit {
-    /// Up to `bytes` of guest memory.
-    pub fn bytes(bytes: u64) -> Self {
-        ReadLimit {
-            max_pages: bytes / PAGE_SIZE as u64,
-        }
-    }
-
-    fn check(&self, pages: u64, path: &Path) -> Result<(), FileError> {
-        if pages > self.max_pages {
-            return Err(corrupt_state(
-                path,
-                format!(
-                    "it holds {pages} pages ({} MiB), more than the memory limit of {} MiB",
-                    pages / 256,
-                    self.max_pages / 256
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl Default for ReadLimit {
-    fn default() -> Self {
-        ReadLimit::bytes(DEFAULT_MEMORY_LIMIT)
-    }
-}
+pub use verdict_fpvm::state_pages::ReadLimit;
+use verdict_fpvm::state_pages::{JsonPages, PageList, PAGE_INDEX_LIMIT};
 
 fn corrupt_state(path: &Path, reason: impl std::fmt::Display) -> FileError {
     corrupt(path, format!("corrupt state file: {reason}"))
@@ -87,7 +52,7 @@ fn corrupt_state(path: &Path, reason: impl std::fmt::Display) -> FileError {
 
 /// A page index a state may hold.
 fn check_page_index(index: u64, path: &Path) -> Result<(), FileError> {
-    if index >= 1 << 52 {
+    if index >= PAGE_INDEX_LIMIT {
         return Err(corrupt_state(
             path,
             format!("page index {index:#x} is outside the 64-bit address space"),
@@ -98,13 +63,7 @@ fn check_page_index(index: u64, path: &Path) -> Result<(), FileError> {
 
 /// Parses the binary state format from `bytes`.
 pub fn decode_binary(bytes: &[u8], path: &Path) -> Result<State, FileError> {
-    decode_binary_from(
-        bytes,
-        path,
-        ReadLimit {
-            max_pages: u64::MAX,
-        },
-    )
+    decode_binary_from(bytes, path, ReadLimit::none())
 }
 
 /// Parses the binary state format as it streams from `input`.
@@ -116,7 +75,9 @@ pub fn decode_binary_from(
     let mut r = Reader::new(input, path);
     let mut state = State::default();
     let pages = r.u64("the page count")?;
-    limit.check(pages, path)?;
+    if let Some(reason) = limit.refusal(pages) {
+        return Err(corrupt_state(path, reason));
+    }
     let mut data = [0u8; PAGE_SIZE];
     for i in 0..pages {
         let index = r.u64(&format!("page {i} of {pages}"))?;
@@ -195,36 +156,6 @@ fn check_stored_witness(
     }
 }
 
-/// A page as the reference's JSON holds it, to write.
-#[derive(Serialize)]
-struct JsonPage<'a> {
-    index: u64,
-    #[serde(serialize_with = "page_hex::serialize")]
-    data: &'a [u8; PAGE_SIZE],
-}
-
-/// A page as the reference's JSON holds it, read.
-#[derive(Deserialize)]
-struct JsonPageIn {
-    index: u64,
-    #[serde(deserialize_with = "page_hex::deserialize")]
-    data: Box<[u8; PAGE_SIZE]>,
-}
-
-/// The pages of a memory, serialized lazily in order (no copy of memory).
-struct JsonPages<'a>(&'a crate::memory::Memory);
-
-impl Serialize for JsonPages<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.0
-                .pages_sorted()
-                .into_iter()
-                .map(|(index, data)| JsonPage { index, data }),
-        )
-    }
-}
-
 /// The JSON state, field for field as the reference writes it.
 #[derive(Serialize)]
 struct JsonState<'a> {
@@ -284,13 +215,7 @@ pub fn encode_json(state: &mut State) -> Vec<u8> {
 
 /// Parses a JSON state from `bytes`.
 pub fn decode_json(bytes: &[u8], path: &Path) -> Result<State, FileError> {
-    decode_json_from(
-        bytes,
-        path,
-        ReadLimit {
-            max_pages: u64::MAX,
-        },
-    )
+    decode_json_from(bytes, path, ReadLimit::none())
 }
 
 /// Parses a JSON state as it streams from `input`, each page put into memory as it is read.
@@ -315,12 +240,11 @@ pub fn decode_json_from(
 
 /// Reading the JSON state field by field, its pages straight into memory.
 mod json_seed {
-    use super::{JsonPageIn, ReadLimit, State};
-    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use super::{PageList, ReadLimit, State};
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
     use serde::Deserialize;
     use std::fmt;
     use verdict_fpvm::hash::Hash;
-    use verdict_fpvm::memory::Memory;
     use verdict_fpvm::serde_hex::{base64_bytes, hex_bytes, hex_hash};
 
     /// The state, its stored witness (empty if none) and its stored hash (if any).
@@ -330,58 +254,12 @@ mod json_seed {
         pub limit: ReadLimit,
     }
 
-    struct Pages<'a> {
-        memory: &'a mut Memory,
-        limit: ReadLimit,
-    }
-
     #[derive(Deserialize)]
     struct HexHash(#[serde(with = "hex_hash")] Hash);
     #[derive(Deserialize)]
     struct HexBytes(#[serde(with = "hex_bytes")] Vec<u8>);
     #[derive(Deserialize)]
     struct Base64(#[serde(with = "base64_bytes")] Vec<u8>);
-
-    impl<'de> DeserializeSeed<'de> for Pages<'_> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_seq(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Pages<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a list of pages")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            let mut count = 0u64;
-            while let Some(page) = seq.next_element::<JsonPageIn>()? {
-                count += 1;
-                if count > self.limit.max_pages {
-                    return Err(de::Error::custom(format!(
-                        "more than {} pages, the memory limit of {} MiB",
-                        self.limit.max_pages,
-                        self.limit.max_pages / 256
-                    )));
-                }
-                if page.index >= 1 << 52 {
-                    return Err(de::Error::custom(format!(
-                        "page index {:#x} is outside the 64-bit address space",
-                        page.index
-                    )));
-                }
-                if self.memory.has_page(page.index) {
-                    return Err(de::Error::custom(format!(
-                        "page {:#x} appears twice",
-                        page.index
-                    )));
-                }
-                self.memory.set_page(page.index, &page.data);
-            }
-            Ok(())
-        }
-    }
 
     impl<'de> DeserializeSeed<'de> for StateSeed {
         type Value = Parsed;
@@ -420,7 +298,7 @@ mod json_seed {
                     seen[i] = true;
                 }
                 match key.as_str() {
-                    "memory" => map.next_value_seed(Pages {
+                    "memory" => map.next_value_seed(PageList {
                         memory: &mut state.memory,
                         limit: self.limit,
                     })?,

@@ -4,15 +4,12 @@
 //! the host, preimages come from the oracle, and a read the preimage stop matches halts `run`.
 
 use crate::error::{HostError, Trap, VmError};
-use crate::vm::{Output, Vm};
+use crate::vm::Vm;
 use verdict_fpvm::PreimageRead;
 use verdict_preimage::{Oracle, PreimageKey};
 use verdict_riscv_consts::{errno, fd, syscall as nr};
 
-/// Largest guest write forwarded to stdout/stderr in one syscall (the step itself succeeds regardless).
-const MAX_FORWARDED_OUTPUT: u64 = 1 << 30;
-/// Largest buffered, incomplete hint.
-const MAX_HINT_BUFFER: usize = 1 << 30;
+use verdict_fpvm::guest_io::{send_complete_hints, MAX_FORWARDED_OUTPUT, MAX_HINT_BUFFER};
 
 impl<O: Oracle> Vm<O> {
     /// The syscall of the ECALL at `pc`; sets a0 (result) and a1 (errno) unless it exits.
@@ -104,23 +101,12 @@ impl<O: Oracle> Vm<O> {
         } else {
             &mut self.stderr
         };
-        if matches!(out, Output::Discard) {
+        if out.discards() {
             return;
         }
         let mut buf = vec![0u8; count.min(MAX_FORWARDED_OUTPUT) as usize];
         self.state.memory.read(addr, &mut buf);
-        match out {
-            Output::Capture(v) => v.extend_from_slice(&buf),
-            Output::Writer(w) => {
-                if let Err(e) = w.write_all(&buf).and_then(|()| w.flush()) {
-                    *out = Output::Discard;
-                    if fd == fd::STDOUT && e.kind() != std::io::ErrorKind::BrokenPipe {
-                        eprintln!("note: the guest's stdout is no longer forwarded: {e}");
-                    }
-                }
-            }
-            Output::Discard => {}
-        }
+        out.forward(&buf, fd == fd::STDOUT);
     }
 
     /// Buffers hint bytes and sends every complete hint (u32 big-endian length, then the hint).
@@ -137,22 +123,16 @@ impl<O: Oracle> Vm<O> {
         self.state
             .memory
             .read(addr, &mut self.state.last_hint[start..]);
-        let mut consumed = 0;
-        let buf = &self.state.last_hint;
-        while buf.len() - consumed >= 4 {
-            let len = u32::from_be_bytes(buf[consumed..consumed + 4].try_into().unwrap()) as usize;
-            if len > buf.len() - consumed - 4 {
-                break;
-            }
-            let hint = &buf[consumed + 4..consumed + 4 + len];
-            self.oracle.hint(hint).map_err(|e| HostError::Hint {
-                pc,
-                message: e.to_string(),
-            })?;
-            consumed += 4 + len;
-        }
-        self.state.last_hint.drain(..consumed);
-        Ok(())
+        let oracle = &mut self.oracle;
+        send_complete_hints(&mut self.state.last_hint, |hint| {
+            oracle.hint(hint).map_err(|e| {
+                HostError::Hint {
+                    pc,
+                    message: e.to_string(),
+                }
+                .into()
+            })
+        })
     }
 
     /// Shifts up to 32 bytes (within one leaf) into the preimage key and resets the read offset.

@@ -5,20 +5,11 @@
 use crate::decode::CodeCache;
 use crate::error::VmError;
 use crate::state::State;
-use std::io::Write;
 use verdict_fpvm::memory::MEMORY_PROOF_SIZE;
 use verdict_fpvm::{Hash, PreimageRead, PreimageStop, PreimageWitness, StepWitness};
 use verdict_preimage::{NoOracle, Oracle};
 
-/// Where the guest's stdout or stderr goes.
-pub enum Output {
-    /// Dropped.
-    Discard,
-    /// Collected in memory.
-    Capture(Vec<u8>),
-    /// Written to a writer.
-    Writer(Box<dyn Write + Send>),
-}
+pub use verdict_fpvm::guest_io::Output;
 
 /// Dirty pages that make `run` start hashing in the background (4 MiB).
 const BACKGROUND_PAGES: usize = 1024;
@@ -95,18 +86,12 @@ impl<O: Oracle> Vm<O> {
 
     /// Captured stdout (empty unless capturing).
     pub fn stdout(&self) -> &[u8] {
-        match &self.stdout {
-            Output::Capture(v) => v,
-            _ => &[],
-        }
+        self.stdout.captured()
     }
 
     /// Captured stderr (empty unless capturing).
     pub fn stderr(&self) -> &[u8] {
-        match &self.stderr {
-            Output::Capture(v) => v,
-            _ => &[],
-        }
+        self.stderr.captured()
     }
 
     /// The oracle.

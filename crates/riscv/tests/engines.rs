@@ -260,6 +260,75 @@ fn instruction(rng: &mut Rng, at: usize, mix: Mix) -> u32 {
 }
 
 fn program(seed: u64, mix: Mix) -> State {
+    program_with(seed, mix, false)
+}
+
+/// A run of loads and stores through one base register (the JIT's access groups share one TLB
+/// lookup): the base set near the data's page boundary, then accesses within a few bytes to a
+/// whole page of each other, mixed with ALU instructions, writes to the base, divisions (which
+/// end a group), and maybe a load into the base itself; or, through the code's base, a word of
+/// the code read and written back unchanged (a store into a code page from a group).
+fn memory_run(rng: &mut Rng, out: &mut Vec<u32>) {
+    if rng.below(16) == 0 {
+        let at = (rng.below(2048) as i32) & !3;
+        let r = loop {
+            let r = rd(rng);
+            if r != 0 {
+                break r;
+            }
+        };
+        out.extend([
+            asm::i(0x03, r, 6, CODE_REG, at),       // lwu r, at(code)
+            asm::i(0x03, rd(rng), 3, CODE_REG, 8),  // ld _, 8(code)
+            asm::s(2, CODE_REG, r, at),             // sw r, at(code)
+            asm::i(0x03, rd(rng), 2, CODE_REG, 16), // lw _, 16(code)
+        ]);
+        return;
+    }
+    let base = rng.pick(&[5, 6, 7, 10, 11, 28]);
+    let other = |rng: &mut Rng| loop {
+        let r = rd(rng);
+        if r != base {
+            return r;
+        }
+    };
+    out.push(asm::addi(base, DATA_REG, rng.below(4096) as i32 - 2048));
+    let spread = rng.pick(&[8, 64, 600, 2047]);
+    for _ in 0..rng.below(8) + 2 {
+        let off = (rng.below(2 * spread) as i32 - spread as i32).clamp(-2048, 2047);
+        match rng.below(16) {
+            0..=4 => out.push(asm::i(0x03, other(rng), rng.below(7) as u32, base, off)),
+            5..=10 => out.push(asm::s(rng.below(4) as u32, base, src(rng), off)),
+            11 => out.push(asm::r(
+                0x33,
+                other(rng),
+                rng.below(8) as u32,
+                src(rng),
+                src(rng),
+                0,
+            )),
+            12 => out.push(asm::addi(base, base, rng.below(64) as i32 - 32)),
+            13 => out.push(asm::r(
+                0x33,
+                other(rng),
+                rng.pick(&[1, 3, 4, 7]),
+                src(rng),
+                src(rng),
+                1,
+            )),
+            14 => out.push(asm::i(0x03, 0, rng.below(7) as u32, base, off)),
+            _ => {
+                // The last of the run: the base loaded (anything: later runs set it again).
+                out.push(asm::i(0x03, base, 3, base, off));
+                return;
+            }
+        }
+    }
+}
+
+/// A program as [`program`] makes, with runs of same-base loads and stores ([`memory_run`])
+/// between its instructions if `runs`.
+fn program_with(seed: u64, mix: Mix, runs: bool) -> State {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut prog = Vec::new();
     prog.extend(asm::li(DATA_REG, DATA + 0x1000));
@@ -279,7 +348,14 @@ fn program(seed: u64, mix: Mix) -> State {
     }
     while prog.len() < LEN - 1 {
         let at = prog.len();
-        prog.push(instruction(&mut rng, at, mix));
+        if runs && rng.below(3) == 0 {
+            let mut run = Vec::new();
+            memory_run(&mut rng, &mut run);
+            run.truncate(LEN - 1 - at);
+            prog.extend(run);
+        } else {
+            prog.push(instruction(&mut rng, at, mix));
+        }
     }
     prog.push(asm::jal(0, -4 * (LEN as i32 - 1) + 4 * 40)); // round again, past the setup
     load(&prog)
@@ -321,10 +397,44 @@ fn outcomes<O: verdict_riscv::Oracle>(
 #[test]
 fn step_interpreter_and_jit_agree_on_random_programs() {
     const PROGRAMS: u64 = 200;
+    let (errors, steps) = compare_on_random_programs(0..PROGRAMS, false);
+    // Most programs run their whole budget; some reach the error paths (unaligned jumps, illegal
+    // code written over themselves).
+    assert!(
+        errors > 0 && errors < PROGRAMS / 2,
+        "{errors} of {PROGRAMS} programs failed"
+    );
+    assert!(
+        steps > PROGRAMS * CHECKPOINTS / 2,
+        "only {steps} checkpoints reached"
+    );
+}
+
+/// The same with runs of loads and stores through one base register between the instructions
+/// ([`memory_run`]), which the JIT serves with one TLB lookup per group.
+#[test]
+fn step_interpreter_and_jit_agree_on_random_programs_with_same_base_runs() {
+    const PROGRAMS: u64 = 100;
+    let (errors, steps) = compare_on_random_programs(1000..1000 + PROGRAMS, true);
+    assert!(
+        errors < PROGRAMS / 2,
+        "{errors} of {PROGRAMS} programs failed"
+    );
+    assert!(
+        steps > PROGRAMS * CHECKPOINTS / 2,
+        "only {steps} checkpoints reached"
+    );
+}
+
+/// Runs the programs of `seeds` (with same-base runs if `runs`) on the step, and on the
+/// interpreter and the JIT in one go, in random slices and from snapshots, asserting the same
+/// outcomes at every checkpoint; returns the programs that ended in an error and the
+/// checkpoints reached.
+fn compare_on_random_programs(seeds: std::ops::Range<u64>, runs: bool) -> (u64, u64) {
     let mut errors = 0u64;
     let mut steps = 0;
-    for seed in 0..PROGRAMS {
-        let state = program(seed, Mix::Ordinary);
+    for seed in seeds {
+        let state = program_with(seed, Mix::Ordinary, runs);
         let expected = outcomes(&mut Vm::new(state.clone()), |vm, n| {
             for _ in 0..n {
                 vm.step()?;
@@ -379,16 +489,7 @@ fn step_interpreter_and_jit_agree_on_random_programs() {
             }
         }
     }
-    // Most programs run their whole budget; some reach the error paths (unaligned jumps, illegal
-    // code written over themselves).
-    assert!(
-        errors > 0 && errors < PROGRAMS / 2,
-        "{errors} of {PROGRAMS} programs failed"
-    );
-    assert!(
-        steps > PROGRAMS * CHECKPOINTS / 2,
-        "only {steps} checkpoints reached"
-    );
+    (errors, steps)
 }
 
 /// The memory proofs a reverting step may read before it reverts: the fetch, and the data leaves
@@ -1051,4 +1152,113 @@ fn code_written_by_a_step_between_runs_is_not_run_stale() {
             assert_eq!(vm.state.state_hash(), stepped.state.state_hash());
         }
     }
+}
+
+/// Groups of loads and stores through one base register (one TLB lookup for the group's whole
+/// span): at every alignment around a page boundary (the span then crosses into the next page
+/// and the group falls back to one lookup per access), with stores straddling chunks, an ALU
+/// instruction inside a group, the base written in the middle (two groups), a load into the base
+/// ending a group, high multiplications inside a group (on x86 they clobber rdx, the group's
+/// address), a group on a page never written (the lookup always misses) and a division between
+/// two accesses. The state matches the step's after every run.
+#[test]
+fn same_base_access_groups_agree_with_the_step() {
+    use verdict_riscv::asm::reg::*;
+    const UNWRITTEN: u32 = 26;
+    let (a6, t3, t4, t5) = (16, 28, 29, 30);
+    // 64 bytes before a page boundary.
+    let mut prog = asm::li(S0, DATA + 0x1000 - 64);
+    prog.extend(asm::li(UNWRITTEN, DATA + 0x10_0000));
+    prog.extend(asm::li(T1, 0x0102_0304_0506_0708));
+    prog.extend(asm::li(A0, 0x8190_a0b0_c0d0_e0f0));
+    let body = [
+        asm::addi(T0, T0, 7),                 // addi t0, t0, 7
+        asm::i(0x13, A1, 7, T0, 255),         // andi a1, t0, 255
+        asm::r(0x33, A1, 0, A1, S0, 0),       // add a1, a1, s0: any alignment, some spans cross
+        asm::s(3, A1, T1, 0),                 // sd t1, 0(a1)
+        asm::s(2, A1, A0, 12),                // sw a0, 12(a1)
+        asm::i(0x03, A2, 3, A1, 8),           // ld a2, 8(a1)
+        asm::r(0x33, A0, 4, A0, A2, 0),       // xor a0, a0, a2: inside the group
+        asm::i(0x03, A3, 4, A1, 3),           // lbu a3, 3(a1)
+        asm::r(0x33, a6, 3, A0, T1, 1),       // mulhu a6, a0, t1: inside the group too
+        asm::r(0x33, A7, 1, a6, A2, 1),       // mulh a7, a6, a2
+        asm::s(1, A1, A3, 30),                // sh a3, 30(a1)
+        asm::i(0x03, A4, 2, A1, 4),           // lw a4, 4(a1)
+        asm::s(0, A1, A4, 17),                // sb a4, 17(a1)
+        asm::addi(A1, A1, 24),                // addi a1, a1, 24: the base written
+        asm::s(3, A1, A0, 0),                 // sd a0, 0(a1)
+        asm::i(0x03, A5, 5, A1, -20),         // lhu a5, -20(a1)
+        asm::r(0x33, A2, 0, A2, A5, 0),       // add a2, a2, a5
+        asm::addi(T2, A1, -1800),             // addi t2, a1, -1800: stores over several chunks
+        asm::s(3, T2, A2, 0),                 // sd a2, 0(t2)
+        asm::s(3, T2, A0, 500),               // sd a0, 500(t2)
+        asm::s(1, T2, A4, 251),               // sh a4, 251(t2)
+        asm::s(2, T2, A5, 1006),              // sw a5, 1006(t2)
+        asm::i(0x03, A4, 3, T2, 505),         // ld a4, 505(t2)
+        asm::s(3, A1, S0, 40),                // sd s0, 40(a1)
+        asm::i(0x03, A1, 3, A1, 40),          // ld a1, 40(a1): the base loaded (s0)
+        asm::s(3, A1, A3, 8),                 // sd a3, 8(a1): through the new base
+        asm::i(0x03, t3, 3, A1, 8),           // ld t3, 8(a1)
+        asm::i(0x03, t4, 3, UNWRITTEN, 16),   // ld t4, 16(x26): never in the TLB
+        asm::i(0x03, t5, 2, UNWRITTEN, 2044), // lw t5, 2044(x26)
+        asm::r(0x33, A0, 0, A0, t4, 0),       // add a0, a0, t4
+        asm::r(0x33, A0, 0, A0, t3, 0),       // add a0, a0, t3
+        asm::r(0x33, A0, 4, A0, t5, 0),       // xor a0, a0, t5
+        asm::r(0x33, A0, 4, A0, A4, 0),       // xor a0, a0, a4
+        asm::r(0x33, A0, 0, A0, A7, 0),       // add a0, a0, a7
+        asm::i(0x03, A2, 3, S0, 0),           // ld a2, 0(s0)
+        asm::r(0x33, A3, 5, A2, T1, 1),       // divu a3, a2, t1: between two accesses
+        asm::i(0x03, A4, 3, S0, 8),           // ld a4, 8(s0)
+        asm::r(0x33, A0, 0, A0, A3, 0),       // add a0, a0, a3
+        asm::r(0x33, T1, 0, T1, A4, 0),       // add t1, t1, a4
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    run_beside_step_in_slices(&prog, 20_000);
+}
+
+/// As [`code_written_into_a_block_with_allocated_registers_runs_correctly`], with the store
+/// into the code inside a group of same-base accesses: on data the group is served by one
+/// lookup, and on the code page (never in the write TLB) the store still goes through the helper
+/// and ends the run, the access after it running in the new translation.
+#[test]
+fn code_written_by_a_group_store_runs_correctly() {
+    use verdict_riscv::asm::reg::*;
+    let (word, flip, old, t3, t4, here, delta) = (20, 22, 23, 28, 29, 30, 31);
+    const A6: u32 = 16;
+    let first = asm::addi(A0, A0, 1);
+    let second = asm::addi(A0, A0, 3);
+    // The index of the rewritten instruction in the loop.
+    const TARGET: i32 = 14;
+    let mut prog = asm::li(S0, DATA);
+    prog.extend(asm::li(word, second as u64));
+    prog.extend(asm::li(flip, (first ^ second) as u64));
+    let body = [
+        here << 7 | 0x17,                        // auipc here, 0: the loop's address
+        asm::i(0x03, A6, 2, here, 0),            // lw a6, 0(here): the code page in the read TLB
+        asm::addi(delta, here, 4 * TARGET),      // addi delta, here, 4 * TARGET
+        asm::r(0x33, delta, 0, delta, S0, 0x20), // sub delta, delta, s0: from DATA to it
+        asm::addi(T0, T0, 1),                    // addi t0, t0, 1
+        asm::i(0x13, T1, 7, T0, 63),             // andi t1, t0, 63
+        asm::i(0x13, t3, 3, T1, 1),              // sltiu t3, t1, 1: 1 every 64th time
+        asm::r(0x33, T2, 0, t3, delta, 1),       // mul t2, t3, delta
+        asm::r(0x33, T2, 0, T2, S0, 0),          // add t2, t2, s0: the instruction or DATA
+        asm::r(0x33, A1, 0, A1, A0, 0),          // add a1, a1, a0
+        asm::i(0x03, old, 6, T2, 0),             // lwu old, 0(t2)
+        asm::s(2, T2, word, 0),                  // sw word, 0(t2)
+        asm::i(0x03, A5, 2, T2, 4),              // lw a5, 4(t2)
+        asm::r(0x33, A2, 4, A2, A1, 0),          // xor a2, a2, a1
+        first,                                   // TARGET, rewritten: addi a0, a0, 1 or 3
+        asm::r(0x33, A3, 0, A2, A5, 1),          // mul a3, a2, a5
+        asm::r(0x33, A4, 0, A4, A3, 0),          // add a4, a4, a3
+        asm::r(0x33, A4, 4, A4, old, 0),         // xor a4, a4, old
+        asm::r(0x33, A4, 0, A4, A6, 0),          // add a4, a4, a6
+        asm::r(0x33, t4, 0, ZERO, t3, 0x20),     // sub t4, zero, t3: all ones if it was written
+        asm::r(0x33, t4, 7, t4, flip, 0),        // and t4, t4, flip
+        asm::r(0x33, word, 4, word, t4, 0),      // xor word, word, t4: the other word next time
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    // Seven rewrites: the page stays translated (after eight it is left to the interpreter).
+    run_beside_step_in_slices(&prog, 7 * 64 * (body.len() as u64 + 1));
 }

@@ -57,6 +57,7 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
+    verdict_fpvm::allocator::keep_freed_memory();
     let result = match cli.command {
         Command::Vm(cmd) => cmd.run(),
         Command::Game(cmd) => cmd.run(),

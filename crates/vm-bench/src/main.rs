@@ -64,6 +64,7 @@ enum Cmd {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    verdict_fpvm::allocator::keep_freed_memory();
     if let Some(Cmd::Child {
         mode,
         program,

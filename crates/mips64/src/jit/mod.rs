@@ -192,6 +192,10 @@ pub(crate) struct Jit {
     recent: Box<[(u64, *const Translation); RECENT]>,
     ctx: Box<Ctx>,
     helpers: Helpers,
+    /// Whether the interpreter ran the last steps: the pc may then be inside a block (after a
+    /// preemption or the end of a budget), where the interpreter goes on to the next block
+    /// instead of translating the page again with an entry there.
+    resumed: bool,
 }
 
 // SAFETY: the raw pointers (into the translations, the memory and its pages) are only followed
@@ -204,6 +208,7 @@ impl Default for Jit {
             enabled: std::env::var("VERDICT_JIT").as_deref() != Ok("0"),
             translations: HashMap::new(),
             recent: Box::new([(u64::MAX, std::ptr::null()); RECENT]),
+            resumed: false,
             ctx: Box::new(Ctx {
                 remaining: 0,
                 pc: 0,
@@ -342,6 +347,7 @@ impl<O: Oracle> Vm<O> {
 
     /// Runs up to `n` steps on the interpreter; returns the steps run.
     fn interpret(&mut self, n: u64) -> Result<u64, VmError> {
+        self.jit.resumed = true;
         let before = self.state.step;
         self.run_decoded(n)?;
         Ok(self.state.step - before)
@@ -349,7 +355,9 @@ impl<O: Oracle> Vm<O> {
 
     /// The translation holding `pc` and the code address to enter it at. A page is translated on
     /// first entry, and again when entered in the middle of one of its blocks (a jump from another
-    /// page), with a block beginning there. None if the interpreter must run the instruction.
+    /// page), with a block beginning there; but not right after the interpreter ran (a preemption
+    /// or a budget's end stops anywhere): the interpreter then runs on to the next block. None if
+    /// the interpreter must run the instruction.
     fn jit_entry(&mut self, pc: u64) -> Option<(*const Translation, usize)> {
         let page = pc >> 12;
         let slot = page as usize % RECENT;
@@ -367,7 +375,11 @@ impl<O: Oracle> Vm<O> {
         };
         // SAFETY: `recent` holds only live translations (`forget` and `clear` remove them).
         if let Some(target) = unsafe { (*translation).entry(pc) } {
+            self.jit.resumed = false;
             return Some((translation, target));
+        }
+        if self.jit.resumed {
+            return None; // inside a block: the interpreter runs on to the next one
         }
         let idx = ((pc >> 2) as usize) % OPS;
         // SAFETY: as above.
@@ -377,6 +389,7 @@ impl<O: Oracle> Vm<O> {
         }
         entries[idx] = true;
         let translation = self.translate(page, &entries)?;
+        self.jit.resumed = false;
         self.jit.recent[slot] = (page, translation);
         // SAFETY: just made.
         unsafe { (*translation).entry(pc) }.map(|target| (translation, target))

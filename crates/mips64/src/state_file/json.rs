@@ -6,14 +6,14 @@ use super::{
 };
 use crate::state::{state_hash, State};
 use crate::thread::Thread;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io::{Read, Write};
 use std::path::Path;
 use verdict_fpvm::hash::Hash;
-use verdict_fpvm::memory::{Memory, PAGE_SIZE};
-use verdict_fpvm::serde_hex::{hex_bytes, hex_hash, page_hex};
+use verdict_fpvm::serde_hex::{hex_bytes, hex_hash};
+use verdict_fpvm::state_pages::{JsonPages, PageList};
 use verdict_mips64_consts::WITNESS_SIZE;
 
 #[derive(Serialize, Deserialize)]
@@ -66,35 +66,6 @@ impl From<JsonThread> for Thread {
             hi: t.cpu.hi,
             regs: t.registers,
         }
-    }
-}
-
-#[derive(Serialize)]
-struct JsonPage<'a> {
-    index: u64,
-    #[serde(serialize_with = "page_hex::serialize")]
-    data: &'a [u8; PAGE_SIZE],
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonPageIn {
-    index: u64,
-    #[serde(deserialize_with = "page_hex::deserialize")]
-    data: Box<[u8; PAGE_SIZE]>,
-}
-
-/// The pages of a memory, serialized lazily in order.
-struct JsonPages<'a>(&'a Memory);
-
-impl Serialize for JsonPages<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.0
-                .pages_sorted()
-                .into_iter()
-                .map(|(index, data)| JsonPage { index, data }),
-        )
     }
 }
 
@@ -193,56 +164,10 @@ struct StateSeed {
     limit: ReadLimit,
 }
 
-struct Pages<'a> {
-    memory: &'a mut Memory,
-    limit: ReadLimit,
-}
-
 #[derive(Deserialize)]
 struct HexHash(#[serde(with = "hex_hash")] Hash);
 #[derive(Deserialize)]
 struct HexBytes(#[serde(with = "hex_bytes")] Vec<u8>);
-
-impl<'de> DeserializeSeed<'de> for Pages<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Pages<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of pages")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut count = 0u64;
-        while let Some(page) = seq.next_element::<JsonPageIn>()? {
-            count += 1;
-            if count > self.limit.max_pages {
-                return Err(de::Error::custom(format!(
-                    "more than {} pages, the memory limit of {} MiB",
-                    self.limit.max_pages,
-                    self.limit.max_pages / 256
-                )));
-            }
-            if page.index >= 1 << 52 {
-                return Err(de::Error::custom(format!(
-                    "page index {:#x} is outside the 64-bit address space",
-                    page.index
-                )));
-            }
-            if self.memory.has_page(page.index) {
-                return Err(de::Error::custom(format!(
-                    "page {:#x} appears twice",
-                    page.index
-                )));
-            }
-            self.memory.set_page(page.index, &page.data);
-        }
-        Ok(())
-    }
-}
 
 impl<'de> DeserializeSeed<'de> for StateSeed {
     type Value = Parsed;
@@ -313,7 +238,7 @@ impl<'de> Visitor<'de> for StateSeed {
             }
             match key.as_str() {
                 "stateVersion" => version = map.next_value()?,
-                "memory" => map.next_value_seed(Pages {
+                "memory" => map.next_value_seed(PageList {
                     memory: &mut state.memory,
                     limit: self.limit,
                 })?,

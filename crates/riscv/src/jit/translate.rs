@@ -10,6 +10,10 @@
 //! translated block if the chain ([`Ctx::chain`]) knows it, else returns to the dispatcher with
 //! the next pc; anything else returns to the dispatcher.
 //!
+//! Loads and stores through the same base register inside a block share one TLB lookup when
+//! nothing between them writes the base ([`find_groups`]); any other access looks up the TLB on
+//! its own.
+//!
 //! Registers while translated code runs: `rbx` the guest registers (`[u64; 32]`, x0 stays zero
 //! because writes to it are never emitted), `r12` the [`Ctx`], `r15` the remaining step budget,
 //! `rax`, `rcx` and `rdx` scratch, and up to nine more the guest registers the page uses most
@@ -235,31 +239,12 @@ pub(crate) fn translate(
         ; jmp =>leave
     );
 
-    // Steps of the current block still to come after the instruction being emitted.
-    let mut left_in_block = 0u64;
-    for i in 0..OPS {
+    // Emits the instruction at `i` with `k` steps of its block still to come after it; in a
+    // group's fast path (`group`: the group's lowest offset) its memory access goes straight to
+    // the host address in rdx (see [`find_groups`]).
+    let emit = |a: &mut Assembler, stubs: &mut Vec<Stub>, i: usize, k: u64, group: Option<i32>| {
         let op = ops[i];
         let here = base + 4 * i as u64;
-        if leader[i] {
-            dynasm!(a ; =>labels[i]);
-            left_in_block = block_len(i);
-            if left_in_block > 0 {
-                let out = exit_stub(&mut a, &mut stubs, here, Exit::Budget, 0);
-                let len = left_in_block as i32;
-                dynasm!(a
-                    ; cmp r15, len
-                    ; jb =>out
-                    ; sub r15, len
-                );
-            }
-        }
-        if op.kind == Kind::Slow {
-            let out = exit_stub(&mut a, &mut stubs, here, Exit::Slow, 0);
-            dynasm!(a ; jmp =>out);
-            continue;
-        }
-        left_in_block -= 1;
-        let k = left_in_block;
         let (rs1, rs2) = (alloc.of(op.rs1), alloc.of(op.rs2));
         let imm = op.imm;
         let writes = op.rd != SINK;
@@ -277,20 +262,20 @@ pub(crate) fn translate(
         match op.kind {
             Slow | Ecall | Atomic | Illegal => unreachable!("the fast form makes these Slow"),
             Nop | BranchNever => {}
-            Zero | Lui if writes => set_imm(&mut a, rd, imm as i64),
-            Auipc if writes => set_imm(&mut a, rd, here.wrapping_add(imm as i64 as u64) as i64),
+            Zero | Lui if writes => set_imm(a, rd, imm as i64),
+            Auipc if writes => set_imm(a, rd, here.wrapping_add(imm as i64 as u64) as i64),
             Zero | Lui | Auipc => {}
             Jal => {
                 if writes {
-                    set_imm(&mut a, rd, (here + 4) as i64);
+                    set_imm(a, rd, (here + 4) as i64);
                 }
-                let t = target_label(&mut a, &mut stubs, here.wrapping_add(imm as i64 as u64));
+                let t = target_label(a, stubs, here.wrapping_add(imm as i64 as u64));
                 dynasm!(a ; jmp =>t);
             }
             Jalr => {
                 // An unaligned target is reported by the generic step: give this step back.
-                let slow = exit_stub(&mut a, &mut stubs, here, Exit::Slow, k + 1);
-                get(&mut a, RAX, rs1);
+                let slow = exit_stub(a, stubs, here, Exit::Slow, k + 1);
+                get(a, RAX, rs1);
                 dynasm!(a
                     ; add rax, imm
                     ; and rax, -2
@@ -298,7 +283,7 @@ pub(crate) fn translate(
                     ; jnz =>slow
                 );
                 if writes {
-                    set_imm(&mut a, rd, (here + 4) as i64);
+                    set_imm(a, rd, (here + 4) as i64);
                 }
                 dynasm!(a
                     ; mov rcx, rax
@@ -313,11 +298,11 @@ pub(crate) fn translate(
                 );
             }
             Beq | Bne | Blt | Bge | Bltu | Bgeu => {
-                let t = target_label(&mut a, &mut stubs, here.wrapping_add(imm as i64 as u64));
+                let t = target_label(a, stubs, here.wrapping_add(imm as i64 as u64));
                 let left = match rs1 {
                     Loc::Host(h) => h,
                     Loc::Mem(_) => {
-                        get(&mut a, RAX, rs1);
+                        get(a, RAX, rs1);
                         RAX
                     }
                 };
@@ -331,12 +316,32 @@ pub(crate) fn translate(
                     _ => dynasm!(a ; jae =>t),
                 }
             }
+            // In a group's fast path rdx holds the host address of the group's lowest byte.
+            Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu if writes && group.is_some() => {
+                let d = imm - group.unwrap_or(0);
+                let dst = result_reg(rd);
+                match op.kind {
+                    Lb => dynasm!(a ; movsx Rq(dst), BYTE [rdx + d]),
+                    Lh => dynasm!(a ; movsx Rq(dst), WORD [rdx + d]),
+                    Lw => dynasm!(a ; movsxd Rq(dst), DWORD [rdx + d]),
+                    Ld => dynasm!(a ; mov Rq(dst), QWORD [rdx + d]),
+                    Lbu => dynasm!(a ; movzx Rd(dst), BYTE [rdx + d]),
+                    Lhu => dynasm!(a ; movzx Rd(dst), WORD [rdx + d]),
+                    _ => dynasm!(a ; mov Rd(dst), DWORD [rdx + d]),
+                }
+                finish(a, rd, dst);
+            }
+            // The group's check marked the chunks its stores touch dirty.
+            Sb | Sh | Sw | Sd if group.is_some() => {
+                let d = imm - group.unwrap_or(0);
+                store_at(a, store_size(op.kind), rs2, d);
+            }
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu if writes => {
                 let size = load_size(op.kind);
                 let slow = a.new_dynamic_label();
                 let back = a.new_dynamic_label();
-                address(&mut a, rs1, imm);
-                read_lookup(&mut a, size, slow);
+                address(a, rs1, imm);
+                read_lookup(a, size, slow);
                 let dst = result_reg(rd);
                 match op.kind {
                     Lb => dynasm!(a ; movsx Rq(dst), BYTE [rax]),
@@ -347,7 +352,7 @@ pub(crate) fn translate(
                     Lhu => dynasm!(a ; movzx Rd(dst), WORD [rax]),
                     _ => dynasm!(a ; mov Rd(dst), DWORD [rax]),
                 }
-                finish(&mut a, rd, dst);
+                finish(a, rd, dst);
                 dynasm!(a ; =>back);
                 stubs.push(Stub::Load {
                     label: slow,
@@ -359,16 +364,11 @@ pub(crate) fn translate(
             // A load into x0 has no effect: reads never allocate or fail.
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {}
             Sb | Sh | Sw | Sd => {
-                let size = match op.kind {
-                    Sb => 1,
-                    Sh => 2,
-                    Sw => 4,
-                    _ => 8,
-                };
+                let size = store_size(op.kind);
                 let slow = a.new_dynamic_label();
                 let back = a.new_dynamic_label();
-                let code_written = exit_stub(&mut a, &mut stubs, here + 4, Exit::Jump, k);
-                address(&mut a, rs1, imm);
+                let code_written = exit_stub(a, stubs, here + 4, Exit::Jump, k);
+                address(a, rs1, imm);
                 if size > 1 {
                     // Inside one chunk (so inside the page, and one dirty byte to set).
                     let last = CHUNK_BYTES as i32 - size;
@@ -380,8 +380,8 @@ pub(crate) fn translate(
                         ; ja =>slow
                     );
                 }
-                write_lookup(&mut a, slow);
-                store_value(&mut a, size, rs2);
+                write_lookup(a, slow);
+                store_value(a, size, rs2);
                 let shift = CHUNK_BYTES.trailing_zeros() as i8;
                 dynasm!(a
                     ; shr eax, shift
@@ -397,17 +397,15 @@ pub(crate) fn translate(
                 });
             }
             _ if !writes => {}
-            Addi | Xori | Ori | Andi | Slli | Srli | Srai => {
-                immediate(&mut a, op.kind, rd, rs1, imm)
-            }
+            Addi | Xori | Ori | Andi | Slli | Srli | Srai => immediate(a, op.kind, rd, rs1, imm),
             Addiw => {
-                get(&mut a, RAX, rs1);
+                get(a, RAX, rs1);
                 dynasm!(a ; add eax, imm);
-                sign_extend_eax(&mut a, rd);
+                sign_extend_eax(a, rd);
             }
             Slti | Sltiu | Slt | Sltu => {
                 dynasm!(a ; xor ecx, ecx);
-                get(&mut a, RAX, rs1);
+                get(a, RAX, rs1);
                 if matches!(op.kind, Slti | Sltiu) {
                     dynasm!(a ; cmp rax, imm);
                 } else {
@@ -418,61 +416,68 @@ pub(crate) fn translate(
                 } else {
                     dynasm!(a ; setb cl);
                 }
-                set(&mut a, rd, RCX);
+                set(a, rd, RCX);
             }
-            Add | Sub | Xor | Or | And | Mul => binary(&mut a, op.kind, rd, rs1, rs2),
+            Add | Sub | Xor | Or | And | Mul => binary(a, op.kind, rd, rs1, rs2),
             // x86 masks 64-bit shift counts to 6 bits and 32-bit ones to 5, as RISC-V does.
             Sll | Srl | Sra => {
-                get(&mut a, RCX, rs2);
-                get(&mut a, RAX, rs1);
+                get(a, RCX, rs2);
+                get(a, RAX, rs1);
                 match op.kind {
                     Sll => dynasm!(a ; shl rax, cl),
                     Srl => dynasm!(a ; shr rax, cl),
                     _ => dynasm!(a ; sar rax, cl),
                 }
-                set(&mut a, rd, RAX);
+                set(a, rd, RAX);
             }
             Slliw | Srliw | Sraiw => {
                 let sh = imm as i8;
-                get32(&mut a, RAX, rs1);
+                get32(a, RAX, rs1);
                 match op.kind {
                     Slliw => dynasm!(a ; shl eax, sh),
                     Srliw => dynasm!(a ; shr eax, sh),
                     _ => dynasm!(a ; sar eax, sh),
                 }
-                sign_extend_eax(&mut a, rd);
+                sign_extend_eax(a, rd);
             }
             Addw | Subw | Mulw => {
-                get32(&mut a, RAX, rs1);
+                get32(a, RAX, rs1);
                 match op.kind {
                     Addw => op_eax!(a, add, rs2),
                     Subw => op_eax!(a, sub, rs2),
                     _ => op_eax!(a, imul, rs2),
                 }
-                sign_extend_eax(&mut a, rd);
+                sign_extend_eax(a, rd);
             }
             Sllw | Srlw | Sraw => {
-                get32(&mut a, RCX, rs2);
-                get32(&mut a, RAX, rs1);
+                get32(a, RCX, rs2);
+                get32(a, RAX, rs1);
                 match op.kind {
                     Sllw => dynasm!(a ; shl eax, cl),
                     Srlw => dynasm!(a ; shr eax, cl),
                     _ => dynasm!(a ; sar eax, cl),
                 }
-                sign_extend_eax(&mut a, rd);
+                sign_extend_eax(a, rd);
             }
+            // In a group's fast path rdx (the group's address) waits in rcx meanwhile.
             Mulh | Mulhu => {
-                get(&mut a, RAX, rs1);
+                if group.is_some() {
+                    dynasm!(a ; mov rcx, rdx);
+                }
+                get(a, RAX, rs1);
                 if op.kind == Mulh {
                     op_one!(a, imul, rs2);
                 } else {
                     op_one!(a, mul, rs2);
                 }
-                set(&mut a, rd, RDX);
+                set(a, rd, RDX);
+                if group.is_some() {
+                    dynasm!(a ; mov rdx, rcx);
+                }
             }
             // The unsigned high product, less rs2 when rs1 is negative.
             Mulhsu => {
-                get(&mut a, RAX, rs1);
+                get(a, RAX, rs1);
                 dynasm!(a ; mov rcx, rax);
                 op_one!(a, mul, rs2);
                 dynasm!(a ; sar rcx, 63);
@@ -481,17 +486,70 @@ pub(crate) fn translate(
                     Loc::Mem(o) => dynasm!(a ; and rcx, QWORD [rbx + o]),
                 }
                 dynasm!(a ; sub rdx, rcx);
-                set(&mut a, rd, RDX);
+                set(a, rd, RDX);
             }
             Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw => {
-                divide(&mut a, op.kind, rd, rs1, rs2)
+                divide(a, op.kind, rd, rs1, rs2)
             }
         }
         // Falling off the page's end (a conditional branch not taken, too) continues in the next.
         if i + 1 == OPS && !matches!(op.kind, Jal | Jalr) {
-            let out = chain_stub(&mut a, &mut stubs, base + PAGE_SIZE as u64);
+            let out = chain_stub(a, stubs, base + PAGE_SIZE as u64);
             dynasm!(a ; jmp =>out);
         }
+    };
+
+    let groups = find_groups(ops, &leader);
+    let mut groups = groups.iter().peekable();
+    // Steps of the current block still to come after the instruction being emitted.
+    let mut left_in_block = 0u64;
+    let mut i = 0;
+    while i < OPS {
+        let op = ops[i];
+        let here = base + 4 * i as u64;
+        if leader[i] {
+            dynasm!(a ; =>labels[i]);
+            left_in_block = block_len(i);
+            if left_in_block > 0 {
+                // Taken at once; if the budget was short (the subtraction borrowed), given back
+                // on the way out.
+                let out = exit_stub(&mut a, &mut stubs, here, Exit::Budget, left_in_block);
+                let len = left_in_block as i32;
+                dynasm!(a
+                    ; sub r15, len
+                    ; jb =>out
+                );
+            }
+        }
+        if op.kind == Kind::Slow {
+            let out = exit_stub(&mut a, &mut stubs, here, Exit::Slow, 0);
+            dynasm!(a ; jmp =>out);
+            i += 1;
+            continue;
+        }
+        let Some(g) = groups.next_if(|g| g.start == i) else {
+            left_in_block -= 1;
+            emit(&mut a, &mut stubs, i, left_in_block, None);
+            i += 1;
+            continue;
+        };
+        // One TLB check for the whole group; on a miss, every access on its own as usual.
+        let slow = a.new_dynamic_label();
+        let done = a.new_dynamic_label();
+        group_check(&mut a, g, alloc.of(ops[i].rs1), slow);
+        let before = left_in_block;
+        for j in g.start..=g.end {
+            left_in_block -= 1;
+            emit(&mut a, &mut stubs, j, left_in_block, Some(g.low));
+        }
+        dynasm!(a ; jmp =>done ; =>slow);
+        left_in_block = before;
+        for j in g.start..=g.end {
+            left_in_block -= 1;
+            emit(&mut a, &mut stubs, j, left_in_block, None);
+        }
+        dynasm!(a ; =>done);
+        i = g.end + 1;
     }
 
     emit_stubs(&mut a, stubs, helpers, &alloc, exit, exit_indirect);
@@ -522,6 +580,156 @@ pub(crate) fn translate(
     })
 }
 
+/// Bytes a group's accesses may span (from the lowest byte of any to the highest).
+const GROUP_SPAN: i32 = 2048;
+
+/// A run of instructions inside one block whose memory accesses (at least two) all use the same
+/// base register, which nothing in the run writes but maybe its last access (a load): one TLB
+/// lookup covers them all, for the whole span in one page. Nothing in the run touches rdx but the
+/// accesses (no helper calls, divisions or mulhsu; mulh and mulhu put it back), so rdx holds the
+/// span's host address throughout the fast path.
+struct Group {
+    /// The first and last instruction (both accesses).
+    start: usize,
+    end: usize,
+    /// The lowest offset from the base of any access, and the bytes from there to the end of the
+    /// highest.
+    low: i32,
+    span: i32,
+    /// Offsets from `low` of bytes whose chunks the stores dirty, enough to name every such chunk
+    /// (empty: no stores, the read TLB serves the group).
+    dirty: Vec<i32>,
+}
+
+/// The size of the access `op` makes and whether it is a store, if it is a load into a register
+/// other than x0 or a store.
+fn access(op: &Op) -> Option<(i32, bool)> {
+    use Kind::*;
+    match op.kind {
+        Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu if op.rd != SINK => Some((load_size(op.kind), false)),
+        Sb | Sh | Sw | Sd => Some((store_size(op.kind), true)),
+        _ => None,
+    }
+}
+
+/// Whether the translated instruction uses rdx (or ends the block, or calls a helper, outside a
+/// group's fast path). (mulh and mulhu keep it in rcx in a group's fast path.)
+fn breaks_group(kind: Kind) -> bool {
+    use Kind::*;
+    is_transfer(kind)
+        || matches!(
+            kind,
+            Slow | Mulhsu | Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw
+        )
+}
+
+/// The page's groups (see [`Group`]), in order; the page's last instruction is never in one.
+fn find_groups(ops: &DecodedPage, leader: &[bool; OPS]) -> Vec<Group> {
+    let mut groups = Vec::new();
+    let mut i = 0;
+    while i + 1 < OPS {
+        let first = &ops[i];
+        let Some((size, store)) = access(first) else {
+            i += 1;
+            continue;
+        };
+        let b = first.rs1;
+        // (offset, size, store) of each access.
+        let mut accesses = vec![(first.imm, size, store)];
+        let (mut lo, mut hi) = (first.imm, first.imm + size);
+        let mut end = i;
+        let mut j = i + 1;
+        while first.rd != b && j + 1 < OPS && !leader[j] && !breaks_group(ops[j].kind) {
+            let op = &ops[j];
+            match access(op) {
+                Some((size, store)) => {
+                    let (l, h) = (lo.min(op.imm), hi.max(op.imm + size));
+                    if op.rs1 != b || h - l > GROUP_SPAN {
+                        break;
+                    }
+                    (lo, hi, end) = (l, h, j);
+                    accesses.push((op.imm, size, store));
+                    if op.rd == b {
+                        break;
+                    }
+                }
+                None if op.rd == b => break,
+                None => {}
+            }
+            j += 1;
+        }
+        if accesses.len() < 2 {
+            i += 1;
+            continue;
+        }
+        // The stores' bytes, as merged ranges: every chunk a range touches has a byte at one of
+        // its first byte, every CHUNK_BYTES after it, and its last byte.
+        let mut ranges: Vec<(i32, i32)> = accesses
+            .iter()
+            .filter(|a| a.2)
+            .map(|&(off, size, _)| (off - lo, off - lo + size - 1))
+            .collect();
+        ranges.sort_unstable();
+        let mut merged: Vec<(i32, i32)> = Vec::new();
+        for (l, h) in ranges {
+            match merged.last_mut() {
+                Some(last) if l <= last.1 + 1 => last.1 = last.1.max(h),
+                _ => merged.push((l, h)),
+            }
+        }
+        let mut dirty = Vec::new();
+        for (l, h) in merged {
+            dirty.extend((l..h).step_by(CHUNK_BYTES));
+            dirty.push(h);
+        }
+        groups.push(Group {
+            start: i,
+            end,
+            low: lo,
+            span: hi - lo,
+            dirty,
+        });
+        i = end + 1;
+    }
+    groups
+}
+
+/// A group's one TLB lookup, for the span at base + `low`: on a hit rdx = the span's host
+/// address (and the chunks the group's stores touch are marked dirty: nothing can leave the
+/// fast path before its stores are done); on a miss, jumps to `miss`. The write TLB serves a
+/// group with a store (it holds only pages the code may write: never a code page, so a store to
+/// one still goes through the helper), the read TLB any other.
+fn group_check(a: &mut Assembler, g: &Group, base: Loc, miss: DynamicLabel) {
+    address(a, base, g.low);
+    if g.dirty.is_empty() {
+        read_lookup(a, g.span, miss);
+        dynasm!(a ; mov rdx, rax);
+        return;
+    }
+    let slot_mask = ((TLB_ENTRIES - 1) << 4) as i32;
+    let last = g.span - 1;
+    dynasm!(a
+        ; lea rcx, [rax + last]
+        ; mov edx, eax
+        ; shr rcx, 12
+        ; shr edx, 8
+        ; and edx, slot_mask
+        ; cmp rcx, QWORD [r12 + rdx + WTLB]
+        ; jne =>miss
+        ; mov rdx, QWORD [r12 + rdx + WTLB + TLB_PAGE]
+        ; and eax, 0xfff
+    );
+    let shift = CHUNK_BYTES.trailing_zeros() as i8;
+    for &x in &g.dirty {
+        dynasm!(a
+            ; lea ecx, [rax + x]
+            ; shr ecx, shift
+            ; mov BYTE [rdx + rcx + DIRTY], 1
+        );
+    }
+    dynasm!(a ; add rdx, rax);
+}
+
 /// Scratch host registers, by number.
 const RAX: u8 = 0;
 const RCX: u8 = 1;
@@ -537,6 +745,15 @@ fn load_size(kind: Kind) -> i32 {
         Kind::Lb | Kind::Lbu => 1,
         Kind::Lh | Kind::Lhu => 2,
         Kind::Lw | Kind::Lwu => 4,
+        _ => 8,
+    }
+}
+
+fn store_size(kind: Kind) -> i32 {
+    match kind {
+        Kind::Sb => 1,
+        Kind::Sh => 2,
+        Kind::Sw => 4,
         _ => 8,
     }
 }
@@ -686,11 +903,16 @@ fn divide(a: &mut Assembler, kind: Kind, rd: Loc, rs1: Loc, rs2: Loc) {
     }
 }
 
-/// rax = rs1 + imm.
+/// rax = rs1 + imm (one `lea` when rs1 is in a host register).
 fn address(a: &mut Assembler, rs1: Loc, imm: i32) {
-    get(a, RAX, rs1);
-    if imm != 0 {
-        dynasm!(a ; add rax, imm);
+    match rs1 {
+        Loc::Host(h) if imm != 0 => dynasm!(a ; lea rax, [Rq(h) + imm]),
+        _ => {
+            get(a, RAX, rs1);
+            if imm != 0 {
+                dynasm!(a ; add rax, imm);
+            }
+        }
     }
 }
 
@@ -745,6 +967,25 @@ fn store_value(a: &mut Assembler, size: i32, rs2: Loc) {
                 2 => dynasm!(a ; mov WORD [rdx + rax], cx),
                 4 => dynasm!(a ; mov DWORD [rdx + rax], ecx),
                 _ => dynasm!(a ; mov QWORD [rdx + rax], rcx),
+            }
+        }
+    }
+}
+
+/// Stores the low `size` bytes of rs2 at [rdx + `disp`]: straight from rs2's host register for 2
+/// to 8 bytes, else through rcx (rdx is left as it is).
+fn store_at(a: &mut Assembler, size: i32, rs2: Loc, disp: i32) {
+    match (size, rs2) {
+        (2, Loc::Host(h)) => dynasm!(a ; mov WORD [rdx + disp], Rw(h)),
+        (4, Loc::Host(h)) => dynasm!(a ; mov DWORD [rdx + disp], Rd(h)),
+        (8, Loc::Host(h)) => dynasm!(a ; mov QWORD [rdx + disp], Rq(h)),
+        _ => {
+            get(a, RCX, rs2);
+            match size {
+                1 => dynasm!(a ; mov BYTE [rdx + disp], cl),
+                2 => dynasm!(a ; mov WORD [rdx + disp], cx),
+                4 => dynasm!(a ; mov DWORD [rdx + disp], ecx),
+                _ => dynasm!(a ; mov QWORD [rdx + disp], rcx),
             }
         }
     }
