@@ -23,7 +23,7 @@ use translate::{translate, Helpers, Translation};
 use verdict_preimage::Oracle;
 
 /// Entries of each TLB.
-const TLB_ENTRIES: usize = 64;
+const TLB_ENTRIES: usize = 1024;
 /// Instructions per page.
 const OPS: usize = crate::memory::PAGE_SIZE / 4;
 /// Steps the interpreter runs at a time on a page left to the generic step.

@@ -87,7 +87,7 @@ const DIRTY: i32 = Memory::DIRTY_OFFSET as i32;
 const _: () = assert!(
     std::mem::size_of::<TlbEntry>() == 16
         && std::mem::size_of::<ReadEntry>() == 16
-        && TLB_ENTRIES == 64
+        && TLB_ENTRIES.is_power_of_two()
         && std::mem::size_of::<ChainEntry>() == 32
         && offset_of!(ChainEntry, pc) == 0
 );
