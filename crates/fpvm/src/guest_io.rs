@@ -2,6 +2,7 @@
 //! stdout or stderr is forwarded (a courtesy: it never changes the step), and hint bytes are
 //! buffered until a whole hint (a big-endian u32 length, then the hint) can go to the host.
 
+use crate::memory::Memory;
 use std::io::Write;
 
 /// Largest guest write forwarded to stdout or stderr in one syscall (the step itself succeeds
@@ -51,6 +52,36 @@ impl Output {
             Output::Discard => {}
         }
     }
+}
+
+/// Forwards the guest's write of `count` bytes at `addr` (at most [`MAX_FORWARDED_OUTPUT`]) to
+/// `out`, reading them from `memory` only if `out` keeps them.
+pub fn forward_write(out: &mut Output, memory: &Memory, addr: u64, count: u64, is_stdout: bool) {
+    if out.discards() {
+        return;
+    }
+    let mut buf = vec![0u8; count.min(MAX_FORWARDED_OUTPUT) as usize];
+    memory.read(addr, &mut buf);
+    out.forward(&buf, is_stdout);
+}
+
+/// Appends the guest's hint write of `count` bytes at `addr` to `buffer` and sends every complete
+/// hint with `send`; the error (a buffer over [`MAX_HINT_BUFFER`] bytes, or `send`'s) as a
+/// message for the VM's hint error.
+pub fn write_hint(
+    buffer: &mut Vec<u8>,
+    memory: &Memory,
+    addr: u64,
+    count: u64,
+    send: impl FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    if (buffer.len() as u64).saturating_add(count) > MAX_HINT_BUFFER as u64 {
+        return Err(format!("hint of more than {MAX_HINT_BUFFER} bytes"));
+    }
+    let start = buffer.len();
+    buffer.resize(start + count as usize, 0);
+    memory.read(addr, &mut buffer[start..]);
+    send_complete_hints(buffer, send)
 }
 
 /// Sends every complete hint at the start of `buffer` with `send`, in order, and keeps what
@@ -126,5 +157,34 @@ mod tests {
         cap.forward(b"he", false);
         cap.forward(b"llo", false);
         assert_eq!(cap.captured(), b"hello");
+    }
+
+    #[test]
+    fn hint_writes_are_read_from_memory_buffered_and_bounded() {
+        let mut memory = Memory::default();
+        memory.write(0x1000, &[0, 0, 0, 2, b'h', b'i', 0, 0]);
+        let mut buffer = Vec::new();
+        let mut sent = Vec::new();
+        write_hint(&mut buffer, &memory, 0x1000, 5, |h| {
+            sent.push(h.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert!(sent.is_empty(), "an incomplete hint waits");
+        write_hint(&mut buffer, &memory, 0x1005, 3, |h| {
+            sent.push(h.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(sent, vec![b"hi".to_vec()]);
+        assert_eq!(buffer, [0, 0]);
+        let err = write_hint(&mut buffer, &memory, 0, MAX_HINT_BUFFER as u64, |_| Ok(()));
+        assert_eq!(
+            err,
+            Err(format!("hint of more than {MAX_HINT_BUFFER} bytes"))
+        );
+        let mut out = Output::Capture(Vec::new());
+        forward_write(&mut out, &memory, 0x1004, 2, true);
+        assert_eq!(out.captured(), b"hi");
     }
 }

@@ -8,7 +8,7 @@ use verdict_fpvm::PreimageRead;
 use verdict_mips64_consts::fd;
 use verdict_preimage::{Oracle, PreimageKey};
 
-use verdict_fpvm::guest_io::{send_complete_hints, MAX_FORWARDED_OUTPUT, MAX_HINT_BUFFER};
+use verdict_fpvm::guest_io;
 
 impl<O: Oracle> Vm<O> {
     /// Copies a guest write to stdout or stderr to its destination. The guest's output is a
@@ -19,38 +19,21 @@ impl<O: Oracle> Vm<O> {
         } else {
             &mut self.stderr
         };
-        if out.discards() {
-            return;
-        }
-        let mut buf = vec![0u8; count.min(MAX_FORWARDED_OUTPUT) as usize];
-        self.state.memory.read(addr, &mut buf);
-        out.forward(&buf, fd == fd::STDOUT);
+        guest_io::forward_write(out, &self.state.memory, addr, count, fd == fd::STDOUT);
     }
 
     /// Buffers hint bytes and sends every complete hint (u32 big-endian length, then the hint).
     pub(crate) fn write_hint(&mut self, pc: u64, addr: u64, count: u64) -> Result<(), VmError> {
-        if (self.state.last_hint.len() as u64).saturating_add(count) > MAX_HINT_BUFFER as u64 {
-            return Err(HostError::Hint {
-                pc,
-                message: format!("hint of more than {MAX_HINT_BUFFER} bytes"),
-            }
-            .into());
-        }
-        let start = self.state.last_hint.len();
-        self.state.last_hint.resize(start + count as usize, 0);
-        self.state
-            .memory
-            .read(addr, &mut self.state.last_hint[start..]);
         let oracle = &mut self.oracle;
-        send_complete_hints(&mut self.state.last_hint, |hint| {
-            oracle.hint(hint).map_err(|e| {
-                HostError::Hint {
-                    pc,
-                    message: e.to_string(),
-                }
-                .into()
-            })
-        })
+        let send = |hint: &[u8]| oracle.hint(hint).map_err(|e| e.to_string());
+        guest_io::write_hint(
+            &mut self.state.last_hint,
+            &self.state.memory,
+            addr,
+            count,
+            send,
+        )
+        .map_err(|message| HostError::Hint { pc, message }.into())
     }
 
     /// Shifts up to 8 bytes (within the word of `addr`) into the preimage key and resets the read
