@@ -40,6 +40,17 @@ fn role_address(role: &str) -> Address {
     )
 }
 
+/// What the games' tests need, or `None` to skip where that is allowed (not under `CI=true`):
+/// anvil, and the claim guest (returned). Also the lock that runs those tests one at a time:
+/// their proposers share a key, which [`left_running`] looks for.
+fn games_test() -> Option<(PathBuf, std::sync::MutexGuard<'static, ()>)> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    verdict_node::testing::anvil_binary()?;
+    let elf = verdict_onchain::testing::claim_elf()?;
+    let lock = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    Some((elf, lock))
+}
+
 /// The processes the demo started that are still running: those whose command line mentions
 /// the data directory (the devnet, anvil, the node, the challenger) or the proposer's key.
 fn left_running(data: &Path) -> Vec<String> {
@@ -81,10 +92,7 @@ fn wait(child: &mut Proc, limit: Duration) -> std::process::ExitStatus {
 
 #[test]
 fn the_one_command_demo_makes_the_liar_lose_a_game_played_to_a_step() {
-    if verdict_node::testing::anvil_binary().is_none() {
-        return;
-    }
-    let Some(elf) = verdict_onchain::testing::claim_elf() else {
+    let Some((elf, _one_at_a_time)) = games_test() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -323,10 +331,7 @@ fn devnet_up_with_games(data: &Path, elf: &Path, name: &str) -> (Proc, PathBuf, 
 /// it all cleanly.
 #[test]
 fn devnet_up_with_games_stops_when_a_child_dies_and_reuses_its_deployment() {
-    if verdict_node::testing::anvil_binary().is_none() {
-        return;
-    }
-    let Some(elf) = verdict_onchain::testing::claim_elf() else {
+    let Some((elf, _one_at_a_time)) = games_test() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
