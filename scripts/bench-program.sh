@@ -16,6 +16,7 @@
 #   REPEAT=1 scripts/bench-program.sh 26207960 26207963
 #   SKIP_BUILD=1 ...                                  # use the built guests and target/release/verdict
 #   MIPS_ELF=path RISCV_ELF=path ...                  # other builds of block-check
+#   VERDICT_BIN=path ...                              # another build of verdict (A/B runs)
 #
 # Times are those `verdict vm run` reports: the run from the loaded state to the exit (the state
 # loading excluded; the host, a child process, loads and checks the fixture meanwhile). QEMU's
@@ -38,7 +39,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     scripts/build-guests.sh
     cargo build --release -p verdict
 fi
-VERDICT="$ROOT/target/release/verdict"
+VERDICT="${VERDICT_BIN:-$ROOT/target/release/verdict}"
 RISCV_ELF="${RISCV_ELF:-$ROOT/guests/build/block-check.elf}"
 MIPS_ELF="${MIPS_ELF:-$ROOT/guests/build/mips64/block-check.elf}"
 for f in "$VERDICT" "$RISCV_ELF" "$MIPS_ELF"; do

@@ -16,6 +16,7 @@ pub mod json;
 pub mod memory;
 pub mod meta;
 pub mod pattern;
+pub mod perf_map;
 pub mod process_oracle;
 pub mod proof;
 pub mod serde_hex;

@@ -325,8 +325,16 @@ pub(crate) fn translate(
         stubs,
         helpers,
     } = e;
+    let stubs_start = a.offset();
     emit_stubs(&mut a, stubs, helpers, exit);
     let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?;
+    let named: Vec<(usize, AssemblyOffset)> = if verdict_fpvm::perf_map::enabled() {
+        (0..OPS)
+            .filter_map(|i| Some((i, a.labels().resolve_dynamic(labels[i]).ok()?)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut offsets = Vec::with_capacity(OPS);
     for (i, label) in labels.iter().enumerate() {
         offsets.push(if leader[i] {
@@ -336,6 +344,13 @@ pub(crate) fn translate(
         });
     }
     let buf = a.finalize().ok()?;
+    if !named.is_empty() {
+        let mut starts: Vec<(usize, u64)> = named
+            .iter()
+            .map(|&(i, off)| (buf.ptr(off) as usize, base + 4 * i as u64))
+            .collect();
+        verdict_fpvm::perf_map::record("mips64", &mut starts, buf.ptr(stubs_start) as usize);
+    }
     let mut entry_points: Box<[usize; OPS]> = Box::new([0; OPS]);
     let to_dispatcher = buf.ptr(exit_indirect) as usize;
     for i in 0..OPS {

@@ -552,6 +552,7 @@ pub(crate) fn translate(
         i = g.end + 1;
     }
 
+    let stubs_start = a.offset();
     emit_stubs(&mut a, stubs, helpers, &alloc, exit, exit_indirect);
     let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?;
     let mut offsets = Vec::with_capacity(OPS);
@@ -559,6 +560,12 @@ pub(crate) fn translate(
         offsets.push(a.labels().resolve_dynamic(*label).ok());
     }
     let buf = a.finalize().ok()?;
+    if verdict_fpvm::perf_map::enabled() {
+        let mut starts: Vec<(usize, u64)> = (0..OPS)
+            .filter_map(|i| Some((buf.ptr(offsets[i]?) as usize, base + 4 * i as u64)))
+            .collect();
+        verdict_fpvm::perf_map::record("rv", &mut starts, buf.ptr(stubs_start) as usize);
+    }
     let mut entries: Box<[usize; OPS]> = Box::new([0; OPS]);
     let indirect = buf.ptr(exit_indirect) as usize;
     for i in 0..OPS {
