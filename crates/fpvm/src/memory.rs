@@ -396,6 +396,20 @@ impl Memory {
         Some((p as *mut u8, writable))
     }
 
+    /// For a JIT whose stores do not mark their chunks: the address of an allocated page it may
+    /// write directly (as `page_for_jit`), with every chunk of the page marked dirty first, so
+    /// that any write through the address is rehashed. The marks stay until the page's hashes
+    /// are next brought up to date, which changes `pointer_epoch`: the address is dropped then.
+    pub fn writable_page_for_jit(&mut self, page: u64) -> Option<*mut u8> {
+        let pos = self.lookup(page)?;
+        let (p, writable) = self.page_for_jit(page)?;
+        if !writable {
+            return None;
+        }
+        self.page_mut(pos).dirty = [1; CHUNKS];
+        Some(p)
+    }
+
     /// Changes whenever addresses from `page_for_jit` may have gone stale: a
     /// page copied on write, a page becoming code, pages taken off the dirty list (a root, or a
     /// batch handed to the background hasher). Holders of such addresses drop them when it

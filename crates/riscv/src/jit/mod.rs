@@ -144,6 +144,14 @@ impl Ctx {
         }
     }
 
+    /// Puts `page` in the write TLB if translated code may write it, every chunk of it marked
+    /// dirty (translated stores do not mark their chunks); returns its address if so.
+    fn fill_write(&mut self, memory: &mut Memory, page: u64) -> Option<*mut u8> {
+        let p = memory.writable_page_for_jit(page)?;
+        self.wtlb[page as usize % TLB_ENTRIES] = TlbEntry { tag: page, page: p };
+        Some(p)
+    }
+
     /// Empties both TLBs if the memory's page addresses may have gone stale since they were
     /// filled (a copy on write, a page becoming code, pages leaving the dirty list).
     fn check_epoch(&mut self, memory: &Memory) {
@@ -158,7 +166,7 @@ impl Ctx {
 /// the page may be written directly.
 unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
     let ctx = &mut *ctx;
-    let memory = &*ctx.memory;
+    let memory = &mut *ctx.memory;
     let value = memory.read_le(addr, size as usize);
     let page = addr >> 12;
     let slot = page as usize % TLB_ENTRIES;
@@ -167,7 +175,7 @@ unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
     if let Some((p, writable)) = memory.page_for_jit(page) {
         ctx.rtlb[slot] = ReadEntry::new(page, p);
         if writable {
-            ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
+            ctx.fill_write(memory, page);
         }
     }
     value
@@ -191,10 +199,8 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
         return 1;
     }
     let page = addr >> 12;
-    let slot = page as usize % TLB_ENTRIES;
-    if let Some((p, true)) = memory.page_for_jit(page) {
-        ctx.wtlb[slot] = TlbEntry { tag: page, page: p };
-        ctx.rtlb[slot] = ReadEntry::new(page, p);
+    if let Some(p) = ctx.fill_write(memory, page) {
+        ctx.rtlb[page as usize % TLB_ENTRIES] = ReadEntry::new(page, p);
     }
     0
 }

@@ -22,7 +22,7 @@
 use super::alloc::{get, get32, op_eax, op_one, op_rax, op_reg, set, set_imm, Alloc, Loc};
 use super::{ChainEntry, Ctx, Exit, ReadEntry, TlbEntry, CHAIN_ENTRIES, TLB_ENTRIES};
 use crate::decode::{DecodedPage, Kind, Op, SINK};
-use crate::memory::{Memory, CHUNK_BYTES, PAGE_SIZE};
+use crate::memory::PAGE_SIZE;
 use dynasmrt::x64::Assembler;
 use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi, ExecutableBuffer};
 use std::mem::offset_of;
@@ -83,7 +83,6 @@ const CHAIN_CODE: i32 = offset_of!(ChainEntry, code) as i32;
 const CHAIN_ENTER: i32 = offset_of!(ChainEntry, enter) as i32;
 const TLB_PAGE: i32 = offset_of!(TlbEntry, page) as i32;
 const TLB_ADDEND: i32 = offset_of!(ReadEntry, addend) as i32;
-const DIRTY: i32 = Memory::DIRTY_OFFSET as i32;
 const _: () = assert!(
     std::mem::size_of::<TlbEntry>() == 16
         && std::mem::size_of::<ReadEntry>() == 16
@@ -331,7 +330,7 @@ pub(crate) fn translate(
                 }
                 finish(a, rd, dst);
             }
-            // The group's check marked the chunks its stores touch dirty.
+            // The group's check found the page in the write TLB.
             Sb | Sh | Sw | Sd if group.is_some() => {
                 let d = imm - group.unwrap_or(0);
                 store_at(a, store_size(op.kind), rs2, d);
@@ -369,25 +368,10 @@ pub(crate) fn translate(
                 let back = a.new_dynamic_label();
                 let code_written = exit_stub(a, stubs, here + 4, Exit::Jump, k);
                 address(a, rs1, imm);
-                if size > 1 {
-                    // Inside one chunk (so inside the page, and one dirty byte to set).
-                    let last = CHUNK_BYTES as i32 - size;
-                    let mask = CHUNK_BYTES as i32 - 1;
-                    dynasm!(a
-                        ; mov ecx, eax
-                        ; and ecx, mask
-                        ; cmp ecx, last
-                        ; ja =>slow
-                    );
-                }
-                write_lookup(a, slow);
+                // A page in the write TLB has every chunk marked dirty: the store marks none.
+                write_lookup(a, size, slow);
                 store_value(a, size, rs2);
-                let shift = CHUNK_BYTES.trailing_zeros() as i8;
-                dynasm!(a
-                    ; shr eax, shift
-                    ; mov BYTE [rdx + rax + DIRTY], 1
-                    ; =>back
-                );
+                dynasm!(a ; =>back);
                 stubs.push(Stub::Store {
                     label: slow,
                     back,
@@ -603,9 +587,8 @@ struct Group {
     /// highest.
     low: i32,
     span: i32,
-    /// Offsets from `low` of bytes whose chunks the stores dirty, enough to name every such chunk
-    /// (empty: no stores, the read TLB serves the group).
-    dirty: Vec<i32>,
+    /// Whether the group stores (then the write TLB serves it, else the read TLB).
+    stores: bool,
 }
 
 /// The size of the access `op` makes and whether it is a store, if it is a load into a register
@@ -669,32 +652,12 @@ fn find_groups(ops: &DecodedPage, leader: &[bool; OPS]) -> Vec<Group> {
             i += 1;
             continue;
         }
-        // The stores' bytes, as merged ranges: every chunk a range touches has a byte at one of
-        // its first byte, every CHUNK_BYTES after it, and its last byte.
-        let mut ranges: Vec<(i32, i32)> = accesses
-            .iter()
-            .filter(|a| a.2)
-            .map(|&(off, size, _)| (off - lo, off - lo + size - 1))
-            .collect();
-        ranges.sort_unstable();
-        let mut merged: Vec<(i32, i32)> = Vec::new();
-        for (l, h) in ranges {
-            match merged.last_mut() {
-                Some(last) if l <= last.1 + 1 => last.1 = last.1.max(h),
-                _ => merged.push((l, h)),
-            }
-        }
-        let mut dirty = Vec::new();
-        for (l, h) in merged {
-            dirty.extend((l..h).step_by(CHUNK_BYTES));
-            dirty.push(h);
-        }
         groups.push(Group {
             start: i,
             end,
             low: lo,
             span: hi - lo,
-            dirty,
+            stores: accesses.iter().any(|a| a.2),
         });
         i = end + 1;
     }
@@ -702,13 +665,12 @@ fn find_groups(ops: &DecodedPage, leader: &[bool; OPS]) -> Vec<Group> {
 }
 
 /// A group's one TLB lookup, for the span at base + `low`: on a hit rdx = the span's host
-/// address (and the chunks the group's stores touch are marked dirty: nothing can leave the
-/// fast path before its stores are done); on a miss, jumps to `miss`. The write TLB serves a
-/// group with a store (it holds only pages the code may write: never a code page, so a store to
-/// one still goes through the helper), the read TLB any other.
+/// address; on a miss, jumps to `miss`. The write TLB serves a group with a store (it holds only
+/// pages the code may write, every chunk of them already marked dirty: never a code page, so a
+/// store to one still goes through the helper), the read TLB any other.
 fn group_check(a: &mut Assembler, g: &Group, base: Loc, miss: DynamicLabel) {
     address(a, base, g.low);
-    if g.dirty.is_empty() {
+    if !g.stores {
         read_lookup(a, g.span, miss);
         dynasm!(a ; mov rdx, rax);
         return;
@@ -725,16 +687,8 @@ fn group_check(a: &mut Assembler, g: &Group, base: Loc, miss: DynamicLabel) {
         ; jne =>miss
         ; mov rdx, QWORD [r12 + rdx + WTLB + TLB_PAGE]
         ; and eax, 0xfff
+        ; add rdx, rax
     );
-    let shift = CHUNK_BYTES.trailing_zeros() as i8;
-    for &x in &g.dirty {
-        dynasm!(a
-            ; lea ecx, [rax + x]
-            ; shr ecx, shift
-            ; mov BYTE [rdx + rcx + DIRTY], 1
-        );
-    }
-    dynasm!(a ; add rdx, rax);
 }
 
 /// Scratch host registers, by number.
@@ -944,11 +898,12 @@ fn read_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
 
 /// Looks up the page of rax in the write TLB: on a hit rdx = the page, eax = the offset in it;
 /// on a miss, jumps to `miss` with rax intact.
-fn write_lookup(a: &mut Assembler, miss: DynamicLabel) {
-    // The slot's byte offset, ((rax >> 12) % TLB_ENTRIES) * 16, in one shift and mask.
+fn write_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
+    // The slot's byte offset, ((rax >> 12) % TLB_ENTRIES) * 16, in one shift and mask; the tag
+    // compared is the page of the last byte, so an access across pages misses.
     let slot_mask = ((TLB_ENTRIES - 1) << 4) as i32;
     dynasm!(a
-        ; mov rcx, rax
+        ; lea rcx, [rax + size - 1]
         ; mov edx, eax
         ; shr rcx, 12
         ; shr edx, 8
