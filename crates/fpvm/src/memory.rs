@@ -41,7 +41,7 @@ const PAGE_HEIGHT: usize = 7;
 const PAGE_DEPTH: u32 = (TREE_DEPTH - PAGE_HEIGHT) as u32;
 
 /// A 4 KiB page with the cached internal nodes of its subtree. The layout is fixed (`repr(C)`,
-/// data first) because the JIT reads and writes `data` and sets `dirty` directly.
+/// data first) because the JITs read and write `data` directly.
 #[derive(Clone)]
 #[repr(C)]
 pub struct Page {
@@ -380,9 +380,6 @@ impl Memory {
         self.cache[page as usize % PAGE_CACHE].set((page, pos));
         pos as usize
     }
-
-    /// Offset of a page's chunk dirty bytes from its start (where its data is).
-    pub const DIRTY_OFFSET: usize = std::mem::offset_of!(Page, dirty);
 
     /// For the JIT's TLBs: the address of an allocated page (its data is at offset 0), and whether
     /// the JIT may write it directly, setting its chunks' dirty bytes itself (owned alone, already

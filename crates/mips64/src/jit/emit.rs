@@ -9,11 +9,6 @@ use super::TLB_ENTRIES;
 use crate::alu;
 use crate::decode::{Kind, Op, SINK};
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
-use verdict_fpvm::memory::CHUNK_BYTES;
-use verdict_fpvm::Memory;
-
-/// Offset of a page's chunk dirty bytes from its data.
-const DIRTY: i32 = Memory::DIRTY_OFFSET as i32;
 /// Offset of a TLB entry's page address.
 const TLB_PAGE: i32 = 8;
 const _: () = assert!(std::mem::size_of::<super::TlbEntry>() == 16 && TLB_ENTRIES == 64);
@@ -327,7 +322,6 @@ impl Emitter<'_> {
         };
         self.tlb_lookup(WTLB, size, slow);
         let rt = reg(op.rt);
-        let chunk_shift = CHUNK_BYTES.trailing_zeros() as i8;
         let a = &mut self.a;
         dynasm!(a ; .arch x64 ; mov rsi, QWORD [rbx + rt]);
         match op.kind {
@@ -336,11 +330,7 @@ impl Emitter<'_> {
             Sw => dynasm!(a ; .arch x64 ; bswap esi ; mov DWORD [rdx + rcx], esi),
             _ => dynasm!(a ; .arch x64 ; bswap rsi ; mov QWORD [rdx + rcx], rsi),
         }
-        dynasm!(a
-            ; .arch x64
-            ; shr ecx, chunk_shift
-            ; mov BYTE [rdx + rcx + DIRTY], 1
-            ; =>back
-        );
+        // A page in the write TLB has every chunk marked dirty: the store marks none.
+        dynasm!(a ; .arch x64 ; =>back);
     }
 }

@@ -99,13 +99,16 @@ impl Ctx {
         }
     }
 
-    /// Refills the TLB entries of `page` (the write entry only if it may be written directly).
-    fn refill(&mut self, memory: &Memory, page: u64) {
+    /// Refills the TLB entries of `page`; the write entry only if it may be written directly,
+    /// every chunk of it marked dirty (translated stores do not mark their chunks).
+    fn refill(&mut self, memory: &mut Memory, page: u64) {
         let slot = page as usize % TLB_ENTRIES;
         if let Some((p, writable)) = memory.page_for_jit(page) {
             self.rtlb[slot] = TlbEntry { tag: page, page: p };
             if writable {
-                self.wtlb[slot] = TlbEntry { tag: page, page: p };
+                if let Some(p) = memory.writable_page_for_jit(page) {
+                    self.wtlb[slot] = TlbEntry { tag: page, page: p };
+                }
             }
         }
     }
@@ -131,7 +134,7 @@ pub(crate) fn memory_kind_index(kind: Kind) -> u64 {
 /// `rt` its old value. Refills the TLBs.
 unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, rt: u64, kind: u64) -> u64 {
     let ctx = &mut *ctx;
-    let memory = &*ctx.memory;
+    let memory = &mut *ctx.memory;
     let mem = read_word(memory, addr & !7);
     ctx.refill(memory, addr >> 12);
     alu::load_result(MEMORY_KINDS[kind as usize], addr, mem, rt)
