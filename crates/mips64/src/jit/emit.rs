@@ -9,9 +9,11 @@ use super::TLB_ENTRIES;
 use crate::alu;
 use crate::decode::{Kind, Op, SINK};
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
+
 /// Offset of a TLB entry's page address.
 const TLB_PAGE: i32 = 8;
-const _: () = assert!(std::mem::size_of::<super::TlbEntry>() == 16 && TLB_ENTRIES == 64);
+const _: () =
+    assert!(std::mem::size_of::<super::TlbEntry>() == 16 && TLB_ENTRIES.is_power_of_two());
 
 /// The loads and stores with a fast path through the TLBs, and their sizes.
 fn access_size(kind: Kind) -> Option<i32> {

@@ -29,7 +29,7 @@ use verdict_mips64_consts::SCHED_QUANTUM;
 use verdict_preimage::Oracle;
 
 /// Entries of each TLB.
-const TLB_ENTRIES: usize = 64;
+const TLB_ENTRIES: usize = 1024;
 /// Steps the interpreter runs at a time on a page left to the reference step.
 const INTERPRETED_RUN: u64 = 256;
 /// Entries of the dispatcher's cache of recently entered pages.
