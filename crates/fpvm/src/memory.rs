@@ -382,8 +382,9 @@ impl Memory {
     }
 
     /// For the JIT's TLBs: the address of an allocated page (its data is at offset 0), and whether
-    /// the JIT may write it directly, setting its chunks' dirty bytes itself (owned alone, already
-    /// on the dirty list and holding no decoded code). Valid until `pointer_epoch` changes.
+    /// the JIT may write it directly (owned alone, already on the dirty list and holding no
+    /// decoded code; a JIT gets such an address to write through from `writable_page_for_jit`).
+    /// Valid until `pointer_epoch` changes.
     pub fn page_for_jit(&self, page: u64) -> Option<(*mut u8, bool)> {
         let pos = self.lookup(page)?;
         let p = Arc::as_ptr(&self.pages[pos]);

@@ -103,13 +103,11 @@ impl Ctx {
     /// every chunk of it marked dirty (translated stores do not mark their chunks).
     fn refill(&mut self, memory: &mut Memory, page: u64) {
         let slot = page as usize % TLB_ENTRIES;
-        if let Some((p, writable)) = memory.page_for_jit(page) {
+        if let Some((p, _)) = memory.page_for_jit(page) {
             self.rtlb[slot] = TlbEntry { tag: page, page: p };
-            if writable {
-                if let Some(p) = memory.writable_page_for_jit(page) {
-                    self.wtlb[slot] = TlbEntry { tag: page, page: p };
-                }
-            }
+        }
+        if let Some(p) = memory.writable_page_for_jit(page) {
+            self.wtlb[slot] = TlbEntry { tag: page, page: p };
         }
     }
 }
