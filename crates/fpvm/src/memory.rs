@@ -386,12 +386,16 @@ impl Memory {
     /// decoded code; a JIT gets such an address to write through from `writable_page_for_jit`).
     /// Valid until `pointer_epoch` changes.
     pub fn page_for_jit(&self, page: u64) -> Option<(*mut u8, bool)> {
-        let pos = self.lookup(page)?;
+        self.lookup(page).map(|pos| self.jit_view(pos))
+    }
+
+    /// The address of the page at `pos` and whether a JIT may write it directly.
+    fn jit_view(&self, pos: usize) -> (*mut u8, bool) {
         let p = Arc::as_ptr(&self.pages[pos]);
         // Shared with a clone or the background hasher, a page is written by copying it.
         // SAFETY: reading flags of a page this memory holds; nothing writes it meanwhile.
         let writable = self.owns_page(pos) && unsafe { (*p).listed && !(*p).code };
-        Some((p as *mut u8, writable))
+        (p as *mut u8, writable)
     }
 
     /// For a JIT whose stores do not mark their chunks: the address of an allocated page it may
@@ -400,7 +404,7 @@ impl Memory {
     /// are next brought up to date, which changes `pointer_epoch`: the address is dropped then.
     pub fn writable_page_for_jit(&mut self, page: u64) -> Option<*mut u8> {
         let pos = self.lookup(page)?;
-        let (p, writable) = self.page_for_jit(page)?;
+        let (p, writable) = self.jit_view(pos);
         if !writable {
             return None;
         }
