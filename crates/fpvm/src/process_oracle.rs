@@ -17,6 +17,12 @@ use verdict_preimage::{
 /// says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// How long a read of the server's answer polls before it sleeps, unless
+/// `VERDICT_ORACLE_SPIN_US` says otherwise (on a machine with more than one core; none on one
+/// core, where the spin would only delay the server). A server answers most requests in tens of
+/// microseconds: within the spin, the VM reads the answer without being put to sleep and woken.
+pub const DEFAULT_SPIN: Duration = Duration::from_micros(50);
+
 /// A preimage server running as a child process.
 pub struct ProcessOracle {
     child: std::cell::RefCell<Child>,
@@ -43,7 +49,20 @@ impl ProcessOracle {
             .and_then(|s| s.parse().ok())
             .map(Duration::from_secs)
             .unwrap_or(DEFAULT_TIMEOUT);
-        let channel = |r, w| FileChannel::new(File::from(r), File::from(w)).with_timeout(timeout);
+        let spin = std::env::var("VERDICT_ORACLE_SPIN_US")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(Duration::from_micros)
+            .unwrap_or(if crate::cores() > 1 {
+                DEFAULT_SPIN
+            } else {
+                Duration::ZERO
+            });
+        let channel = |r, w| {
+            FileChannel::new(File::from(r), File::from(w))
+                .with_spin(spin)
+                .with_timeout(timeout)
+        };
         Ok(ProcessOracle {
             child: std::cell::RefCell::new(child),
             command: std::iter::once(program)
