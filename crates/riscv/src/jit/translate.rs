@@ -675,20 +675,8 @@ fn group_check(a: &mut Assembler, g: &Group, base: Loc, miss: DynamicLabel) {
         dynasm!(a ; mov rdx, rax);
         return;
     }
-    let slot_mask = ((TLB_ENTRIES - 1) << 4) as i32;
-    let last = g.span - 1;
-    dynasm!(a
-        ; lea rcx, [rax + last]
-        ; mov edx, eax
-        ; shr rcx, 12
-        ; shr edx, 8
-        ; and edx, slot_mask
-        ; cmp rcx, QWORD [r12 + rdx + WTLB]
-        ; jne =>miss
-        ; mov rdx, QWORD [r12 + rdx + WTLB + TLB_PAGE]
-        ; and eax, 0xfff
-        ; add rdx, rax
-    );
+    write_lookup(a, g.span, miss);
+    dynasm!(a ; add rdx, rax);
 }
 
 /// Scratch host registers, by number.
@@ -877,12 +865,12 @@ fn address(a: &mut Assembler, rs1: Loc, imm: i32) {
     }
 }
 
-/// Looks up the `size` bytes at rax in the read TLB: on a hit rax = their host address; on a miss
-/// (an access crossing into the next page always misses: its last byte's page is compared with
-/// the tag of the first byte's slot, which never holds the next page) jumps to `miss` with rax
-/// intact.
-fn read_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
-    // The slot's byte offset, ((rax >> 12) % TLB_ENTRIES) * 16, in one shift and mask.
+/// Finds the slot of the `size` bytes at rax in the TLB at `table` (an offset into the [`Ctx`]):
+/// on a hit rdx = the slot's byte offset, ((rax >> 12) % TLB_ENTRIES) * 16, computed in one shift
+/// and mask; on a miss jumps to `miss` with rax intact. The tag compared is the page of the last
+/// byte, so an access crossing into the next page always misses (the first byte's slot never
+/// holds the next page).
+fn tlb_probe(a: &mut Assembler, table: i32, size: i32, miss: DynamicLabel) {
     let slot_mask = ((TLB_ENTRIES - 1) << 4) as i32;
     dynasm!(a
         ; lea rcx, [rax + size - 1]
@@ -890,26 +878,23 @@ fn read_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
         ; shr rcx, 12
         ; shr edx, 8
         ; and edx, slot_mask
-        ; cmp rcx, QWORD [r12 + rdx + RTLB]
+        ; cmp rcx, QWORD [r12 + rdx + table]
         ; jne =>miss
-        ; add rax, QWORD [r12 + rdx + RTLB + TLB_ADDEND]
     );
 }
 
-/// Looks up the page of rax in the write TLB: on a hit rdx = the page, eax = the offset in it;
-/// on a miss, jumps to `miss` with rax intact.
+/// Looks up the `size` bytes at rax in the read TLB: on a hit rax = their host address; on a miss
+/// jumps to `miss` with rax intact.
+fn read_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
+    tlb_probe(a, RTLB, size, miss);
+    dynasm!(a ; add rax, QWORD [r12 + rdx + RTLB + TLB_ADDEND]);
+}
+
+/// Looks up the `size` bytes at rax in the write TLB: on a hit rdx = the page, eax = the offset
+/// in it; on a miss, jumps to `miss` with rax intact.
 fn write_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
-    // The slot's byte offset, ((rax >> 12) % TLB_ENTRIES) * 16, in one shift and mask; the tag
-    // compared is the page of the last byte, so an access across pages misses.
-    let slot_mask = ((TLB_ENTRIES - 1) << 4) as i32;
+    tlb_probe(a, WTLB, size, miss);
     dynasm!(a
-        ; lea rcx, [rax + size - 1]
-        ; mov edx, eax
-        ; shr rcx, 12
-        ; shr edx, 8
-        ; and edx, slot_mask
-        ; cmp rcx, QWORD [r12 + rdx + WTLB]
-        ; jne =>miss
         ; mov rdx, QWORD [r12 + rdx + WTLB + TLB_PAGE]
         ; and eax, 0xfff
     );
