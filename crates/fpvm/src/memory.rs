@@ -6,12 +6,14 @@
 //! root (plus one path to the root per dirty page), never to the size of memory.
 
 use crate::hash::{hash_node_pairs, hash_pair, zero_hashes, Hash};
+use index::{PageIndex, Slot};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use tree::UpperTree;
 
+mod index;
 mod tree;
 
 /// Bits of an address inside a page.
@@ -69,6 +71,9 @@ pub const CHUNK_BYTES: usize = CHUNK_LEAVES * LEAF_SIZE;
 pub(crate) const CHUNKS: usize = LEAVES_PER_PAGE / CHUNK_LEAVES;
 /// Height of a chunk's root above the leaves.
 const CHUNK_HEIGHT: usize = 4;
+
+/// Most pages [`Memory::stale_pages`] lists; past that it reports every page stale.
+const STALE_PAGES: usize = 4096;
 
 /// Pages rehashed together, so that their hashes fill the eight lanes.
 const REHASH_GROUP: usize = 64;
@@ -261,19 +266,25 @@ pub struct Memory {
     /// Pages in allocation order.
     /// Shared with clones until written (copy on write).
     pages: Vec<Arc<Page>>,
-    /// Page number -> position in `pages`.
-    index: PageMap<u32>,
+    /// Page number -> position in `pages` and address of the page.
+    index: PageIndex,
     /// The tree above the pages.
     tree: UpperTree,
     /// Positions in `pages` of pages with dirty leaves.
     dirty_pages: Vec<u32>,
-    /// Recently used pages, direct-mapped by page number: (page number, position).
-    cache: [Cell<(u64, u32)>; PAGE_CACHE],
+    /// Recently used pages, direct-mapped by page number: (page number, its slot).
+    cache: [Cell<(u64, Slot)>; PAGE_CACHE],
     /// Dirty pages being hashed on another thread, if any.
     background: Option<Background>,
     /// Changes whenever page addresses handed out earlier may have gone stale (see
     /// `pointer_epoch`).
     pointer_epoch: u64,
+    /// The pages whose JIT view (address, or whether a JIT may write it) changed since
+    /// `stale_pages` last listed them.
+    stale: Vec<u64>,
+    /// Whether more changed than `stale` lists (a clone shares every page, a root takes pages
+    /// off the dirty list, too many pages): every page is stale.
+    all_stale: Cell<bool>,
     /// The most pages a run may grow this memory to (see [`Memory::over_limit`]).
     page_limit: usize,
 }
@@ -294,12 +305,14 @@ impl Memory {
             id: next_memory_id(),
             code_written: Vec::new(),
             pages: Vec::new(),
-            index: PageMap::default(),
+            index: PageIndex::default(),
             tree: UpperTree::default(),
             dirty_pages: Vec::new(),
-            cache: std::array::from_fn(|_| Cell::new((u64::MAX, 0))),
+            cache: std::array::from_fn(|_| Cell::new((u64::MAX, index::ABSENT))),
             background: None,
             pointer_epoch: 0,
+            stale: Vec::new(),
+            all_stale: Cell::new(false),
             page_limit: usize::MAX,
         }
     }
@@ -333,6 +346,7 @@ impl Memory {
         if let Some(pos) = self.lookup(page) {
             self.page_mut(pos).code = true;
             self.pointer_epoch += 1;
+            self.page_stale(page);
         }
     }
 
@@ -357,16 +371,49 @@ impl Memory {
         self.pages.len() as u64 * PAGE_SIZE as u64
     }
 
+    /// Where page number `page` is, if allocated.
+    #[inline]
+    fn slot(&self, page: u64) -> Option<Slot> {
+        let cached = &self.cache[page as usize % PAGE_CACHE];
+        let (number, slot) = cached.get();
+        let slot = if number == page {
+            slot
+        } else {
+            let slot = self.index.get(page)?;
+            cached.set((page, slot));
+            slot
+        };
+        debug_assert_eq!(slot.page, Arc::as_ptr(&self.pages[slot.pos as usize]));
+        Some(slot)
+    }
+
+    /// The position in `pages` of page number `page`, if allocated.
     #[inline]
     fn lookup(&self, page: u64) -> Option<usize> {
-        let slot = &self.cache[page as usize % PAGE_CACHE];
-        let (cached, pos) = slot.get();
-        if cached == page {
-            return Some(pos as usize);
+        self.slot(page).map(|slot| slot.pos as usize)
+    }
+
+    /// The page a slot of this memory points to.
+    #[inline]
+    fn page_at(&self, slot: Slot) -> &Page {
+        // SAFETY: `pages` holds the page (a slot is updated whenever its page is replaced, see
+        // `page_moved`), and `&self` excludes writes to it.
+        unsafe { &*slot.page }
+    }
+
+    /// Points the index (and the cache) at the page now at `pos`, after it was replaced by a copy.
+    fn page_moved(&mut self, pos: usize) {
+        let page = &self.pages[pos];
+        let number = page.number;
+        let slot = Slot {
+            page: Arc::as_ptr(page),
+            pos: pos as u32,
+        };
+        self.index.set(number, slot);
+        let cached = &self.cache[number as usize % PAGE_CACHE];
+        if cached.get().0 == number {
+            cached.set((number, slot));
         }
-        let pos = *self.index.get(&page)?;
-        slot.set((page, pos));
-        Some(pos as usize)
     }
 
     /// Allocates a zero page if absent and returns its position.
@@ -374,11 +421,10 @@ impl Memory {
         if let Some(pos) = self.lookup(page) {
             return pos;
         }
-        let pos = self.pages.len() as u32;
+        let pos = self.pages.len();
         self.pages.push(Page::zeroed(page));
-        self.index.insert(page, pos);
-        self.cache[page as usize % PAGE_CACHE].set((page, pos));
-        pos as usize
+        self.page_moved(pos);
+        pos
     }
 
     /// For the JIT's TLBs: the address of an allocated page (its data is at offset 0), and whether
@@ -386,16 +432,15 @@ impl Memory {
     /// decoded code; a JIT gets such an address to write through from `writable_page_for_jit`).
     /// Valid until `pointer_epoch` changes.
     pub fn page_for_jit(&self, page: u64) -> Option<(*mut u8, bool)> {
-        self.lookup(page).map(|pos| self.jit_view(pos))
+        self.slot(page).map(|slot| self.jit_view(slot))
     }
 
-    /// The address of the page at `pos` and whether a JIT may write it directly.
-    fn jit_view(&self, pos: usize) -> (*mut u8, bool) {
-        let p = Arc::as_ptr(&self.pages[pos]);
+    /// The address of a page and whether a JIT may write it directly.
+    fn jit_view(&self, slot: Slot) -> (*mut u8, bool) {
+        let page = self.page_at(slot);
         // Shared with a clone or the background hasher, a page is written by copying it.
-        // SAFETY: reading flags of a page this memory holds; nothing writes it meanwhile.
-        let writable = self.owns_page(pos) && unsafe { (*p).listed && !(*p).code };
-        (p as *mut u8, writable)
+        let writable = page.listed && !page.code && self.owns_page(slot.pos as usize);
+        (slot.page as *mut u8, writable)
     }
 
     /// For a JIT whose stores do not mark their chunks: the address of an allocated page it may
@@ -403,12 +448,12 @@ impl Memory {
     /// that any write through the address is rehashed. The marks stay until the page's hashes
     /// are next brought up to date, which changes `pointer_epoch`: the address is dropped then.
     pub fn writable_page_for_jit(&mut self, page: u64) -> Option<*mut u8> {
-        let pos = self.lookup(page)?;
-        let (p, writable) = self.jit_view(pos);
+        let slot = self.slot(page)?;
+        let (p, writable) = self.jit_view(slot);
         if !writable {
             return None;
         }
-        self.page_mut(pos).dirty = [1; CHUNKS];
+        self.page_mut(slot.pos as usize).dirty = [1; CHUNKS];
         Some(p)
     }
 
@@ -421,6 +466,31 @@ impl Memory {
         self.pointer_epoch
     }
 
+    /// For a JIT that keeps page addresses across runs: the pages whose address, or whether a
+    /// JIT may write them directly, changed since the last call, or None if every page may have
+    /// (the JIT then drops every address). Each change also changes `pointer_epoch`, except a
+    /// clone of this memory, which makes the next call return None.
+    pub fn stale_pages(&mut self) -> Option<std::vec::Drain<'_, u64>> {
+        if self.all_stale.replace(false) {
+            self.stale.clear();
+            return None;
+        }
+        Some(self.stale.drain(..))
+    }
+
+    /// Notes that the JIT view of page number `page` changed (see `stale_pages`).
+    fn page_stale(&mut self, page: u64) {
+        if self.all_stale.get() {
+            return;
+        }
+        if self.stale.len() == STALE_PAGES {
+            self.all_stale.set(true);
+            self.stale.clear();
+            return;
+        }
+        self.stale.push(page);
+    }
+
     /// The page at `pos`, to write: copied first if a clone (or the background hasher) shares it.
     #[inline]
     fn page_mut(&mut self, pos: usize) -> &mut Page {
@@ -429,7 +499,10 @@ impl Memory {
             return unsafe { &mut *(Arc::as_ptr(&self.pages[pos]) as *mut Page) };
         }
         self.pointer_epoch += 1;
-        Arc::make_mut(&mut self.pages[pos])
+        Arc::make_mut(&mut self.pages[pos]);
+        self.page_moved(pos);
+        self.page_stale(self.pages[pos].number);
+        Arc::get_mut(&mut self.pages[pos]).expect("a page just copied")
     }
 
     /// Whether this memory owns the page at `pos` alone (no clone or background batch shares it).
@@ -487,10 +560,9 @@ impl Memory {
         while done < buf.len() {
             let offset = (addr as usize) & (PAGE_SIZE - 1);
             let n = (PAGE_SIZE - offset).min(buf.len() - done);
-            match self.lookup(addr >> PAGE_ADDR_BITS) {
-                Some(pos) => {
-                    buf[done..done + n].copy_from_slice(&self.pages[pos].data[offset..offset + n])
-                }
+            match self.slot(addr >> PAGE_ADDR_BITS) {
+                Some(slot) => buf[done..done + n]
+                    .copy_from_slice(&self.page_at(slot).data[offset..offset + n]),
                 None => buf[done..done + n].fill(0),
             }
             done += n;
@@ -516,8 +588,10 @@ impl Memory {
     pub fn read_le(&self, addr: u64, size: usize) -> u64 {
         let offset = (addr as usize) & (PAGE_SIZE - 1);
         if offset + 8 <= PAGE_SIZE {
-            if let Some(pos) = self.lookup(addr >> PAGE_ADDR_BITS) {
-                let bytes: [u8; 8] = self.pages[pos].data[offset..offset + 8].try_into().unwrap();
+            if let Some(slot) = self.slot(addr >> PAGE_ADDR_BITS) {
+                let bytes: [u8; 8] = self.page_at(slot).data[offset..offset + 8]
+                    .try_into()
+                    .unwrap();
                 let v = u64::from_le_bytes(bytes);
                 return if size == 8 {
                     v
@@ -595,6 +669,8 @@ impl Memory {
             let page = self.page_mut(pos as usize);
             let dirty = std::mem::take(&mut page.dirty);
             page.listed = false;
+            let number = page.number;
+            self.page_stale(number);
             shared.push((pos, dirty, Arc::clone(&self.pages[pos as usize])));
         }
         let worker = std::thread::spawn(move || {
@@ -653,6 +729,7 @@ impl Memory {
         let mut dirty = std::mem::take(&mut self.dirty_pages);
         if !dirty.is_empty() {
             self.pointer_epoch += 1; // these pages leave the dirty list
+            self.all_stale.set(true);
         }
         dirty.sort_unstable();
         let threads = crate::cores();
@@ -682,6 +759,7 @@ impl Memory {
             rehash(&mut slots);
         }
         for pos in dirty {
+            self.page_moved(pos as usize); // copied above if a clone shared it
             let page = self.page_mut(pos as usize);
             page.listed = false;
             let (number, root) = (page.number, page.nodes[1]);
@@ -732,7 +810,7 @@ impl Memory {
         let mut v: Vec<(u64, &[u8; PAGE_SIZE])> = self
             .index
             .iter()
-            .map(|(&k, &pos)| (k, &self.pages[pos as usize].data))
+            .map(|(k, pos)| (k, &self.pages[pos as usize].data))
             .collect();
         v.sort_unstable_by_key(|(k, _)| *k);
         v
@@ -778,8 +856,12 @@ impl Clone for Memory {
             cache: self.cache.clone(),
             background: None,
             pointer_epoch: 0,
+            stale: Vec::new(),
+            all_stale: Cell::new(false),
             page_limit: self.page_limit,
         };
+        // The pages are shared now: this memory's JIT may no longer write them directly.
+        self.all_stale.set(true);
         // Pages still being hashed in the background for `self`: the copy hashes them itself.
         for &pos in self.background.iter().flat_map(|b| &b.pages) {
             copy.mark_dirty(pos as usize, 0, PAGE_SIZE);
@@ -1010,5 +1092,56 @@ mod tests {
         let mut z = [1u8; 4];
         m.read(0x9999_0000, &mut z);
         assert_eq!(z, [0; 4]);
+    }
+
+    /// The pages `stale_pages` lists (sorted), or None if it reports every page stale.
+    fn stale(m: &mut Memory) -> Option<Vec<u64>> {
+        let mut pages: Vec<u64> = m.stale_pages()?.collect();
+        pages.sort_unstable();
+        Some(pages)
+    }
+
+    #[test]
+    fn stale_pages_lists_every_change_a_jit_must_see() {
+        let mut m = Memory::new();
+        for page in 0..4u64 {
+            m.write_le(page << 12, 8, page);
+        }
+        assert_eq!(stale(&mut m), Some(vec![]), "first writes move nothing");
+        m.mark_code(1);
+        assert_eq!(stale(&mut m), Some(vec![1]), "a page becoming code");
+        // A batch handed to the background leaves the dirty list.
+        assert!(m.rehash_in_background(1));
+        assert_eq!(
+            stale(&mut m),
+            Some(vec![0, 1, 2, 3]),
+            "pages leaving the dirty list"
+        );
+        m.collect_background();
+        // A clone shares every page; a write then copies the page.
+        let copy = m.clone();
+        assert_eq!(stale(&mut m), None, "a clone");
+        assert_eq!(stale(&mut m), Some(vec![]));
+        m.write_le(2 << 12, 8, 7);
+        assert_eq!(stale(&mut m), Some(vec![2]), "a page copied on write");
+        let (addr, writable) = m.page_for_jit(2).unwrap();
+        assert!(writable);
+        // SAFETY: the page is allocated and nothing else holds its address.
+        assert_eq!(
+            unsafe { *addr.cast::<u64>() },
+            7,
+            "the index follows the copy"
+        );
+        assert_eq!(copy.read_le(2 << 12, 8), 2, "the clone keeps its page");
+        // A root takes every dirty page off the dirty list.
+        m.write_le(3 << 12, 8, 1);
+        m.merkle_root();
+        assert_eq!(stale(&mut m), None, "a root");
+        // Past the most it lists, every page.
+        for page in 0..STALE_PAGES as u64 + 1 {
+            m.write_le((16 + page) << 12, 8, 1);
+            m.mark_code(16 + page);
+        }
+        assert_eq!(stale(&mut m), None, "too many pages");
     }
 }

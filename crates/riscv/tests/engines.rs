@@ -790,6 +790,30 @@ fn loads_crossing_a_page_read_both_pages() {
     run_beside_step_in_slices(&prog, 5_000);
 }
 
+/// Loads and stores crossing from the top of the address space into page 0, and from page 0
+/// into page 1, starting on empty TLBs: an empty TLB entry must not match the page of such an
+/// access's last byte (the TLBs' empty entries are zero bytes, page 0's tag). The state matches
+/// the step's after every run.
+#[test]
+fn accesses_crossing_into_pages_zero_and_one_miss_empty_tlbs() {
+    use verdict_riscv::asm::reg::*;
+    let mut prog = asm::li(S0, -4i64 as u64); // the top page's last 4 bytes, then page 0
+    prog.extend(asm::li(S1, 0x1000 - 4)); // page 0's last 4 bytes, then page 1
+    prog.extend(asm::li(T1, 0x0102_0304_0506_0708));
+    let body = [
+        asm::i(0x03, A2, 3, S0, 0),     // ld a2, 0(s0)
+        asm::i(0x03, A3, 3, S1, 0),     // ld a3, 0(s1)
+        asm::r(0x33, A0, 4, A0, A2, 0), // xor a0, a0, a2
+        asm::r(0x33, A0, 0, A0, A3, 0), // add a0, a0, a3
+        asm::s(3, S0, T1, 0),           // sd t1, 0(s0)
+        asm::s(3, S1, A0, 0),           // sd a0, 0(s1)
+        asm::addi(T1, T1, 3),           // addi t1, t1, 3
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    run_beside_step_in_slices(&prog, 2_000);
+}
+
 /// `prog` padded with `addi x0, x0, 0` up to the instruction at `addr` (loaded at BASE).
 fn pad_to(prog: &mut Vec<u32>, addr: u64) {
     let at = BASE + 4 * prog.len() as u64;

@@ -11,6 +11,7 @@
 // dynasm's expansion of a register chosen at run time (`Rq(n)`) converts the u8 to itself.
 #[allow(clippy::useless_conversion)]
 mod alloc;
+mod tlb;
 #[allow(clippy::useless_conversion)]
 mod translate;
 
@@ -19,11 +20,10 @@ use crate::memory::Memory;
 use crate::vm::Vm;
 use crate::VmError;
 use std::collections::HashMap;
+use tlb::Tlbs;
 use translate::{translate, Helpers, Translation};
 use verdict_preimage::Oracle;
 
-/// Entries of each TLB.
-const TLB_ENTRIES: usize = 1024;
 /// Instructions per page.
 const OPS: usize = crate::memory::PAGE_SIZE / 4;
 /// Steps the interpreter runs at a time on a page left to the generic step.
@@ -44,44 +44,6 @@ pub(crate) enum Exit {
     /// Fewer steps remain than the block at `pc` holds: interpret them.
     Budget = 2,
 }
-
-/// A TLB entry: a page number and the address of its page.
-#[derive(Clone, Copy)]
-#[repr(C)]
-pub(crate) struct TlbEntry {
-    tag: u64,
-    page: *mut u8,
-}
-
-const EMPTY: TlbEntry = TlbEntry {
-    tag: u64::MAX,
-    page: std::ptr::null_mut(),
-};
-
-/// A read TLB entry: a page number and what to add to a guest address in that page to get the
-/// host address of its byte (the page's address less the page's guest address), so a hit costs
-/// one addition.
-#[derive(Clone, Copy)]
-#[repr(C)]
-pub(crate) struct ReadEntry {
-    tag: u64,
-    addend: u64,
-}
-
-impl ReadEntry {
-    /// The entry for guest page number `page` held at `data`.
-    fn new(page: u64, data: *mut u8) -> ReadEntry {
-        ReadEntry {
-            tag: page,
-            addend: (data as u64).wrapping_sub(page << 12),
-        }
-    }
-}
-
-const EMPTY_READ: ReadEntry = ReadEntry {
-    tag: u64::MAX,
-    addend: 0,
-};
 
 /// A block translated code may continue in when it jumps to another page: the block's pc, its
 /// code address and its translation's chain entry ([`translate::Translation::chain_entry`]).
@@ -118,10 +80,9 @@ pub(crate) struct Ctx {
     /// Dirty pages at which a store ends the translated run so the dispatcher can start hashing in
     /// the background (0: never).
     background_pages: u64,
-    /// The memory's pointer epoch when the TLBs were last known valid.
+    /// The memory's pointer epoch when the TLBs were last brought up to date.
     seen_epoch: u64,
-    rtlb: [ReadEntry; TLB_ENTRIES],
-    wtlb: [TlbEntry; TLB_ENTRIES],
+    tlb: Tlbs,
     /// Blocks translated code jumps straight into when it leaves its page, direct-mapped by pc
     /// ([`chain_slot`]): every block the dispatcher has entered since its translation was made.
     /// An entry lives exactly as long as its translation ([`Jit::forget`], [`Jit::clear`] and
@@ -131,10 +92,20 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    /// Empties both TLBs.
-    fn forget_pages(&mut self) {
-        self.rtlb = [EMPTY_READ; TLB_ENTRIES];
-        self.wtlb = [EMPTY; TLB_ENTRIES];
+    /// A context with empty TLBs and chain, made in place (it is too large for the stack).
+    fn new() -> Box<Ctx> {
+        let mut ctx = Box::<Ctx>::new_zeroed();
+        let p = ctx.as_mut_ptr();
+        // SAFETY: zero is a valid value of every field but the TLBs and the chain, which are
+        // made here before the box is taken as initialized.
+        unsafe {
+            Tlbs::init_zeroed(std::ptr::addr_of_mut!((*p).tlb));
+            let chain = std::ptr::addr_of_mut!((*p).chain).cast::<ChainEntry>();
+            for i in 0..CHAIN_ENTRIES {
+                chain.add(i).write(NO_CHAIN);
+            }
+            ctx.assume_init()
+        }
     }
 
     /// Drops the chain's entries for blocks of `page`.
@@ -148,17 +119,22 @@ impl Ctx {
     /// dirty (translated stores do not mark their chunks); returns its address if so.
     fn fill_write(&mut self, memory: &mut Memory, page: u64) -> Option<*mut u8> {
         let p = memory.writable_page_for_jit(page)?;
-        self.wtlb[page as usize % TLB_ENTRIES] = TlbEntry { tag: page, page: p };
+        self.tlb.fill_write(page, p);
         Some(p)
     }
 
-    /// Empties both TLBs if the memory's page addresses may have gone stale since they were
-    /// filled (a copy on write, a page becoming code, pages leaving the dirty list).
-    fn check_epoch(&mut self, memory: &Memory) {
+    /// Drops the pages whose addresses may have gone stale since the TLBs were filled (a copy on
+    /// write, a page becoming code, pages leaving the dirty list), if any did.
+    fn check_epoch(&mut self, memory: &mut Memory) {
         if memory.pointer_epoch() != self.seen_epoch {
-            self.seen_epoch = memory.pointer_epoch();
-            self.forget_pages();
+            self.sync_pages(memory);
         }
+    }
+
+    /// Drops the pages the memory reports stale (see [`Memory::stale_pages`]).
+    fn sync_pages(&mut self, memory: &mut Memory) {
+        self.seen_epoch = memory.pointer_epoch();
+        self.tlb.sync(memory);
     }
 }
 
@@ -169,11 +145,10 @@ unsafe extern "sysv64" fn load(ctx: *mut Ctx, addr: u64, size: u64) -> u64 {
     let memory = &mut *ctx.memory;
     let value = memory.read_le(addr, size as usize);
     let page = addr >> 12;
-    let slot = page as usize % TLB_ENTRIES;
     // Reads are often followed by writes to the same page (read-modify-write): a page the
     // translated code may write goes into both TLBs.
     if let Some((p, writable)) = memory.page_for_jit(page) {
-        ctx.rtlb[slot] = ReadEntry::new(page, p);
+        ctx.tlb.fill_read(page, p);
         if writable {
             ctx.fill_write(memory, page);
         }
@@ -200,7 +175,7 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
     }
     let page = addr >> 12;
     if let Some(p) = ctx.fill_write(memory, page) {
-        ctx.rtlb[page as usize % TLB_ENTRIES] = ReadEntry::new(page, p);
+        ctx.tlb.fill_read(page, p);
     }
     0
 }
@@ -227,17 +202,7 @@ impl Default for Jit {
             enabled: std::env::var("VERDICT_JIT").as_deref() != Ok("0"),
             translations: HashMap::new(),
             recent: Box::new([(u64::MAX, std::ptr::null()); RECENT]),
-            ctx: Box::new(Ctx {
-                remaining: 0,
-                pc: 0,
-                exit: 0,
-                memory: std::ptr::null_mut(),
-                background_pages: 0,
-                seen_epoch: 0,
-                rtlb: [EMPTY_READ; TLB_ENTRIES],
-                wtlb: [EMPTY; TLB_ENTRIES],
-                chain: [NO_CHAIN; CHAIN_ENTRIES],
-            }),
+            ctx: Ctx::new(),
             helpers: Helpers {
                 load: load as *const () as usize,
                 store: store as *const () as usize,
@@ -273,8 +238,9 @@ impl Jit {
         }
     }
 
-    /// Drops every translation (the code belongs to another memory now).
+    /// Drops every translation and page address (they belong to another memory now).
     pub(crate) fn clear(&mut self) {
+        self.ctx.tlb.forget_all();
         self.translations.clear();
         self.recent.fill((u64::MAX, std::ptr::null()));
         self.ctx.chain.fill(NO_CHAIN);
@@ -284,9 +250,8 @@ impl Jit {
 impl<O: Oracle> Vm<O> {
     /// Runs up to `n` steps on translated code (the interpreter takes what it cannot).
     pub(crate) fn run_jit(&mut self, n: u64) -> Result<(), VmError> {
-        // Page addresses are only valid for this run (a clone in between shares the pages).
-        self.jit.ctx.forget_pages();
-        self.jit.ctx.seen_epoch = self.state.memory.pointer_epoch();
+        // Pages that went stale since the last run (a clone in between shares every page).
+        self.jit.ctx.sync_pages(&mut self.state.memory);
         let mut remaining = n;
         while remaining > 0 && !self.state.exited && !self.halted && !self.state.memory.over_limit()
         {
@@ -303,7 +268,7 @@ impl<O: Oracle> Vm<O> {
             };
             // Anything but translated code (the interpreter, translating, handing pages to the
             // hasher) may have made page addresses stale.
-            self.jit.ctx.check_epoch(&self.state.memory);
+            self.jit.ctx.check_epoch(&mut self.state.memory);
             let Some((translation, target)) = entry else {
                 // Not translated code: one step, or a stretch on a page rewritten so often that it
                 // is left to the generic step.

@@ -20,7 +20,8 @@
 //! ([`Alloc`]).
 
 use super::alloc::{get, get32, op_eax, op_one, op_rax, op_reg, set, set_imm, Alloc, Loc};
-use super::{ChainEntry, Ctx, Exit, ReadEntry, TlbEntry, CHAIN_ENTRIES, TLB_ENTRIES};
+use super::tlb::{ReadEntry, TlbEntry, Tlbs, TLB_ENTRIES};
+use super::{ChainEntry, Ctx, Exit, CHAIN_ENTRIES};
 use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::memory::PAGE_SIZE;
 use dynasmrt::x64::Assembler;
@@ -76,8 +77,8 @@ impl Translation {
 const REMAINING: i32 = offset_of!(Ctx, remaining) as i32;
 const PC: i32 = offset_of!(Ctx, pc) as i32;
 const EXIT: i32 = offset_of!(Ctx, exit) as i32;
-const RTLB: i32 = offset_of!(Ctx, rtlb) as i32;
-const WTLB: i32 = offset_of!(Ctx, wtlb) as i32;
+const RTLB: i32 = (offset_of!(Ctx, tlb) + offset_of!(Tlbs, read)) as i32;
+const WTLB: i32 = (offset_of!(Ctx, tlb) + offset_of!(Tlbs, write)) as i32;
 const CHAIN: i32 = offset_of!(Ctx, chain) as i32;
 const CHAIN_CODE: i32 = offset_of!(ChainEntry, code) as i32;
 const CHAIN_ENTER: i32 = offset_of!(ChainEntry, enter) as i32;
