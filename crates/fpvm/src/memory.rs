@@ -37,6 +37,8 @@ const PAGE_CACHE: usize = 64;
 const PARALLEL_REHASH_PAGES: usize = 1024;
 /// Most pages hashed in one background batch (8 MiB: the copies are this memory's only overhead).
 const BACKGROUND_BATCH_PAGES: usize = 2048;
+/// Pages handed to the background hasher since the last root before it may be judged wasted.
+const BACKGROUND_JUDGED_PAGES: usize = 4 * BACKGROUND_BATCH_PAGES;
 /// Height of a page root above the leaves (log2 of leaves per page).
 const PAGE_HEIGHT: usize = 7;
 /// Depth of page roots below the memory root.
@@ -59,6 +61,9 @@ pub struct Page {
     listed: bool,
     /// The page number (address >> 12).
     number: u64,
+    /// The memory's background round (see [`Memory::background_pays`]) in which this page was
+    /// last handed to the background hasher, or 0.
+    handed_round: u32,
     /// Whether an interpreter holds decoded instructions of this page (writes must be reported).
     code: bool,
 }
@@ -287,6 +292,28 @@ pub struct Memory {
     all_stale: Cell<bool>,
     /// The most pages a run may grow this memory to (see [`Memory::over_limit`]).
     page_limit: usize,
+    /// What background hashing achieved since the last root (see `background_pays`).
+    background_yield: BackgroundYield,
+}
+
+/// Pages handed to the background hasher since the last root, and how many of them were written
+/// again before it (their hashes were wasted: the root hashes them again).
+#[derive(Clone)]
+struct BackgroundYield {
+    /// Counts roots (from 1), so that a page can tell whether it was handed since the last one.
+    round: u32,
+    handed: usize,
+    rewritten: usize,
+}
+
+impl Default for BackgroundYield {
+    fn default() -> Self {
+        BackgroundYield {
+            round: 1,
+            handed: 0,
+            rewritten: 0,
+        }
+    }
 }
 
 /// Copies of dirty pages being hashed on another thread: the thread returns each page's new cached
@@ -314,6 +341,7 @@ impl Memory {
             stale: Vec::new(),
             all_stale: Cell::new(false),
             page_limit: usize::MAX,
+            background_yield: BackgroundYield::default(),
         }
     }
 
@@ -543,9 +571,12 @@ impl Memory {
     /// it on the dirty list, and reports a code page written.
     #[cold]
     fn note_first_write(&mut self, pos: usize) {
+        let round = self.background_yield.round;
         let page = self.page_mut(pos);
         let code_written = std::mem::take(&mut page.code).then_some(page.number);
         let newly_dirty = !std::mem::replace(&mut page.listed, true);
+        let rehashed = std::mem::take(&mut page.handed_round) == round;
+        self.background_yield.rewritten += usize::from(rehashed);
         if let Some(number) = code_written {
             self.code_written.push(number);
         }
@@ -656,7 +687,10 @@ impl Memory {
         {
             self.collect_background();
         }
-        if self.background.is_some() || self.dirty_pages.len() < min_pages.max(1) {
+        if self.background.is_some()
+            || self.dirty_pages.len() < min_pages.max(1)
+            || !self.background_pays()
+        {
             return false;
         }
         // At most a bounded batch, the pages first written (so the copies stay a small constant).
@@ -666,13 +700,16 @@ impl Memory {
         // The worker shares the pages: a write meanwhile copies the page (copy on write).
         let mut shared: Vec<(u32, [u8; CHUNKS], Arc<Page>)> = Vec::with_capacity(pages.len());
         for &pos in &pages {
+            let round = self.background_yield.round;
             let page = self.page_mut(pos as usize);
             let dirty = std::mem::take(&mut page.dirty);
             page.listed = false;
+            page.handed_round = round;
             let number = page.number;
             self.page_stale(number);
             shared.push((pos, dirty, Arc::clone(&self.pages[pos as usize])));
         }
+        self.background_yield.handed += pages.len();
         let worker = std::thread::spawn(move || {
             let mut results = Vec::with_capacity(shared.len());
             for group in shared.chunks(REHASH_GROUP) {
@@ -693,6 +730,15 @@ impl Memory {
         });
         self.background = Some(Background { pages, worker });
         true
+    }
+
+    /// Whether hashing in the background has paid since the last root: false once most of the
+    /// pages it hashed were written again before the root (the root hashes them again, and each
+    /// batch costs the writer a copy-on-write or a refill per page), as when a program rewrites
+    /// all its memory at random. The next root starts afresh.
+    fn background_pays(&self) -> bool {
+        let y = &self.background_yield;
+        y.handed < BACKGROUND_JUDGED_PAGES || y.rewritten * 2 <= y.handed
     }
 
     /// Waits for the background batch, if any, and applies its hashes.
@@ -731,6 +777,12 @@ impl Memory {
             self.pointer_epoch += 1; // these pages leave the dirty list
             self.all_stale.set(true);
         }
+        let round = self.background_yield.round.wrapping_add(1).max(1);
+        self.background_yield = BackgroundYield {
+            round,
+            handed: 0,
+            rewritten: 0,
+        };
         dirty.sort_unstable();
         let threads = crate::cores();
         let threads = if dirty.len() >= PARALLEL_REHASH_PAGES {
@@ -859,6 +911,7 @@ impl Clone for Memory {
             stale: Vec::new(),
             all_stale: Cell::new(false),
             page_limit: self.page_limit,
+            background_yield: self.background_yield.clone(),
         };
         // The pages are shared now: this memory's JIT may no longer write them directly.
         self.all_stale.set(true);
@@ -1077,6 +1130,42 @@ mod tests {
             }
         }
         assert_eq!(background.merkle_root(), plain.merkle_root());
+    }
+
+    #[test]
+    fn background_hashing_stops_once_its_pages_are_rewritten_until_the_next_root() {
+        let pages = BACKGROUND_JUDGED_PAGES as u64;
+        let mut m = Memory::new();
+        let mut plain = Memory::new();
+        let write = |m: &mut Memory, plain: &mut Memory, page: u64, value: u64| {
+            m.write_le(page << 12, 8, value);
+            plain.write_le(page << 12, 8, value);
+        };
+        for page in 0..pages {
+            write(&mut m, &mut plain, page, page);
+        }
+        // Every page goes to the background, batch by batch.
+        while m.dirty_page_count() > 0 {
+            assert!(m.rehash_in_background(1));
+            m.collect_background();
+        }
+        assert!(m.background_pays());
+        // Rewriting half of them still pays; one more does not.
+        for page in 0..pages / 2 {
+            write(&mut m, &mut plain, page, page + 1);
+        }
+        assert!(m.background_pays());
+        write(&mut m, &mut plain, pages / 2, 0);
+        assert!(!m.background_pays());
+        assert!(
+            !m.rehash_in_background(1),
+            "no batch once the hashing is wasted"
+        );
+        assert_eq!(m.merkle_root(), plain.merkle_root());
+        // A root starts afresh.
+        write(&mut m, &mut plain, 1, 7);
+        assert!(m.rehash_in_background(1));
+        assert_eq!(m.merkle_root(), plain.merkle_root());
     }
 
     #[test]
