@@ -77,7 +77,7 @@ pub(crate) struct Ctx {
     /// Dirty pages at which a store ends the translated run so the dispatcher can start hashing in
     /// the background (0: never).
     background_pages: u64,
-    /// The memory's pointer epoch when the TLBs were last known valid.
+    /// The memory's pointer epoch when the TLBs were last brought up to date.
     seen_epoch: u64,
     rtlb: [TlbEntry; TLB_ENTRIES],
     wtlb: [TlbEntry; TLB_ENTRIES],
@@ -90,12 +90,30 @@ impl Ctx {
         self.wtlb = [EMPTY; TLB_ENTRIES];
     }
 
-    /// Empties both TLBs if the memory's page addresses may have gone stale since they were
-    /// filled (a copy on write, a page becoming code, pages leaving the dirty list).
-    fn check_epoch(&mut self, memory: &Memory) {
+    /// Drops the pages whose addresses may have gone stale since the TLBs were filled (a copy on
+    /// write, a page becoming code, pages leaving the dirty list), if any did.
+    fn check_epoch(&mut self, memory: &mut Memory) {
         if memory.pointer_epoch() != self.seen_epoch {
-            self.seen_epoch = memory.pointer_epoch();
-            self.forget_pages();
+            self.sync_pages(memory);
+        }
+    }
+
+    /// Drops the pages the memory reports stale (every page, if it cannot tell; see
+    /// [`Memory::stale_pages`]).
+    fn sync_pages(&mut self, memory: &mut Memory) {
+        self.seen_epoch = memory.pointer_epoch();
+        match memory.stale_pages() {
+            Some(pages) => {
+                for page in pages {
+                    let slot = page as usize % TLB_ENTRIES;
+                    for entry in [&mut self.rtlb[slot], &mut self.wtlb[slot]] {
+                        if entry.tag == page {
+                            *entry = EMPTY;
+                        }
+                    }
+                }
+            }
+            None => self.forget_pages(),
         }
     }
 
@@ -251,8 +269,9 @@ impl Jit {
         }
     }
 
-    /// Drops every translation (the code belongs to another memory now).
+    /// Drops every translation and page address (they belong to another memory now).
     pub(crate) fn clear(&mut self) {
+        self.ctx.forget_pages();
         self.translations.clear();
         self.recent.fill((u64::MAX, std::ptr::null()));
     }
@@ -261,9 +280,8 @@ impl Jit {
 impl<O: Oracle> Vm<O> {
     /// Runs up to `n` steps on translated code (the interpreter takes what it cannot).
     pub(crate) fn run_jit(&mut self, n: u64) -> Result<(), VmError> {
-        // Page addresses are only valid for this run (a clone in between shares the pages).
-        self.jit.ctx.forget_pages();
-        self.jit.ctx.seen_epoch = self.state.memory.pointer_epoch();
+        // Pages that went stale since the last run (a clone in between shares every page).
+        self.jit.ctx.sync_pages(&mut self.state.memory);
         let mut remaining = n;
         while remaining > 0 && !self.state.exited && !self.halted && !self.state.memory.over_limit()
         {
@@ -275,7 +293,7 @@ impl<O: Oracle> Vm<O> {
             let entry = self.jit_entry(pc);
             // Anything but translated code (the interpreter, translating, handing pages to the
             // hasher) may have made page addresses stale.
-            self.jit.ctx.check_epoch(&self.state.memory);
+            self.jit.ctx.check_epoch(&mut self.state.memory);
             let Some((translation, target)) = entry else {
                 // Not translated code: one step, or a stretch on a page rewritten so often that it
                 // is left to the reference step.
