@@ -6,6 +6,7 @@
 //! root (plus one path to the root per dirty page), never to the size of memory.
 
 use crate::hash::{hash_node_pairs, hash_pair, zero_hashes, Hash};
+use background::{Background, BackgroundYield};
 use index::{PageIndex, Slot};
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use tree::UpperTree;
 
+mod background;
 mod index;
 mod tree;
 
@@ -35,10 +37,6 @@ const LEAVES_PER_PAGE: usize = PAGE_SIZE / LEAF_SIZE;
 const PAGE_CACHE: usize = 64;
 /// Dirty pages from which a root is computed on all cores.
 const PARALLEL_REHASH_PAGES: usize = 1024;
-/// Most pages hashed in one background batch (8 MiB: the copies are this memory's only overhead).
-const BACKGROUND_BATCH_PAGES: usize = 2048;
-/// Pages handed to the background hasher since the last root before it may be judged wasted.
-const BACKGROUND_JUDGED_PAGES: usize = 4 * BACKGROUND_BATCH_PAGES;
 /// Height of a page root above the leaves (log2 of leaves per page).
 const PAGE_HEIGHT: usize = 7;
 /// Depth of page roots below the memory root.
@@ -294,35 +292,6 @@ pub struct Memory {
     page_limit: usize,
     /// What background hashing achieved since the last root (see `background_pays`).
     background_yield: BackgroundYield,
-}
-
-/// Pages handed to the background hasher since the last root, and how many of them were written
-/// again before it (their hashes were wasted: the root hashes them again).
-#[derive(Clone)]
-struct BackgroundYield {
-    /// Counts roots (from 1), so that a page can tell whether it was handed since the last one.
-    round: u32,
-    handed: usize,
-    rewritten: usize,
-}
-
-impl Default for BackgroundYield {
-    fn default() -> Self {
-        BackgroundYield {
-            round: 1,
-            handed: 0,
-            rewritten: 0,
-        }
-    }
-}
-
-/// Copies of dirty pages being hashed on another thread: the thread returns each page's new cached
-/// nodes. The pages themselves are off the dirty list meanwhile; any chunk written since its copy
-/// was taken is marked dirty again and is rehashed by the next flush, after the nodes are applied.
-struct Background {
-    /// The positions of the pages copied.
-    pages: Vec<u32>,
-    worker: std::thread::JoinHandle<Vec<(u32, [Hash; CHUNKS * 2])>>,
 }
 
 impl Memory {
@@ -666,107 +635,6 @@ impl Memory {
     /// background).
     pub fn dirty_page_count(&self) -> usize {
         self.dirty_pages.len()
-    }
-
-    /// Whether no background batch is running (none was started, or it finished).
-    pub fn background_idle(&self) -> bool {
-        self.background
-            .as_ref()
-            .is_none_or(|b| b.worker.is_finished())
-    }
-
-    /// Starts hashing dirty pages (a bounded batch) on another thread, if there are at least
-    /// `min_pages` of them and no earlier batch is still running (a finished one is applied first), so that a later
-    /// root or proof has less to do. The pages are copied; writes go on meanwhile. Returns whether
-    /// a batch started.
-    pub fn rehash_in_background(&mut self, min_pages: usize) -> bool {
-        if self
-            .background
-            .as_ref()
-            .is_some_and(|b| b.worker.is_finished())
-        {
-            self.collect_background();
-        }
-        if self.background.is_some()
-            || self.dirty_pages.len() < min_pages.max(1)
-            || !self.background_pays()
-        {
-            return false;
-        }
-        // At most a bounded batch, the pages first written (so the copies stay a small constant).
-        let batch = self.dirty_pages.len().min(BACKGROUND_BATCH_PAGES);
-        self.pointer_epoch += 1; // these pages leave the dirty list
-        let pages: Vec<u32> = self.dirty_pages.drain(..batch).collect();
-        // The worker shares the pages: a write meanwhile copies the page (copy on write).
-        let mut shared: Vec<(u32, [u8; CHUNKS], Arc<Page>)> = Vec::with_capacity(pages.len());
-        for &pos in &pages {
-            let round = self.background_yield.round;
-            let page = self.page_mut(pos as usize);
-            let dirty = std::mem::take(&mut page.dirty);
-            page.listed = false;
-            page.handed_round = round;
-            let number = page.number;
-            self.page_stale(number);
-            shared.push((pos, dirty, Arc::clone(&self.pages[pos as usize])));
-        }
-        self.background_yield.handed += pages.len();
-        let worker = std::thread::spawn(move || {
-            let mut results = Vec::with_capacity(shared.len());
-            for group in shared.chunks(REHASH_GROUP) {
-                let mut nodes: Vec<[Hash; CHUNKS * 2]> = group.iter().map(|s| s.2.nodes).collect();
-                let mut pages: Vec<PageWork> = group
-                    .iter()
-                    .zip(nodes.iter_mut())
-                    .map(|((_, dirty, page), nodes)| PageWork {
-                        data: &page.data,
-                        nodes,
-                        dirty: *dirty,
-                    })
-                    .collect();
-                rehash_pages(&mut pages);
-                results.extend(group.iter().map(|s| s.0).zip(nodes));
-            }
-            results
-        });
-        self.background = Some(Background { pages, worker });
-        true
-    }
-
-    /// Whether hashing in the background has paid since the last root: false once most of the
-    /// pages it hashed were written again before the root (the root hashes them again, and each
-    /// batch costs the writer a copy-on-write or a refill per page), as when a program rewrites
-    /// all its memory at random. The next root starts afresh.
-    fn background_pays(&self) -> bool {
-        let y = &self.background_yield;
-        y.handed < BACKGROUND_JUDGED_PAGES || y.rewritten * 2 <= y.handed
-    }
-
-    /// Waits for the background batch, if any, and applies its hashes.
-    fn collect_background(&mut self) {
-        let Some(batch) = self.background.take() else {
-            return;
-        };
-        match batch.worker.join() {
-            Ok(results) => {
-                for (pos, nodes) in results {
-                    let page = self.page_mut(pos as usize);
-                    page.nodes = nodes;
-                    let number = page.number;
-                    self.tree.set_page_root(number, nodes[1]);
-                }
-            }
-            // Cannot happen (hashing does not panic); if it did, hash those pages here instead.
-            Err(_) => {
-                for pos in batch.pages {
-                    let page = self.page_mut(pos as usize);
-                    page.dirty = [1; CHUNKS];
-                    if !page.listed {
-                        page.listed = true;
-                        self.dirty_pages.push(pos);
-                    }
-                }
-            }
-        }
     }
 
     /// Rehashes dirty pages (on all cores when there are many), then the tree above them.
@@ -1130,42 +998,6 @@ mod tests {
             }
         }
         assert_eq!(background.merkle_root(), plain.merkle_root());
-    }
-
-    #[test]
-    fn background_hashing_stops_once_its_pages_are_rewritten_until_the_next_root() {
-        let pages = BACKGROUND_JUDGED_PAGES as u64;
-        let mut m = Memory::new();
-        let mut plain = Memory::new();
-        let write = |m: &mut Memory, plain: &mut Memory, page: u64, value: u64| {
-            m.write_le(page << 12, 8, value);
-            plain.write_le(page << 12, 8, value);
-        };
-        for page in 0..pages {
-            write(&mut m, &mut plain, page, page);
-        }
-        // Every page goes to the background, batch by batch.
-        while m.dirty_page_count() > 0 {
-            assert!(m.rehash_in_background(1));
-            m.collect_background();
-        }
-        assert!(m.background_pays());
-        // Rewriting half of them still pays; one more does not.
-        for page in 0..pages / 2 {
-            write(&mut m, &mut plain, page, page + 1);
-        }
-        assert!(m.background_pays());
-        write(&mut m, &mut plain, pages / 2, 0);
-        assert!(!m.background_pays());
-        assert!(
-            !m.rehash_in_background(1),
-            "no batch once the hashing is wasted"
-        );
-        assert_eq!(m.merkle_root(), plain.merkle_root());
-        // A root starts afresh.
-        write(&mut m, &mut plain, 1, 7);
-        assert!(m.rehash_in_background(1));
-        assert_eq!(m.merkle_root(), plain.merkle_root());
     }
 
     #[test]
