@@ -8,14 +8,15 @@
 use crate::hash::{hash_node_pairs, hash_pair, zero_hashes, Hash};
 use background::{Background, BackgroundYield};
 use index::{PageIndex, Slot};
+use pool::PageRef;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
 use tree::UpperTree;
 
 mod background;
 mod index;
+mod pool;
 mod tree;
 
 /// Bits of an address inside a page.
@@ -200,21 +201,19 @@ fn subtree_root(data: &[u8]) -> Hash {
 }
 
 impl Page {
-    fn zeroed(number: u64) -> Arc<Self> {
-        // Allocated zeroed, so that fresh memory from the system is not written twice.
-        let mut page = Arc::<Page>::new_zeroed();
-        let ptr = Arc::get_mut(&mut page).expect("a new Arc").as_mut_ptr();
+    /// Makes the zero page number `number` out of zero bytes (its cached hashes are those of
+    /// empty subtrees).
+    ///
+    /// # Safety
+    /// `ptr` points to zero bytes for a `Page` that nothing else accesses.
+    unsafe fn init_zeroed(ptr: *mut Page, number: u64) {
         let z = zero_hashes();
-        // SAFETY: all zero bytes are a valid `Page` (arrays of bytes, false flags, page 0); the
-        // two fields are written through the unique pointer before it is read.
-        unsafe {
-            let nodes = &mut *std::ptr::addr_of_mut!((*ptr).nodes);
-            for (i, node) in nodes.iter_mut().enumerate().skip(1) {
-                *node = z[PAGE_HEIGHT - i.ilog2() as usize];
-            }
-            std::ptr::addr_of_mut!((*ptr).number).write(number);
-            page.assume_init()
+        // All zero bytes are a valid `Page` (arrays of bytes, false flags, page 0).
+        let nodes = &mut *std::ptr::addr_of_mut!((*ptr).nodes);
+        for (i, node) in nodes.iter_mut().enumerate().skip(1) {
+            *node = z[PAGE_HEIGHT - i.ilog2() as usize];
         }
+        std::ptr::addr_of_mut!((*ptr).number).write(number);
     }
 
     fn leaf(&self, leaf: usize) -> Hash {
@@ -268,7 +267,7 @@ pub struct Memory {
     code_written: Vec<u64>,
     /// Pages in allocation order.
     /// Shared with clones until written (copy on write).
-    pages: Vec<Arc<Page>>,
+    pages: Vec<PageRef>,
     /// Page number -> position in `pages` and address of the page.
     index: PageIndex,
     /// The tree above the pages.
@@ -380,7 +379,7 @@ impl Memory {
             cached.set((page, slot));
             slot
         };
-        debug_assert_eq!(slot.page, Arc::as_ptr(&self.pages[slot.pos as usize]));
+        debug_assert_eq!(slot.page, self.pages[slot.pos as usize].as_ptr());
         Some(slot)
     }
 
@@ -403,7 +402,7 @@ impl Memory {
         let page = &self.pages[pos];
         let number = page.number;
         let slot = Slot {
-            page: Arc::as_ptr(page),
+            page: page.as_ptr(),
             pos: pos as u32,
         };
         self.index.set(number, slot);
@@ -419,7 +418,7 @@ impl Memory {
             return pos;
         }
         let pos = self.pages.len();
-        self.pages.push(Page::zeroed(page));
+        self.pages.push(PageRef::zeroed(page));
         self.page_moved(pos);
         pos
     }
@@ -493,26 +492,20 @@ impl Memory {
     fn page_mut(&mut self, pos: usize) -> &mut Page {
         if self.owns_page(pos) {
             // SAFETY: owned alone (`owns_page`); `&mut self` excludes any other access to it.
-            return unsafe { &mut *(Arc::as_ptr(&self.pages[pos]) as *mut Page) };
+            return unsafe { &mut *(self.pages[pos].as_ptr() as *mut Page) };
         }
         self.pointer_epoch += 1;
-        Arc::make_mut(&mut self.pages[pos]);
+        self.pages[pos].make_mut();
         self.page_moved(pos);
         self.page_stale(self.pages[pos].number);
-        Arc::get_mut(&mut self.pages[pos]).expect("a page just copied")
+        // SAFETY: just made unique; `&mut self` excludes any other access to it.
+        unsafe { &mut *(self.pages[pos].as_ptr() as *mut Page) }
     }
 
     /// Whether this memory owns the page at `pos` alone (no clone or background batch shares it).
     #[inline]
     fn owns_page(&self, pos: usize) -> bool {
-        // The only strong reference is ours, and there are no weak ones (pages are never
-        // downgraded); the fence pairs with the release of the last other reference.
-        // (`Arc::get_mut` would take a lock on the weak count: an atomic read-modify-write.)
-        let alone = Arc::strong_count(&self.pages[pos]) == 1;
-        if alone {
-            std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
-        }
-        alone
+        self.pages[pos].is_unique()
     }
 
     /// Makes sure the page holding `addr` exists (as the reference allocates on every range write).
@@ -660,11 +653,11 @@ impl Memory {
         };
         let mut slots = disjoint_mut(&mut self.pages, &dirty);
         let per_thread = slots.len().div_ceil(threads).max(1);
-        let rehash = |part: &mut [&mut Arc<Page>]| {
+        let rehash = |part: &mut [&mut PageRef]| {
             for group in part.chunks_mut(REHASH_GROUP) {
                 let mut pages: Vec<PageWork> = group
                     .iter_mut()
-                    .map(|slot| PageWork::take(Arc::make_mut(slot)))
+                    .map(|slot| PageWork::take(slot.make_mut()))
                     .collect();
                 rehash_pages(&mut pages);
             }

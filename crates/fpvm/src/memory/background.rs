@@ -1,8 +1,7 @@
 //! Hashing dirty pages on another thread while the VM runs, so that a later root has less to do,
 //! and judging whether it pays.
 
-use super::{rehash_pages, Hash, Memory, Page, PageWork, CHUNKS, REHASH_GROUP};
-use std::sync::Arc;
+use super::{rehash_pages, Hash, Memory, PageRef, PageWork, CHUNKS, REHASH_GROUP};
 
 /// Most pages hashed in one background batch (8 MiB: the copies are this memory's only overhead).
 const BACKGROUND_BATCH_PAGES: usize = 2048;
@@ -69,7 +68,7 @@ impl Memory {
         self.pointer_epoch += 1; // these pages leave the dirty list
         let pages: Vec<u32> = self.dirty_pages.drain(..batch).collect();
         // The worker shares the pages: a write meanwhile copies the page (copy on write).
-        let mut shared: Vec<(u32, [u8; CHUNKS], Arc<Page>)> = Vec::with_capacity(pages.len());
+        let mut shared: Vec<(u32, [u8; CHUNKS], PageRef)> = Vec::with_capacity(pages.len());
         for &pos in &pages {
             let round = self.background_yield.round;
             let page = self.page_mut(pos as usize);
@@ -78,7 +77,7 @@ impl Memory {
             page.handed_round = round;
             let number = page.number;
             self.page_stale(number);
-            shared.push((pos, dirty, Arc::clone(&self.pages[pos as usize])));
+            shared.push((pos, dirty, self.pages[pos as usize].clone()));
         }
         self.background_yield.handed += pages.len();
         let worker = std::thread::spawn(move || {

@@ -13,8 +13,7 @@ const LEAF_BITS: u32 = 9;
 /// Slots in a leaf.
 pub(super) const LEAF_PAGES: usize = 1 << LEAF_BITS;
 
-/// Where a page is: its position in the page list and the address of the page (the `Page`
-/// inside its `Arc`).
+/// Where a page is: its position in the page list and the address of the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Slot {
     pub(super) page: *const Page,
