@@ -26,6 +26,9 @@ struct PageBox {
     page: Page,
 }
 
+// A freed page's memory is reused without dropping the page: nothing in it may need dropping.
+const _: () = assert!(!std::mem::needs_drop::<Page>());
+
 /// Bytes between two pages carved from a region (a whole number of cache lines).
 const STRIDE: usize = (std::mem::size_of::<PageBox>() + 63) & !63;
 
