@@ -278,9 +278,6 @@ pub struct Memory {
     cache: [Cell<(u64, Slot)>; PAGE_CACHE],
     /// Dirty pages being hashed on another thread, if any.
     background: Option<Background>,
-    /// Changes whenever page addresses handed out earlier may have gone stale (see
-    /// `pointer_epoch`).
-    pointer_epoch: u64,
     /// The pages whose JIT view (address, or whether a JIT may write it) changed since
     /// `stale_pages` last listed them.
     stale: Vec<u64>,
@@ -305,7 +302,6 @@ impl Memory {
             dirty_pages: Vec::new(),
             cache: std::array::from_fn(|_| Cell::new((u64::MAX, index::ABSENT))),
             background: None,
-            pointer_epoch: 0,
             stale: Vec::new(),
             all_stale: Cell::new(false),
             page_limit: usize::MAX,
@@ -341,7 +337,6 @@ impl Memory {
     pub fn mark_code(&mut self, page: u64) {
         if let Some(pos) = self.lookup(page) {
             self.page_mut(pos).code = true;
-            self.pointer_epoch += 1;
             self.page_stale(page);
         }
     }
@@ -426,7 +421,7 @@ impl Memory {
     /// For the JIT's TLBs: the address of an allocated page (its data is at offset 0), and whether
     /// the JIT may write it directly (owned alone, already on the dirty list and holding no
     /// decoded code; a JIT gets such an address to write through from `writable_page_for_jit`).
-    /// Valid until `pointer_epoch` changes.
+    /// Valid until [`Memory::stale_pages`] lists the page.
     pub fn page_for_jit(&self, page: u64) -> Option<(*mut u8, bool)> {
         self.slot(page).map(|slot| self.jit_view(slot))
     }
@@ -442,7 +437,7 @@ impl Memory {
     /// For a JIT whose stores do not mark their chunks: the address of an allocated page it may
     /// write directly (as `page_for_jit`), with every chunk of the page marked dirty first, so
     /// that any write through the address is rehashed. The marks stay until the page's hashes
-    /// are next brought up to date, which changes `pointer_epoch`: the address is dropped then.
+    /// are next brought up to date, which lists the page stale: the address is dropped then.
     pub fn writable_page_for_jit(&mut self, page: u64) -> Option<*mut u8> {
         let slot = self.slot(page)?;
         let (p, writable) = self.jit_view(slot);
@@ -453,19 +448,17 @@ impl Memory {
         Some(p)
     }
 
-    /// Changes whenever addresses from `page_for_jit` may have gone stale: a
-    /// page copied on write, a page becoming code, pages taken off the dirty list (a root, or a
-    /// batch handed to the background hasher). Holders of such addresses drop them when it
-    /// changes. (A clone of this memory shares its pages without changing it: holders drop their
-    /// addresses between runs.)
-    pub fn pointer_epoch(&self) -> u64 {
-        self.pointer_epoch
+    /// Whether `stale_pages` has anything to report: the cheap check a JIT makes after anything
+    /// that may have changed memory.
+    #[inline(always)]
+    pub fn has_stale_pages(&self) -> bool {
+        !self.stale.is_empty() || self.all_stale.get()
     }
 
-    /// For a JIT that keeps page addresses across runs: the pages whose address, or whether a
-    /// JIT may write them directly, changed since the last call, or None if every page may have
-    /// (the JIT then drops every address). Each change also changes `pointer_epoch`, except a
-    /// clone of this memory, which makes the next call return None.
+    /// For a JIT that keeps page addresses: the pages whose address, or whether a JIT may write
+    /// them directly, changed since the last call (a page copied on write, a page becoming code,
+    /// a batch handed to the background hasher), or None if every page may have (a clone of this
+    /// memory, a root, too many pages; the JIT then drops every address).
     pub fn stale_pages(&mut self) -> Option<std::vec::Drain<'_, u64>> {
         if self.all_stale.replace(false) {
             self.stale.clear();
@@ -494,7 +487,6 @@ impl Memory {
             // SAFETY: owned alone (`owns_page`); `&mut self` excludes any other access to it.
             return unsafe { &mut *(self.pages[pos].as_ptr() as *mut Page) };
         }
-        self.pointer_epoch += 1;
         self.pages[pos].make_mut();
         self.page_moved(pos);
         self.page_stale(self.pages[pos].number);
@@ -635,8 +627,7 @@ impl Memory {
         self.collect_background();
         let mut dirty = std::mem::take(&mut self.dirty_pages);
         if !dirty.is_empty() {
-            self.pointer_epoch += 1; // these pages leave the dirty list
-            self.all_stale.set(true);
+            self.all_stale.set(true); // these pages leave the dirty list
         }
         let round = self.background_yield.round.wrapping_add(1).max(1);
         self.background_yield = BackgroundYield {
@@ -768,7 +759,6 @@ impl Clone for Memory {
             dirty_pages: self.dirty_pages.clone(),
             cache: self.cache.clone(),
             background: None,
-            pointer_epoch: 0,
             stale: Vec::new(),
             all_stale: Cell::new(false),
             page_limit: self.page_limit,

@@ -65,7 +65,6 @@ impl Memory {
         }
         // At most a bounded batch, the pages first written (so the copies stay a small constant).
         let batch = self.dirty_pages.len().min(BACKGROUND_BATCH_PAGES);
-        self.pointer_epoch += 1; // these pages leave the dirty list
         let pages: Vec<u32> = self.dirty_pages.drain(..batch).collect();
         // The worker shares the pages: a write meanwhile copies the page (copy on write).
         let mut shared: Vec<(u32, [u8; CHUNKS], PageRef)> = Vec::with_capacity(pages.len());

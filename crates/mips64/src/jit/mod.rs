@@ -77,8 +77,6 @@ pub(crate) struct Ctx {
     /// Dirty pages at which a store ends the translated run so the dispatcher can start hashing in
     /// the background (0: never).
     background_pages: u64,
-    /// The memory's pointer epoch when the TLBs were last brought up to date.
-    seen_epoch: u64,
     rtlb: [TlbEntry; TLB_ENTRIES],
     wtlb: [TlbEntry; TLB_ENTRIES],
 }
@@ -92,8 +90,8 @@ impl Ctx {
 
     /// Drops the pages whose addresses may have gone stale since the TLBs were filled (a copy on
     /// write, a page becoming code, pages leaving the dirty list), if any did.
-    fn check_epoch(&mut self, memory: &mut Memory) {
-        if memory.pointer_epoch() != self.seen_epoch {
+    fn check_stale(&mut self, memory: &mut Memory) {
+        if memory.has_stale_pages() {
             self.sync_pages(memory);
         }
     }
@@ -101,7 +99,6 @@ impl Ctx {
     /// Drops the pages the memory reports stale (every page, if it cannot tell; see
     /// [`Memory::stale_pages`]).
     fn sync_pages(&mut self, memory: &mut Memory) {
-        self.seen_epoch = memory.pointer_epoch();
         match memory.stale_pages() {
             Some(pages) => {
                 for page in pages {
@@ -170,7 +167,7 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, rt: u64, kind: u64) ->
         word,
         alu::store_result(MEMORY_KINDS[kind as usize], addr, mem, rt),
     );
-    ctx.check_epoch(memory);
+    ctx.check_stale(memory);
     if memory.code_was_written()
         || memory.over_limit()
         || (ctx.background_pages != 0
@@ -236,7 +233,6 @@ impl Default for Jit {
                 reserved: u64::MAX,
                 memory: std::ptr::null_mut(),
                 background_pages: 0,
-                seen_epoch: 0,
                 rtlb: [EMPTY; TLB_ENTRIES],
                 wtlb: [EMPTY; TLB_ENTRIES],
             }),
@@ -293,7 +289,7 @@ impl<O: Oracle> Vm<O> {
             let entry = self.jit_entry(pc);
             // Anything but translated code (the interpreter, translating, handing pages to the
             // hasher) may have made page addresses stale.
-            self.jit.ctx.check_epoch(&mut self.state.memory);
+            self.jit.ctx.check_stale(&mut self.state.memory);
             let Some((translation, target)) = entry else {
                 // Not translated code: one step, or a stretch on a page rewritten so often that it
                 // is left to the reference step.

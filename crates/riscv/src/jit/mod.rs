@@ -80,8 +80,6 @@ pub(crate) struct Ctx {
     /// Dirty pages at which a store ends the translated run so the dispatcher can start hashing in
     /// the background (0: never).
     background_pages: u64,
-    /// The memory's pointer epoch when the TLBs were last brought up to date.
-    seen_epoch: u64,
     tlb: Tlbs,
     /// Blocks translated code jumps straight into when it leaves its page, direct-mapped by pc
     /// ([`chain_slot`]): every block the dispatcher has entered since its translation was made.
@@ -125,15 +123,14 @@ impl Ctx {
 
     /// Drops the pages whose addresses may have gone stale since the TLBs were filled (a copy on
     /// write, a page becoming code, pages leaving the dirty list), if any did.
-    fn check_epoch(&mut self, memory: &mut Memory) {
-        if memory.pointer_epoch() != self.seen_epoch {
+    fn check_stale(&mut self, memory: &mut Memory) {
+        if memory.has_stale_pages() {
             self.sync_pages(memory);
         }
     }
 
     /// Drops the pages the memory reports stale (see [`Memory::stale_pages`]).
     fn sync_pages(&mut self, memory: &mut Memory) {
-        self.seen_epoch = memory.pointer_epoch();
         self.tlb.sync(memory);
     }
 }
@@ -164,7 +161,7 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
     let ctx = &mut *ctx;
     let memory = &mut *ctx.memory;
     memory.write_le(addr, size as usize, value);
-    ctx.check_epoch(memory);
+    ctx.check_stale(memory);
     if memory.code_was_written()
         || memory.over_limit()
         || (ctx.background_pages != 0
@@ -268,7 +265,7 @@ impl<O: Oracle> Vm<O> {
             };
             // Anything but translated code (the interpreter, translating, handing pages to the
             // hasher) may have made page addresses stale.
-            self.jit.ctx.check_epoch(&mut self.state.memory);
+            self.jit.ctx.check_stale(&mut self.state.memory);
             let Some((translation, target)) = entry else {
                 // Not translated code: one step, or a stretch on a page rewritten so often that it
                 // is left to the generic step.
