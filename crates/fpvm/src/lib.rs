@@ -38,3 +38,13 @@ pub fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
+
+/// Gives the calling thread the lowest scheduling priority (nice 19). For work done beside a
+/// VM's run (hashing pages ahead of a root, populating memory ahead of use): when no core is
+/// free, it waits rather than taking the running VM's core.
+pub(crate) fn yield_to_the_run() {
+    // SAFETY: changes only the calling thread's priority; failing leaves it as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS as _, libc::gettid() as _, 19);
+    }
+}

@@ -4,6 +4,8 @@
 //! A program writing a GiB allocates a quarter million pages. From `calloc` each page costs a
 //! page fault or two (a page and its hashes span two 4 KiB frames), and the allocator clears the
 //! memory again. From a populated mapping the kernel sets up the frames in bulk, already zero.
+//! Once a program has taken 16 MiB of pages, a thread of its own populates ahead of the carving
+//! ([`ahead`]), so that the kernel's share of a fresh page is paid on another core.
 //! Pages freed (a memory dropped, a copy on write) go to a free list and are cleared when reused;
 //! the mappings stay for the process's life.
 
@@ -18,6 +20,12 @@ const REGION_BYTES: usize = 1 << 30;
 /// that double from `POPULATE_MIN`, so a small program does not pay for a large step).
 const POPULATE_BYTES: usize = 4 << 20;
 const POPULATE_MIN: usize = 64 << 10;
+/// Bytes carved after which a thread populates ahead instead (see [`ahead`]), and how often the
+/// pool then tells it where the carving is.
+const AHEAD_AFTER: usize = 16 << 20;
+const AHEAD_REPORT: usize = 1 << 20;
+
+mod ahead;
 
 /// A page with its reference count.
 #[repr(C)]
@@ -39,8 +47,11 @@ struct Pool {
     base: usize,
     next: usize,
     end: usize,
-    /// How far the current region is populated.
+    /// How far the current region is populated (or, once a thread populates ahead, where the
+    /// carving is next reported to it).
     populated: usize,
+    /// Whether a thread populates ahead of the carving.
+    ahead: bool,
     /// Freed pages, to reuse.
     free: Vec<NonNull<PageBox>>,
 }
@@ -53,6 +64,7 @@ static POOL: Mutex<Pool> = Mutex::new(Pool {
     next: 0,
     end: 0,
     populated: 0,
+    ahead: false,
     free: Vec::new(),
 });
 
@@ -69,23 +81,36 @@ impl Pool {
         let page = self.next;
         self.next += STRIDE;
         if self.next > self.populated {
-            let step = (self.populated - self.base).clamp(POPULATE_MIN, POPULATE_BYTES);
-            let len = step.min(self.end - self.populated);
-            // SAFETY: the range is inside the region this pool mapped. Failing (a kernel without
-            // MADV_POPULATE_WRITE) only leaves the pages to be faulted in one by one.
-            unsafe {
-                libc::madvise(
-                    self.populated as *mut libc::c_void,
-                    len,
-                    libc::MADV_POPULATE_WRITE,
-                );
-            }
-            self.populated += len;
+            self.populate();
         }
         (
             NonNull::new(page as *mut PageBox).expect("a mapped address"),
             false,
         )
+    }
+
+    /// Populates the region ahead of the carving: a step at a time here while the program is
+    /// small, then by reporting the carving to the thread that populates ahead.
+    fn populate(&mut self) {
+        if self.ahead || self.populated - self.base >= AHEAD_AFTER {
+            self.ahead = ahead::carving_at(self.next, self.end);
+        }
+        if self.ahead {
+            self.populated = (self.next + AHEAD_REPORT).min(self.end);
+            return;
+        }
+        let step = (self.populated - self.base).clamp(POPULATE_MIN, POPULATE_BYTES);
+        let len = step.min(self.end - self.populated);
+        // SAFETY: the range is inside the region this pool mapped. Failing (a kernel without
+        // MADV_POPULATE_WRITE) only leaves the pages to be faulted in one by one.
+        unsafe {
+            libc::madvise(
+                self.populated as *mut libc::c_void,
+                len,
+                libc::MADV_POPULATE_WRITE,
+            );
+        }
+        self.populated += len;
     }
 
     /// Maps a new region (address space only) and carves from it from now on.
