@@ -2,6 +2,8 @@
 //! and judging whether it pays.
 
 use super::{rehash_pages, Hash, Memory, PageRef, PageWork, CHUNKS, REHASH_GROUP};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 /// Most pages hashed in one background batch (8 MiB: the copies are this memory's only overhead).
 const BACKGROUND_BATCH_PAGES: usize = 2048;
@@ -34,7 +36,40 @@ impl Default for BackgroundYield {
 pub(super) struct Background {
     /// The positions of the pages copied.
     pub(super) pages: Vec<u32>,
-    worker: std::thread::JoinHandle<Vec<(u32, [Hash; CHUNKS * 2])>>,
+    /// The batch's results, and whether they were sent.
+    results: mpsc::Receiver<Vec<(u32, [Hash; CHUNKS * 2])>>,
+    finished: Arc<AtomicBool>,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `job` on the thread that hashes background batches, started on first use and kept for
+/// the process's life. (A thread per batch cost a thread's start and exit each time; both wait
+/// for the address space's lock, which populating memory holds.) Without that thread the job
+/// runs here.
+fn on_hasher_thread(job: Job) {
+    static HASHER: OnceLock<Option<Mutex<mpsc::Sender<Job>>>> = OnceLock::new();
+    let hasher = HASHER.get_or_init(|| {
+        let (jobs, incoming) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("verdict-hasher".into())
+            .spawn(move || {
+                crate::yield_to_the_run();
+                for job in incoming {
+                    job();
+                }
+            })
+            .ok()
+            .map(|_| Mutex::new(jobs))
+    });
+    let job = match hasher {
+        Some(jobs) => match jobs.lock().unwrap_or_else(|e| e.into_inner()).send(job) {
+            Ok(()) => return,
+            Err(mpsc::SendError(job)) => job,
+        },
+        None => job,
+    };
+    job();
 }
 
 impl Memory {
@@ -42,7 +77,7 @@ impl Memory {
     pub fn background_idle(&self) -> bool {
         self.background
             .as_ref()
-            .is_none_or(|b| b.worker.is_finished())
+            .is_none_or(|b| b.finished.load(Ordering::Acquire))
     }
 
     /// Starts hashing dirty pages (a bounded batch) on another thread, if there are at least
@@ -53,7 +88,7 @@ impl Memory {
         if self
             .background
             .as_ref()
-            .is_some_and(|b| b.worker.is_finished())
+            .is_some_and(|b| b.finished.load(Ordering::Acquire))
         {
             self.collect_background();
         }
@@ -79,7 +114,10 @@ impl Memory {
             shared.push((pos, dirty, self.pages[pos as usize].clone()));
         }
         self.background_yield.handed += pages.len();
-        let worker = std::thread::spawn(move || {
+        let (send, results) = mpsc::sync_channel(1);
+        let finished = Arc::new(AtomicBool::new(false));
+        let done = finished.clone();
+        on_hasher_thread(Box::new(move || {
             let mut results = Vec::with_capacity(shared.len());
             for group in shared.chunks(REHASH_GROUP) {
                 let mut nodes: Vec<[Hash; CHUNKS * 2]> = group.iter().map(|s| s.2.nodes).collect();
@@ -95,9 +133,17 @@ impl Memory {
                 rehash_pages(&mut pages);
                 results.extend(group.iter().map(|s| s.0).zip(nodes));
             }
-            results
+            // The pages' handles go before the batch counts as finished, so that a write after
+            // that finds them unshared.
+            drop(shared);
+            let _ = send.send(results);
+            done.store(true, Ordering::Release);
+        }));
+        self.background = Some(Background {
+            pages,
+            results,
+            finished,
         });
-        self.background = Some(Background { pages, worker });
         true
     }
 
@@ -115,7 +161,7 @@ impl Memory {
         let Some(batch) = self.background.take() else {
             return;
         };
-        match batch.worker.join() {
+        match batch.results.recv() {
             Ok(results) => {
                 for (pos, nodes) in results {
                     let page = self.page_mut(pos as usize);
@@ -124,7 +170,8 @@ impl Memory {
                     self.tree.set_page_root(number, nodes[1]);
                 }
             }
-            // Cannot happen (hashing does not panic); if it did, hash those pages here instead.
+            // The batch never ran to its end (hashing does not panic; if it did): hash those
+            // pages here instead.
             Err(_) => {
                 for pos in batch.pages {
                     let page = self.page_mut(pos as usize);
