@@ -29,5 +29,3 @@ pub use verdict_fpvm::{hash, memory, FaultVm, Hash, Memory, PreimageWitness, Ste
 pub use verdict_mips64_consts as consts;
 pub use verdict_preimage::{HintWriter, MapOracle, NoOracle, Oracle, PreimageOracle};
 pub use vm::{Output, Vm};
-
-pub(crate) use verdict_fpvm::cores;

@@ -12,7 +12,7 @@ use verdict_preimage::{NoOracle, Oracle};
 
 pub use verdict_fpvm::guest_io::Output;
 
-/// Dirty pages that make `run` start hashing in the background (4 MiB).
+/// Dirty pages that make `run` start hashing in the background (4 MiB), when it does.
 const BACKGROUND_PAGES: usize = 1024;
 
 /// The memory proofs of the step being proven: slot 0 (the instruction) is always taken; slots
@@ -84,11 +84,7 @@ impl<O: Oracle> Vm<O> {
             code: CodeCache::default(),
             #[cfg(target_arch = "x86_64")]
             jit: Default::default(),
-            background_pages: if crate::cores() > 1 {
-                BACKGROUND_PAGES
-            } else {
-                0
-            },
+            background_pages: 0,
         }
     }
 
@@ -228,8 +224,9 @@ impl<O: Oracle> Vm<O> {
         Ok(self.state.step - start)
     }
 
-    /// Whether `run` hashes written pages on another thread while it runs (on by default where
-    /// there is more than one CPU). Results are the same either way.
+    /// Whether `run` hashes written pages on another thread while it runs (off by default: on the
+    /// fault proof program's blocks it saved nothing, as for RISC-V). Results are the same either
+    /// way.
     pub fn set_background_hashing(&mut self, on: bool) {
         self.background_pages = if on { BACKGROUND_PAGES } else { 0 };
     }

@@ -210,6 +210,9 @@ impl Engines {
         let mut jit = Vm::new(state.clone());
         jit.set_jit(true);
         assert!(jit.jit_enabled());
+        // Hashing in the background (off by default) as soon as a page is dirty: batches in
+        // flight while the JIT writes, copies on write, pages leaving its TLB.
+        jit.set_background_hashing_pages(1);
         Engines {
             reference: Vm::new(state),
             interp,

@@ -25,5 +25,3 @@ pub use state::{State, Status, WITNESS_SIZE};
 pub use verdict_fpvm::{hash, memory, FaultVm, Hash, Memory, PreimageWitness, StepWitness};
 pub use verdict_preimage::{HintWriter, MapOracle, NoOracle, Oracle, PreimageOracle};
 pub use vm::{Output, Vm};
-
-pub(crate) use verdict_fpvm::cores;

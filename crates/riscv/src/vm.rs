@@ -11,7 +11,7 @@ use verdict_preimage::{NoOracle, Oracle};
 
 pub use verdict_fpvm::guest_io::Output;
 
-/// Dirty pages that make `run` start hashing in the background (4 MiB).
+/// Dirty pages that make `run` start hashing in the background (4 MiB), when it does.
 const BACKGROUND_PAGES: usize = 1024;
 
 /// The fault proof VM: a state, a preimage oracle and the guest's output.
@@ -62,11 +62,7 @@ impl<O: Oracle> Vm<O> {
             proofs: Vec::new(),
             proof_addrs: Vec::new(),
             code: CodeCache::default(),
-            background_pages: if crate::cores() > 1 {
-                BACKGROUND_PAGES
-            } else {
-                0
-            },
+            background_pages: 0,
             #[cfg(target_arch = "x86_64")]
             jit: Default::default(),
         }
@@ -202,9 +198,12 @@ impl<O: Oracle> Vm<O> {
         Ok(self.state.step - start)
     }
 
-    /// Whether `run` hashes written pages on another thread while it runs (on by default where
-    /// there is more than one CPU), so that a root or proof after a run that wrote much memory
-    /// has little left to hash. Results are the same either way.
+    /// Whether `run` hashes written pages on another thread while it runs, so that a root or
+    /// proof after a run that wrote much memory once has little left to hash. Off by default:
+    /// each page it hashes leaves the JIT's write TLB, so a page written again costs a trip
+    /// through the store helper, and measured on the fault proof program's blocks (the whole `vm
+    /// run`, final state included) and on memtouch it cost more than it saved (BENCHMARKS.md).
+    /// Results are the same either way.
     pub fn set_background_hashing(&mut self, on: bool) {
         self.background_pages = if on { BACKGROUND_PAGES } else { 0 };
     }
