@@ -23,7 +23,7 @@ const POPULATE_MIN: usize = 64 << 10;
 /// Bytes carved after which a thread populates ahead instead (see [`ahead`]), and how often the
 /// pool then tells it where the carving is.
 const AHEAD_AFTER: usize = 16 << 20;
-const AHEAD_REPORT: usize = 1 << 20;
+const AHEAD_REPORT: usize = 256 << 10;
 
 mod ahead;
 

@@ -15,6 +15,8 @@ const AHEAD_BYTES: usize = 64 << 20;
 /// the VM's thread waits for it whenever it maps memory (a heap growing, code translated): with
 /// 2 MiB steps those waits added up to 0.1-0.17 s on memtouch.
 const STEP_BYTES: usize = 128 << 10;
+/// How far ahead of the writer the thread resumes when the writer has overtaken it.
+const BEHIND_SKIP_BYTES: usize = 4 << 20;
 
 /// What the thread knows of the region being carved.
 struct Ahead {
@@ -74,8 +76,13 @@ fn populate_forever(populator: &Populator) {
     crate::yield_to_the_run();
     let mut ahead = populator.ahead.lock().unwrap_or_else(|e| e.into_inner());
     loop {
-        // Skip what the writer has already faulted in itself (madvise takes whole pages).
-        let start = ahead.populated.max(ahead.carved) & !4095;
+        // Behind the writer (it faults pages in itself meanwhile): skip well ahead of it, so
+        // that the two do not fault the same pages in. (madvise takes whole pages.)
+        let start = if ahead.populated < ahead.carved {
+            ahead.carved + BEHIND_SKIP_BYTES
+        } else {
+            ahead.populated
+        } & !4095;
         if start >= ahead.end || start >= ahead.carved + AHEAD_BYTES {
             ahead = populator
                 .wake
