@@ -7,7 +7,7 @@
 //! to the dispatcher and before a call into a helper. A helper may clobber the caller-saved host
 //! registers, so those are reloaded after the call.
 
-use crate::decode::{DecodedPage, Kind};
+use crate::decode::{DecodedPage, Kind, SINK};
 use dynasmrt::x64::Assembler;
 use dynasmrt::{dynasm, DynasmApi};
 
@@ -23,6 +23,13 @@ fn caller_saved(host: u8) -> bool {
 
 /// Uses a guest register needs in a page to get a host register.
 const MIN_USES: u32 = 2;
+/// How many times more a use inside a loop counts than one outside it, per level of nesting (up
+/// to `MAX_LOOP_DEPTH`). Only short loops count (at most `LOOP_SPAN` instructions): the inner
+/// loops, where the time goes. (Counting long backward spans too, many of which are branches to
+/// a shared exit rather than loops, made sort slower.)
+const LOOP_WEIGHT: u32 = 8;
+const MAX_LOOP_DEPTH: u32 = 3;
+const LOOP_SPAN: usize = 32;
 
 /// Where a guest register is while translated code runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,14 +53,19 @@ fn offset(r: usize) -> i32 {
 }
 
 impl Alloc {
-    /// The allocation for a page: the registers its translated instructions name most often
-    /// (x0 never: it stays zero in the register file).
+    /// The allocation for a page: the registers its translated instructions name most often,
+    /// uses in short loops counting more (x0 never: it stays zero in the register file).
     pub(crate) fn for_page(ops: &DecodedPage) -> Alloc {
+        let depths = loop_depths(ops);
         let mut uses = [0u32; 32];
-        for op in ops.iter().filter(|op| op.kind != Kind::Slow) {
+        for (op, &depth) in ops.iter().zip(&depths) {
+            if op.kind == Kind::Slow {
+                continue;
+            }
+            let weight = LOOP_WEIGHT.pow(depth.min(MAX_LOOP_DEPTH));
             for r in [op.rd, op.rs1, op.rs2] {
                 if let Some(n) = uses.get_mut(r as usize) {
-                    *n += 1;
+                    *n += weight;
                 }
             }
         }
@@ -96,6 +108,34 @@ impl Alloc {
             dynasm!(a ; .arch x64 ; mov Rq(host), QWORD [rbx + off]);
         }
     }
+}
+
+/// How many short loops of the page each instruction is in. A loop is the span from the target
+/// of a backward branch or plain jump (not a call) to that branch or jump, at most `LOOP_SPAN`
+/// instructions long, with nothing in it that returns, jumps indirectly or leaves the
+/// translation.
+fn loop_depths(ops: &DecodedPage) -> Vec<u32> {
+    use Kind::*;
+    let mut depths = vec![0u32; ops.len()];
+    for (i, op) in ops.iter().enumerate() {
+        let backward = match op.kind {
+            Beq | Bne | Blt | Bge | Bltu | Bgeu => op.imm <= 0,
+            Jal => op.rd == SINK && op.imm <= 0,
+            _ => false,
+        };
+        let span = op.imm.unsigned_abs() as usize / 4;
+        if !backward || op.imm % 4 != 0 || span > LOOP_SPAN || span > i {
+            continue;
+        }
+        let body = &ops[i - span..i];
+        if !body
+            .iter()
+            .any(|op| op.kind == Slow || (op.kind == Jalr && op.rd == SINK))
+        {
+            depths[i - span..=i].iter_mut().for_each(|d| *d += 1);
+        }
+    }
+    depths
 }
 
 /// Host register `dst` = guest register at `loc` (64 bits).
@@ -174,3 +214,45 @@ macro_rules! op_one {
 }
 
 pub(crate) use {op_eax, op_one, op_rax, op_reg};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asm::{addi, b, jal};
+    use crate::decode::decode_page;
+
+    fn page(instrs: &[u32]) -> Box<DecodedPage> {
+        let mut data = [0u8; 4096];
+        for (k, w) in instrs.iter().enumerate() {
+            data[4 * k..4 * k + 4].copy_from_slice(&w.to_le_bytes());
+        }
+        decode_page(Some(&data))
+    }
+
+    #[test]
+    fn short_loops_count_and_calls_returns_and_long_spans_do_not() {
+        let ret = crate::asm::i(0x67, 0, 0, 1, 0); // jalr x0, 0(ra)
+        let bne = |off| b(1, 5, 6, off);
+        let mut code = vec![
+            addi(5, 5, 1), // 0: outer loop
+            addi(6, 6, 1), // 1: inner loop
+            bne(-4),       // 2: -> 1
+            bne(-12),      // 3: -> 0
+            jal(1, -16),   // 4: a call back to 0: no loop
+            addi(7, 7, 1), // 5
+            ret,           // 6
+            bne(-8),       // 7: -> 5, over a return: no loop
+        ];
+        code.extend(std::iter::repeat_n(addi(8, 8, 1), LOOP_SPAN)); // 8..
+        code.push(bne(-4 * (LOOP_SPAN as i32 + 8))); // back to 0: too long
+        let depths = loop_depths(&page(&code));
+        assert_eq!(&depths[..8], &[1, 2, 2, 1, 0, 0, 0, 0]);
+        assert!(depths[8..code.len()].iter().all(|&d| d == 0));
+        // The inner loop's register outranks one used more often outside loops.
+        let mut code = vec![addi(9, 9, 1); 10];
+        code.extend([addi(6, 6, 1), bne(-4)]);
+        let alloc = Alloc::for_page(&page(&code));
+        let order: Vec<u8> = alloc.mapped.iter().map(|&(o, _)| (o / 8) as u8).collect();
+        assert_eq!(&order[..3], &[6, 9, 5], "{order:?}");
+    }
+}
