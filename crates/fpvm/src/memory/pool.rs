@@ -101,39 +101,47 @@ impl Pool {
         }
         let step = (self.populated - self.base).clamp(POPULATE_MIN, POPULATE_BYTES);
         let len = step.min(self.end - self.populated);
-        // SAFETY: the range is inside the region this pool mapped. Failing (a kernel without
-        // MADV_POPULATE_WRITE) only leaves the pages to be faulted in one by one.
-        unsafe {
-            libc::madvise(
-                self.populated as *mut libc::c_void,
-                len,
-                libc::MADV_POPULATE_WRITE,
-            );
-        }
+        populate(self.populated, len);
         self.populated += len;
     }
 
     /// Maps a new region (address space only) and carves from it from now on.
     fn new_region(&mut self) {
-        // SAFETY: a fresh private anonymous mapping; nothing else refers to it.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                REGION_BYTES,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
+        let Some(base) = reserve(REGION_BYTES) else {
             let layout = std::alloc::Layout::from_size_align(REGION_BYTES, 4096).expect("layout");
             std::alloc::handle_alloc_error(layout);
-        }
-        self.base = base as usize;
-        self.next = base as usize;
-        self.populated = base as usize;
-        self.end = base as usize + REGION_BYTES;
+        };
+        self.base = base;
+        self.next = base;
+        self.populated = base;
+        self.end = base + REGION_BYTES;
+    }
+}
+
+/// Reserves `len` bytes of address space (a private anonymous mapping, populated as it is used
+/// and never unmapped): its address, or None if the system refuses.
+fn reserve(len: usize) -> Option<usize> {
+    // SAFETY: a fresh private anonymous mapping; nothing else refers to it.
+    let base = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    (base != libc::MAP_FAILED).then_some(base as usize)
+}
+
+/// Has the kernel set up the pages of `[start, start + len)` (page-aligned, inside a region from
+/// [`reserve`]) for writing, now. It changes no byte; failing (a kernel without
+/// `MADV_POPULATE_WRITE`) only leaves the pages to be faulted in one by one.
+fn populate(start: usize, len: usize) {
+    // SAFETY: advice on memory the pool mapped and never unmaps; populating changes no byte.
+    unsafe {
+        libc::madvise(start as *mut libc::c_void, len, libc::MADV_POPULATE_WRITE);
     }
 }
 

@@ -95,11 +95,7 @@ fn populate_forever(populator: &Populator) {
         let len = STEP_BYTES.min(ahead.end - start);
         ahead.populated = start + len;
         drop(ahead);
-        // SAFETY: the range is inside a region the pool mapped and never unmaps; populating
-        // changes no byte of it. Failing only leaves the pages to be faulted in one by one.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, len, libc::MADV_POPULATE_WRITE);
-        }
+        super::populate(start, len);
         ahead = populator.ahead.lock().unwrap_or_else(|e| e.into_inner());
     }
 }
@@ -120,19 +116,8 @@ mod tests {
     #[test]
     fn the_thread_populates_ahead_of_the_carving_from_an_unaligned_position() {
         let len = 2 * AHEAD_BYTES;
-        // SAFETY: a fresh private anonymous mapping, left mapped (the thread may still touch it).
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        assert_ne!(base, libc::MAP_FAILED);
-        let base = base as usize;
+        // Left mapped: the thread may still touch it.
+        let base = super::super::reserve(len).expect("address space");
         assert_eq!(resident(base, len), 0);
         // Carving starts mid-page, as pages are not page-aligned.
         let carved = base + 1200;
