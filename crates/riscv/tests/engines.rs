@@ -1286,3 +1286,55 @@ fn code_written_by_a_group_store_runs_correctly() {
     // Seven rewrites: the page stays translated (after eight it is left to the interpreter).
     run_beside_step_in_slices(&prog, 7 * 64 * (body.len() as u64 + 1));
 }
+
+/// Loads through one base register (sp, whose loads always try the page remembered for it, in a
+/// loop or not) that walks three bytes at a time over three pages: aligned loads (served by the
+/// remembered page), misaligned ones and ones crossing into the next page (served by the TLB or
+/// the helper), with stores and an atomic (the interpreter) writing the pages between them, a
+/// page never written, and a snapshot taken after every run so that pages are copied on write
+/// while their base register's page is remembered. The state matches the step's after every
+/// run, and a snapshot resumes as the step does.
+#[test]
+fn loads_through_a_remembered_base_page_read_the_current_copy() {
+    use verdict_riscv::asm::reg::*;
+    const UNWRITTEN: u32 = 26;
+    let (a6, back) = (16, 27);
+    let mut prog = asm::li(SP, DATA);
+    prog.extend(asm::li(S1, DATA + 0x3000));
+    prog.extend(asm::li(back, 0x3000 - 1));
+    prog.extend(asm::li(UNWRITTEN, DATA + 0x10_0000));
+    prog.extend(asm::li(T1, 0x0102_0304_0506_0708));
+    let body = [
+        asm::s(3, SP, T1, 5),           // sd t1, 5(sp): misaligned, sometimes crossing
+        asm::i(0x03, T0, 3, SP, 0),     // ld t0, 0(sp)
+        asm::i(0x03, T2, 2, SP, 4),     // lw t2, 4(sp)
+        asm::i(0x03, A2, 5, SP, -2),    // lhu a2, -2(sp)
+        asm::i(0x03, A3, 4, SP, 7),     // lbu a3, 7(sp)
+        asm::i(0x13, a6, 7, SP, -8),    // andi a6, sp, -8
+        asm::r(0x2f, A4, 3, a6, T1, 0), // amoadd.d a4, t1, (a6): the interpreter writes
+        asm::i(0x03, A1, 3, SP, 0),     // ld a1, 0(sp): what the atomic left
+        asm::r(0x33, A0, 0, A0, T0, 0), // add a0, a0, t0
+        asm::r(0x33, A0, 4, A0, T2, 0), // xor a0, a0, t2
+        asm::r(0x33, A0, 0, A0, A2, 0), // add a0, a0, a2
+        asm::r(0x33, A0, 0, A0, A3, 0), // add a0, a0, a3
+        asm::r(0x33, A0, 4, A0, A1, 0), // xor a0, a0, a1
+        asm::i(0x03, A5, 3, UNWRITTEN, 8), // ld a5, 8(x26): never in the TLB
+        asm::r(0x33, A0, 0, A0, A5, 0), // add a0, a0, a5
+        asm::addi(T1, T1, 77),          // addi t1, t1, 77
+        asm::addi(SP, SP, 3),           // addi sp, sp, 3
+        asm::b(6, SP, S1, 8),           // bltu sp, s1, +8: past the wrap
+        asm::r(0x33, SP, 0, SP, back, 0x20), // sub sp, sp, back: the first page, a byte on
+    ];
+    prog.extend(body);
+    prog.push(asm::jal(ZERO, -4 * body.len() as i32));
+    let mut vm = Vm::new(load(&prog));
+    let mut snapshots = Vec::new();
+    run_beside_step(&mut vm, 100, 1_009, |vm| snapshots.push(vm.state.clone()));
+    let mut resumed = Vm::new(snapshots.swap_remove(3));
+    let mut check = Vm::new(load(&prog));
+    resumed.run(5 * 1_009).unwrap();
+    for _ in 0..9 * 1_009 {
+        check.step().unwrap();
+    }
+    assert_eq!(resumed.state.state_hash(), check.state.state_hash());
+}

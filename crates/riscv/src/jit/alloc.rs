@@ -114,7 +114,7 @@ impl Alloc {
 /// of a backward branch or plain jump (not a call) to that branch or jump, at most `LOOP_SPAN`
 /// instructions long, with nothing in it that returns, jumps indirectly or leaves the
 /// translation.
-fn loop_depths(ops: &DecodedPage) -> Vec<u32> {
+pub(crate) fn loop_depths(ops: &DecodedPage) -> Vec<u32> {
     use Kind::*;
     let mut depths = vec![0u32; ops.len()];
     for (i, op) in ops.iter().enumerate() {

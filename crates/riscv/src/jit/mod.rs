@@ -2,11 +2,14 @@
 //! everything rare (syscalls, atomics, CSRs, the last steps of a budget, unaligned targets) to the
 //! interpreter, so the reference's semantics still live in the generic step.
 //!
-//! Translated code reads and writes guest memory through two small TLBs in the [`Ctx`]: a read
+//! Translated code reads and writes guest memory through two large TLBs in the [`Ctx`]: a read
 //! entry (the page's host address less its guest address) for any allocated page, a write entry
-//! (the page's address) only for a page already on the memory's dirty list and holding no decoded
-//! code (the code sets the chunk's dirty byte itself). Misses go to helpers that use the ordinary memory API and refill the TLBs. A write that reaches
-//! a code page ends the translated run, and the dispatcher drops that page's code.
+//! (the page's address) only for a page already on the memory's dirty list, every chunk of it
+//! marked dirty, and holding no decoded code. Each guest register also remembers the page its
+//! last load through it found in the read TLB, so that a load in a short loop or through the
+//! stack pointer finds its page without the TLB's lookup when it is the last one's. Misses go to
+//! helpers that use the ordinary memory API and refill the TLBs. A write that reaches a code page
+//! ends the translated run, and the dispatcher drops that page's code.
 
 // dynasm's expansion of a register chosen at run time (`Rq(n)`) converts the u8 to itself.
 #[allow(clippy::useless_conversion)]

@@ -46,6 +46,10 @@ fn no_page(slot: usize) -> u64 {
     }
 }
 
+/// The tag of an empty [`Tlbs::by_base`] entry. Translated code compares an address with its
+/// bits 3-11 cleared: never this.
+pub(crate) const NO_BASE: u64 = u64::MAX;
+
 /// The slot of page number `page`.
 fn slot_of(page: u64) -> usize {
     page as usize % TLB_ENTRIES
@@ -57,6 +61,12 @@ fn slot_of(page: u64) -> usize {
 pub(crate) struct Tlbs {
     pub(crate) read: [ReadEntry; TLB_ENTRIES],
     pub(crate) write: [TlbEntry; TLB_ENTRIES],
+    /// The last page each guest register was a load's base for, found in the read TLB: its
+    /// address (`tag`, [`NO_BASE`] if none) and addend. A load's entry is named by its base
+    /// register, known when it is translated, so the addend can be read before the address is
+    /// known and the load's host address waits for no other load (see `translate`). Emptied with
+    /// the read TLB.
+    pub(crate) by_base: [ReadEntry; 32],
     /// Slots filled since the TLBs were last emptied (at most `FILLED_MAX`).
     filled: Vec<u32>,
     /// Whether more slots were filled than `filled` holds.
@@ -71,6 +81,7 @@ impl Tlbs {
     pub(crate) unsafe fn init_zeroed(tlbs: *mut Tlbs) {
         std::ptr::addr_of_mut!((*tlbs).filled).write(Vec::new());
         (*tlbs).set_edge_tags();
+        (*tlbs).forget_by_base();
     }
 
     /// Gives the empty entries of the two slots whose empty tag is not 0 their tag.
@@ -101,6 +112,14 @@ impl Tlbs {
         self.note_filled(slot);
     }
 
+    /// Empties every [`Tlbs::by_base`] entry.
+    fn forget_by_base(&mut self) {
+        self.by_base.fill(ReadEntry {
+            tag: NO_BASE,
+            addend: 0,
+        });
+    }
+
     fn note_filled(&mut self, slot: usize) {
         if self.filled.len() < FILLED_MAX {
             self.filled.push(slot as u32);
@@ -111,6 +130,12 @@ impl Tlbs {
 
     /// Drops page number `page` from both TLBs.
     fn forget(&mut self, page: u64) {
+        for entry in self.by_base.iter_mut().filter(|e| e.tag == page << 12) {
+            *entry = ReadEntry {
+                tag: NO_BASE,
+                addend: 0,
+            };
+        }
         let slot = slot_of(page);
         if self.read[slot].tag == page {
             self.read[slot] = ReadEntry {
@@ -128,6 +153,7 @@ impl Tlbs {
 
     /// Empties both TLBs.
     pub(crate) fn forget_all(&mut self) {
+        self.forget_by_base();
         if self.overflowed {
             self.read.fill(ReadEntry { tag: 0, addend: 0 });
             self.write.fill(TlbEntry {
