@@ -5,21 +5,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # A CI run builds once: incremental caches would only take disk space.
 if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
+# Each stage's heading says when it started, so a slow run shows which stage took the time.
+stage() { echo "== $1 (at $SECONDS s)"; }
 
+stage "tools"
 scripts/install-deps.sh
+stage "guest programs"
 scripts/build-guests.sh
 
-echo "== L1 contracts: recompiling reproduces contracts/out byte for byte"
+stage "L1 contracts: recompiling reproduces contracts/out byte for byte"
 scripts/build-contracts.sh --check
-echo "== cargo fmt"
+stage "cargo fmt"
 cargo fmt --all -- --check
-echo "== cargo clippy"
+stage "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
-echo "== no_std builds (the verifier, derivation)"
+stage "no_std builds (the verifier, derivation)"
 cargo build -p verdict-riscv-verifier --no-default-features
 cargo build -p verdict-mips64-verifier --no-default-features
 cargo build -p verdict-derive --no-default-features
-echo "== cargo test"
+stage "cargo test"
 cargo test --workspace
-echo "== derivation against kona-derive (100 seeded chains; KONA_DIFF_SEEDS=1000 for the full run)"
+stage "derivation against kona-derive (100 seeded chains; KONA_DIFF_SEEDS=1000 for the full run)"
 (cd crates/derive/kona-diff && cargo fmt -- --check && cargo clippy --all-targets -- -D warnings && cargo test --release)
+stage "all passed"
