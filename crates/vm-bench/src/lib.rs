@@ -3,7 +3,8 @@
 //! fastest mode, `qemu-riscv64`, and the same workload compiled for the host as the floor.
 //!
 //! Every measurement runs in a process of its own ([`child`]), `repeat` times; the best time is
-//! kept. `scripts/bench.sh` builds everything and runs the whole benchmark; BENCHMARKS.md holds
+//! kept. Verdict fast and QEMU run in alternation, so that a slow spell of the machine falls on
+//! both. `scripts/bench.sh` builds everything and runs the whole benchmark; BENCHMARKS.md holds
 //! the figures.
 
 pub mod child;
@@ -203,15 +204,7 @@ fn repeated(
 ) -> Result<Vec<Sample>> {
     let mut samples = Vec::new();
     for i in 0..cfg.repeat.max(1) {
-        let s = spawn_child(cfg, mode, program, proof_at)?;
-        progress(&format!(
-            "  {:<8} {:<14} run {}/{}: {:.3} s",
-            w.name,
-            report::runner_name(mode),
-            i + 1,
-            cfg.repeat.max(1),
-            s.seconds
-        ));
+        let s = measure_once(cfg, w, mode, program, proof_at, i)?;
         let na = s.not_applicable.is_some();
         samples.push(s);
         if na {
@@ -219,6 +212,51 @@ fn repeated(
         }
     }
     Ok(samples)
+}
+
+/// Repeats the measurements of `modes` in alternation (one of each per round), so that a slow
+/// spell of the machine falls on all of them alike; their samples, in the order of `modes`.
+fn alternated(
+    cfg: &Config,
+    w: &Workload,
+    modes: &[Mode],
+    program: &Path,
+) -> Vec<Result<Vec<Sample>>> {
+    let mut samples: Vec<Result<Vec<Sample>>> = modes.iter().map(|_| Ok(Vec::new())).collect();
+    for i in 0..cfg.repeat.max(1) {
+        for (mode, samples) in modes.iter().zip(samples.iter_mut()) {
+            let Ok(done) = samples else { continue };
+            if done.last().is_some_and(|s| s.not_applicable.is_some()) {
+                continue;
+            }
+            match measure_once(cfg, w, *mode, program, 0, i) {
+                Ok(s) => done.push(s),
+                Err(e) => *samples = Err(e),
+            }
+        }
+    }
+    samples
+}
+
+/// One measurement in a fresh process (run `i` of the repeats), reported as it ends.
+fn measure_once(
+    cfg: &Config,
+    w: &Workload,
+    mode: Mode,
+    program: &Path,
+    proof_at: u64,
+    i: u32,
+) -> Result<Sample> {
+    let s = spawn_child(cfg, mode, program, proof_at)?;
+    progress(&format!(
+        "  {:<8} {:<14} run {}/{}: {:.3} s",
+        w.name,
+        report::runner_name(mode),
+        i + 1,
+        cfg.repeat.max(1),
+        s.seconds
+    ));
+    Ok(s)
 }
 
 fn best_of(samples: Vec<Sample>, reference: Option<&Sample>) -> Outcome {
@@ -281,7 +319,14 @@ pub fn run_workload(cfg: &Config, w: &Workload) -> WorkloadResult {
         _ => None,
     };
 
-    let fast = repeated(cfg, w, Mode::Verdict, &elf, 0);
+    // Verdict fast and QEMU, the pair the JIT is judged by, run in alternation.
+    let beside_qemu = cfg.runners.contains(&Mode::Qemu) && tool_available(&cfg.qemu);
+    let (fast, qemu_samples) = if beside_qemu {
+        let mut both = alternated(cfg, w, &[Mode::Verdict, Mode::Qemu], &elf).into_iter();
+        (both.next().expect("two modes"), both.next())
+    } else {
+        (repeated(cfg, w, Mode::Verdict, &elf, 0), None)
+    };
     let fast_outcome = match fast {
         Ok(s) => {
             result.instructions = s[0].instructions;
@@ -295,9 +340,20 @@ pub fn run_workload(cfg: &Config, w: &Workload) -> WorkloadResult {
     });
     result.rows.push((Mode::Verdict, fast_outcome));
 
+    // QEMU's outcome, if measured beside Verdict fast.
+    let mut qemu_outcome = qemu_samples.map(|samples| match samples {
+        Ok(s) => best_of(s, reference.as_ref()),
+        Err(e) => Outcome::Failed(format!("{e:#}")),
+    });
     for &mode in &RUNNERS[1..] {
         if !cfg.runners.contains(&mode) {
             continue;
+        }
+        if mode == Mode::Qemu {
+            if let Some(outcome) = qemu_outcome.take() {
+                result.rows.push((mode, outcome));
+                continue;
+            }
         }
         let outcome = match mode {
             Mode::Native => match native_samples.take() {
