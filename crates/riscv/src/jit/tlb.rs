@@ -46,9 +46,9 @@ fn no_page(slot: usize) -> u64 {
     }
 }
 
-/// The tag of an empty [`Tlbs::by_base`] entry. Translated code compares an address with its
-/// bits 3-11 cleared: never this.
-pub(crate) const NO_BASE: u64 = u64::MAX;
+/// The tag of an empty [`Tlbs::by_base`] entry. Translated code compares it with an address whose
+/// bits 3-11 (at least) it cleared: never this.
+const NO_BASE: u64 = u64::MAX;
 
 /// The slot of page number `page`.
 fn slot_of(page: u64) -> usize {
