@@ -202,34 +202,28 @@ fn repeated(
     program: &Path,
     proof_at: u64,
 ) -> Result<Vec<Sample>> {
-    let mut samples = Vec::new();
-    for i in 0..cfg.repeat.max(1) {
-        let s = measure_once(cfg, w, mode, program, proof_at, i)?;
-        let na = s.not_applicable.is_some();
-        samples.push(s);
-        if na {
-            break;
-        }
-    }
-    Ok(samples)
+    let [samples] = alternated(cfg, w, [mode], program, proof_at);
+    samples
 }
 
 /// Repeats the measurements of `modes` in alternation (one of each per round), so that a slow
-/// spell of the machine falls on all of them alike; their samples, in the order of `modes`.
-fn alternated(
+/// spell of the machine falls on all of them alike; their samples, in the order of `modes`. A
+/// mode stops at its first failure or not-applicable sample.
+fn alternated<const N: usize>(
     cfg: &Config,
     w: &Workload,
-    modes: &[Mode],
+    modes: [Mode; N],
     program: &Path,
-) -> Vec<Result<Vec<Sample>>> {
-    let mut samples: Vec<Result<Vec<Sample>>> = modes.iter().map(|_| Ok(Vec::new())).collect();
+    proof_at: u64,
+) -> [Result<Vec<Sample>>; N] {
+    let mut samples: [Result<Vec<Sample>>; N] = std::array::from_fn(|_| Ok(Vec::new()));
     for i in 0..cfg.repeat.max(1) {
         for (mode, samples) in modes.iter().zip(samples.iter_mut()) {
             let Ok(done) = samples else { continue };
             if done.last().is_some_and(|s| s.not_applicable.is_some()) {
                 continue;
             }
-            match measure_once(cfg, w, *mode, program, 0, i) {
+            match measure_once(cfg, w, *mode, program, proof_at, i) {
                 Ok(s) => done.push(s),
                 Err(e) => *samples = Err(e),
             }
@@ -322,8 +316,8 @@ pub fn run_workload(cfg: &Config, w: &Workload) -> WorkloadResult {
     // Verdict fast and QEMU, the pair the JIT is judged by, run in alternation.
     let beside_qemu = cfg.runners.contains(&Mode::Qemu) && tool_available(&cfg.qemu);
     let (fast, qemu_samples) = if beside_qemu {
-        let mut both = alternated(cfg, w, &[Mode::Verdict, Mode::Qemu], &elf).into_iter();
-        (both.next().expect("two modes"), both.next())
+        let [fast, qemu] = alternated(cfg, w, [Mode::Verdict, Mode::Qemu], &elf, 0);
+        (fast, Some(qemu))
     } else {
         (repeated(cfg, w, Mode::Verdict, &elf, 0), None)
     };

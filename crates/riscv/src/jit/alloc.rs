@@ -54,11 +54,11 @@ fn offset(r: usize) -> i32 {
 
 impl Alloc {
     /// The allocation for a page: the registers its translated instructions name most often,
-    /// uses in short loops counting more (x0 never: it stays zero in the register file).
-    pub(crate) fn for_page(ops: &DecodedPage) -> Alloc {
-        let depths = loop_depths(ops);
+    /// uses in short loops counting more (`depths`, from [`loop_depths`]; x0 never: it stays zero
+    /// in the register file).
+    pub(crate) fn for_page(ops: &DecodedPage, depths: &[u32]) -> Alloc {
         let mut uses = [0u32; 32];
-        for (op, &depth) in ops.iter().zip(&depths) {
+        for (op, &depth) in ops.iter().zip(depths) {
             if op.kind == Kind::Slow {
                 continue;
             }
@@ -251,7 +251,8 @@ mod tests {
         // The inner loop's register outranks one used more often outside loops.
         let mut code = vec![addi(9, 9, 1); 10];
         code.extend([addi(6, 6, 1), bne(-4)]);
-        let alloc = Alloc::for_page(&page(&code));
+        let ops = page(&code);
+        let alloc = Alloc::for_page(&ops, &loop_depths(&ops));
         let order: Vec<u8> = alloc.mapped.iter().map(|&(o, _)| (o / 8) as u8).collect();
         assert_eq!(&order[..3], &[6, 9, 5], "{order:?}");
     }

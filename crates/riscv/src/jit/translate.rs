@@ -26,6 +26,7 @@ use super::alloc::{
 };
 use super::tlb::{ReadEntry, TlbEntry, Tlbs, TLB_ENTRIES};
 use super::{ChainEntry, Ctx, Exit, CHAIN_ENTRIES};
+use crate::asm::reg;
 use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::memory::PAGE_SIZE;
 use dynasmrt::x64::Assembler;
@@ -189,16 +190,17 @@ pub(crate) fn translate(
     let mut jump_table: Box<[usize; OPS]> = Box::new([0; OPS]);
     let table_addr = jump_table.as_ptr() as i64;
     let mut stubs: Vec<Stub> = Vec::new();
-    let alloc = Alloc::for_page(ops);
+    let depths = loop_depths(ops);
+    let alloc = Alloc::for_page(ops, &depths);
     // The loads that try their base register's page first: those in short loops (walks through
     // arrays, mostly on one page for many steps) and those through sp, gp or tp. A miss costs
     // more than the TLB alone (a mispredicted branch, the entry refilled): on the fault proof
     // program's blocks a quarter of the loops' loads and over a third of the others missed,
     // and trying every load made them 5% slower.
-    let tries_base_page: Vec<bool> = loop_depths(ops)
+    let tries_base_page: Vec<bool> = depths
         .iter()
         .zip(ops.iter())
-        .map(|(&depth, op)| depth > 0 || matches!(op.rs1, 2..=4))
+        .map(|(&depth, op)| depth > 0 || (reg::SP..=reg::TP).contains(&u32::from(op.rs1)))
         .collect();
 
     let exit = a.new_dynamic_label();
@@ -363,17 +365,18 @@ pub(crate) fn translate(
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu if writes => {
                 let size = load_size(op.kind);
                 let slow = a.new_dynamic_label();
-                let probe = a.new_dynamic_label();
-                let found = a.new_dynamic_label();
                 let back = a.new_dynamic_label();
                 address(a, rs1, imm);
-                if tries_base_page[i] {
+                // (the stub's label, where it comes back) when the base register's page is tried.
+                let probe = tries_base_page[i].then(|| {
+                    let (probe, found) = (a.new_dynamic_label(), a.new_dynamic_label());
                     by_base_lookup(a, op.rs1, size, probe);
-                } else {
-                    tlb_probe(a, RTLB, size, slow);
-                    dynasm!(a ; mov rcx, QWORD [r12 + rdx + RTLB + TLB_ADDEND]);
+                    dynasm!(a ; =>found);
+                    (probe, found)
+                });
+                if probe.is_none() {
+                    read_addend(a, size, slow);
                 }
-                dynasm!(a ; =>found);
                 let dst = result_reg(rd);
                 match op.kind {
                     Lb => dynasm!(a ; movsx Rq(dst), BYTE [rax + rcx]),
@@ -386,9 +389,9 @@ pub(crate) fn translate(
                 }
                 finish(a, rd, dst);
                 dynasm!(a ; =>back);
-                if tries_base_page[i] {
+                if let Some((label, found)) = probe {
                     stubs.push(Stub::Probe {
-                        label: probe,
+                        label,
                         found,
                         base: op.rs1,
                         size,
@@ -932,6 +935,13 @@ fn read_lookup(a: &mut Assembler, size: i32, miss: DynamicLabel) {
     dynasm!(a ; add rax, QWORD [r12 + rdx + RTLB + TLB_ADDEND]);
 }
 
+/// Looks up the `size` bytes at rax in the read TLB: on a hit rcx = the addend (the host address
+/// is rax + rcx); on a miss jumps to `miss` with rax intact.
+fn read_addend(a: &mut Assembler, size: i32, miss: DynamicLabel) {
+    tlb_probe(a, RTLB, size, miss);
+    dynasm!(a ; mov rcx, QWORD [r12 + rdx + RTLB + TLB_ADDEND]);
+}
+
 /// Looks up the `size` bytes at rax in guest register `base`'s entry of [`Tlbs::by_base`]: on a
 /// hit rcx = the addend (the host address is rax + rcx); else jumps to `probe`, with rax intact.
 /// Only an access aligned to its size hits (it cannot cross into the next page): the address,
@@ -1062,9 +1072,8 @@ fn emit_stubs(
             } => {
                 let entry = BY_BASE + 16 * base as i32;
                 dynasm!(a ; =>label);
-                tlb_probe(a, RTLB, size, miss);
+                read_addend(a, size, miss);
                 dynasm!(a
-                    ; mov rcx, QWORD [r12 + rdx + RTLB + TLB_ADDEND]
                     ; mov QWORD [r12 + entry + TLB_ADDEND], rcx
                     ; mov rdx, rax
                     ; and rdx, -(PAGE_SIZE as i32)
