@@ -6,6 +6,7 @@
 //! driver, files and dispute game.
 
 pub mod allocator;
+pub mod code_arena;
 pub mod driver;
 pub mod elf;
 pub mod files;

@@ -237,6 +237,35 @@ impl<O: Oracle> Vm<O> {
         let _ = on;
     }
 
+    /// Sizes the JIT's code arena (256 MiB by default; every translation made so far goes). When
+    /// it is full, every translation goes and translating starts again: tests make it small to
+    /// see that happen.
+    #[doc(hidden)]
+    pub fn set_jit_code_bytes(&mut self, bytes: usize) {
+        #[cfg(target_arch = "x86_64")]
+        self.jit.set_arena_bytes(bytes);
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = bytes;
+    }
+
+    /// Bytes of translated code in the JIT's code arena.
+    #[doc(hidden)]
+    pub fn jit_code_bytes(&self) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        return self.jit.arena_used();
+        #[cfg(not(target_arch = "x86_64"))]
+        0
+    }
+
+    /// Times a full code arena made every translation go (0 without the JIT).
+    #[doc(hidden)]
+    pub fn jit_code_resets(&self) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        return self.jit.arena_resets();
+        #[cfg(not(target_arch = "x86_64"))]
+        0
+    }
+
     /// Times `run` has entered translated code from its dispatcher (0 without the JIT): tests
     /// use it to see that translated code continues from page to page without returning.
     #[doc(hidden)]

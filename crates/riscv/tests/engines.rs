@@ -886,6 +886,34 @@ fn blocks_chain_within_and_across_pages() {
     );
 }
 
+/// A full code arena drops every translation, chained blocks included, and translating starts
+/// again: the three-page loop with arenas too small for all its code, down to too small for one
+/// page's (the interpreter takes over), keeps the step's states, and in some of them the JIT
+/// went on after dropping everything.
+#[test]
+fn a_full_code_arena_drops_every_translation_and_runs_on() {
+    let mut prog = three_page_loop();
+    // The rest of the last page is code too (no-ops), so that every page's code is small.
+    pad_to(&mut prog, BASE + 0x4000);
+    let mut vm = Vm::new(load(&prog));
+    run_beside_step(&mut vm, 1, 20_000, |_| {});
+    let all = vm.jit_code_bytes();
+    assert_eq!(vm.jit_code_resets(), 0);
+    let mut went_on = 0;
+    for bytes in (0..all).step_by(256) {
+        let mut vm = Vm::new(load(&prog));
+        vm.set_jit_code_bytes(bytes);
+        run_beside_step(&mut vm, 20, 1_000, |_| {});
+        if vm.jit_code_resets() > 5 && vm.jit_runs() > 100 {
+            went_on += 1;
+        }
+    }
+    assert!(
+        went_on > 0,
+        "no arena was both refilled and still used ({all} bytes in all)"
+    );
+}
+
 /// A run stops at exactly the step asked for when it ends inside a chained run: from the
 /// same start, runs of every length from 1 to 400 steps (and a few longer) each land where as
 /// many steps of the generic step do, and the step count says so.

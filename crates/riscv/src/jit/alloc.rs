@@ -7,8 +7,8 @@
 //! to the dispatcher and before a call into a helper. A helper may clobber the caller-saved host
 //! registers, so those are reloaded after the call.
 
+use super::Assembler;
 use crate::decode::{DecodedPage, Kind, SINK};
-use dynasmrt::x64::Assembler;
 use dynasmrt::{dynasm, DynasmApi};
 
 /// Host registers that may hold guest registers: rbp, r13, r14 (callee-saved), then rsi, rdi,

@@ -25,12 +25,11 @@ use super::alloc::{
     get, get32, loop_depths, op_eax, op_one, op_rax, op_reg, set, set_imm, Alloc, Loc,
 };
 use super::tlb::{ReadEntry, TlbEntry, Tlbs, TLB_ENTRIES};
-use super::{ChainEntry, Ctx, Exit, CHAIN_ENTRIES};
+use super::{Assembler, ChainEntry, Ctx, Exit, CHAIN_ENTRIES};
 use crate::asm::reg;
 use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::memory::PAGE_SIZE;
-use dynasmrt::x64::Assembler;
-use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi, ExecutableBuffer};
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 use std::mem::offset_of;
 
 /// Instructions per page.
@@ -39,12 +38,12 @@ const OPS: usize = PAGE_SIZE / 4;
 /// Translated code's entry point: runs from `target` (an address inside the translation).
 type EnterFn = unsafe extern "sysv64" fn(ctx: *mut Ctx, regs: *mut u64, target: usize);
 
-/// The machine code of one page.
+/// The machine code of one page, in the JIT's code arena.
 pub(crate) struct Translation {
-    buf: ExecutableBuffer,
-    enter: AssemblyOffset,
+    /// Where the dispatcher enters the code.
+    enter: usize,
     /// Where translated code of another page continues into this one (see [`Ctx::chain`]).
-    chain_enter: AssemblyOffset,
+    chain_enter: usize,
     /// Code address of each instruction that begins a block, or 0 (the dispatcher interprets it).
     entries: Box<[usize; OPS]>,
     /// The instructions that begin blocks.
@@ -64,17 +63,72 @@ impl Translation {
     /// The code address at which translated code of another page, its registers written back,
     /// enters this page's code at the block whose address is in rdx.
     pub(crate) fn chain_entry(&self) -> usize {
-        self.buf.ptr(self.chain_enter) as usize
+        self.chain_enter
     }
 
     /// Runs translated code from `target` (from [`Translation::entry`]) until it exits.
     ///
     /// # Safety
-    /// `ctx` must point to a valid context whose memory pointer is valid and not otherwise
-    /// borrowed for the duration; `regs` to the guest's 32 registers with x0 zero.
+    /// The code must still be in the arena (no reset since it was placed); `ctx` must point to a
+    /// valid context whose memory pointer is valid and not otherwise borrowed for the duration;
+    /// `regs` to the guest's 32 registers with x0 zero.
     pub(crate) unsafe fn run(&self, ctx: *mut Ctx, regs: *mut u64, target: usize) {
-        let enter: EnterFn = std::mem::transmute(self.buf.ptr(self.enter));
+        let enter: EnterFn = std::mem::transmute(self.enter);
         enter(ctx, regs, target)
+    }
+}
+
+/// A page's machine code before it is placed in the code arena: position-independent (jumps
+/// inside it are relative; the helpers, the jump table and the context are reached by absolute
+/// address), with the offsets of its entry points.
+pub(crate) struct Assembled {
+    /// The machine code.
+    pub(crate) code: Vec<u8>,
+    enter: usize,
+    chain_enter: usize,
+    /// Where the stubs begin (the rare paths, after the page's instructions).
+    stubs_start: usize,
+    /// The offset of each instruction's code, if it was translated.
+    offsets: Vec<Option<usize>>,
+    /// The offset of the exit that hands an indirect jump's target to the dispatcher.
+    exit_indirect: usize,
+    leaders: Box<[bool; OPS]>,
+    jump_table: Box<[usize; OPS]>,
+    /// The leaders the dispatcher may enter at (a slow one it interprets).
+    enterable: Box<[bool; OPS]>,
+    /// The page's first address.
+    base: u64,
+}
+
+impl Assembled {
+    /// The translation, its code copied to `at` (the code's address in the arena): the jump
+    /// table and the entries filled with absolute addresses.
+    pub(crate) fn place(self, at: usize) -> Translation {
+        if verdict_fpvm::perf_map::enabled() {
+            let mut starts: Vec<(usize, u64)> = (0..OPS)
+                .filter_map(|i| Some((at + self.offsets[i]?, self.base + 4 * i as u64)))
+                .collect();
+            verdict_fpvm::perf_map::record("rv", &mut starts, at + self.stubs_start);
+        }
+        let mut jump_table = self.jump_table;
+        let mut entries: Box<[usize; OPS]> = Box::new([0; OPS]);
+        let indirect = at + self.exit_indirect;
+        for i in 0..OPS {
+            jump_table[i] = match self.offsets[i] {
+                Some(off) if self.leaders[i] => at + off,
+                _ => indirect,
+            };
+            if self.enterable[i] {
+                entries[i] = jump_table[i];
+            }
+        }
+        Translation {
+            enter: at + self.enter,
+            chain_enter: at + self.chain_enter,
+            entries,
+            leaders: self.leaders,
+            _jump_table: jump_table,
+        }
     }
 }
 
@@ -151,13 +205,14 @@ fn direct_target(op: &Op, here: u64) -> Option<u64> {
 }
 
 /// Translates the decoded page `page` (page number), with blocks beginning at least at `entries`
-/// (instruction indexes) besides those the page's own code shows.
+/// (instruction indexes) besides those the page's own code shows. None only if the assembler
+/// reports an error (a label left undefined: a bug).
 pub(crate) fn translate(
     page: u64,
     ops: &DecodedPage,
     entries: &[bool; OPS],
     helpers: &Helpers,
-) -> Option<Translation> {
+) -> Option<Assembled> {
     let base = page << 12;
     let in_page = |target: u64| target >> 12 == page && target & 3 == 0;
     let mut leader = Box::new(*entries);
@@ -185,9 +240,10 @@ pub(crate) fn translate(
         len
     };
 
-    let mut a = Assembler::new().ok()?;
+    // Sized for a typical page, so that the buffers rarely grow.
+    let mut a = Assembler::new_with_capacity(0, 96 << 10, 0, 0, 4 * OPS, 0, 4 * OPS);
     let labels: Vec<DynamicLabel> = (0..OPS).map(|_| a.new_dynamic_label()).collect();
-    let mut jump_table: Box<[usize; OPS]> = Box::new([0; OPS]);
+    let jump_table: Box<[usize; OPS]> = Box::new([0; OPS]);
     let table_addr = jump_table.as_ptr() as i64;
     let mut stubs: Vec<Stub> = Vec::new();
     let depths = loop_depths(ops);
@@ -207,7 +263,7 @@ pub(crate) fn translate(
     let leave = a.new_dynamic_label();
     let exit_indirect = a.new_dynamic_label();
     let chain_miss = a.new_dynamic_label();
-    let enter = a.offset();
+    let enter = a.offset().0;
     dynasm!(a
         ; .arch x64
         ; push rbx
@@ -222,7 +278,7 @@ pub(crate) fn translate(
         ; mov r15, QWORD [r12 + REMAINING]
     );
     // Translated code of another page enters here (the frame, rbx, r12 and r15 as they are).
-    let chain_enter = a.offset();
+    let chain_enter = a.offset().0;
     alloc.load_all(&mut a);
     dynasm!(a
         ; jmp rdx
@@ -581,38 +637,29 @@ pub(crate) fn translate(
         i = g.end + 1;
     }
 
-    let stubs_start = a.offset();
+    let stubs_start = a.offset().0;
     emit_stubs(&mut a, stubs, helpers, &alloc, exit, exit_indirect);
-    let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?;
-    let mut offsets = Vec::with_capacity(OPS);
-    for label in &labels {
-        offsets.push(a.labels().resolve_dynamic(*label).ok());
-    }
-    let buf = a.finalize().ok()?;
-    if verdict_fpvm::perf_map::enabled() {
-        let mut starts: Vec<(usize, u64)> = (0..OPS)
-            .filter_map(|i| Some((buf.ptr(offsets[i]?) as usize, base + 4 * i as u64)))
-            .collect();
-        verdict_fpvm::perf_map::record("rv", &mut starts, buf.ptr(stubs_start) as usize);
-    }
-    let mut entries: Box<[usize; OPS]> = Box::new([0; OPS]);
-    let indirect = buf.ptr(exit_indirect) as usize;
+    let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?.0;
+    let offsets = labels
+        .iter()
+        .map(|label| a.labels().resolve_dynamic(*label).ok().map(|o| o.0))
+        .collect();
+    let code = a.finalize().ok()?;
+    let mut enterable = Box::new([false; OPS]);
     for i in 0..OPS {
-        jump_table[i] = match offsets[i] {
-            Some(off) if leader[i] => buf.ptr(off) as usize,
-            _ => indirect,
-        };
-        if leader[i] && ops[i].kind != Kind::Slow {
-            entries[i] = jump_table[i];
-        }
+        enterable[i] = leader[i] && ops[i].kind != Kind::Slow;
     }
-    Some(Translation {
-        buf,
+    Some(Assembled {
+        code,
         enter,
         chain_enter,
-        entries,
+        stubs_start,
+        offsets,
+        exit_indirect,
         leaders: leader,
-        _jump_table: jump_table,
+        jump_table,
+        enterable,
+        base,
     })
 }
 

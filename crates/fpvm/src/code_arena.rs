@@ -1,0 +1,177 @@
+//! Executable memory for the JITs' translated code: one large mapping, filled front to back.
+//!
+//! A translation used to get its own executable buffer: a mapping made, grown by doubling (a new
+//! mapping, a copy, the old one unmapped), then made executable, and every 4 KiB of it zeroed by
+//! a page fault. On the fault proof program's short blocks that made translating the largest
+//! cost of the run. The arena is mapped once, readable, writable and executable (as QEMU's code
+//! buffer is), asked for transparent huge pages, and code is copied into it; nothing is freed one
+//! translation at a time. When it is full, its owner drops every translation and starts again
+//! from the front ([`CodeArena::reset`]).
+//!
+//! The code stored must not depend on where it lands (the JITs' code is position-independent:
+//! relative jumps inside a translation, absolute addresses only for things outside the arena).
+
+use std::io;
+
+/// Bytes of a huge page, to which a large arena is aligned so the kernel can back it with them.
+const HUGE_PAGE: usize = 2 << 20;
+/// Bytes of a page.
+const PAGE: usize = 4096;
+/// Where each piece of code starts: a multiple of this (a cache line).
+const ALIGN: usize = 64;
+
+/// An executable mapping holding translated code (see the module's documentation).
+pub struct CodeArena {
+    /// The mapping as made (before alignment), for `munmap`.
+    mapping: *mut u8,
+    mapping_len: usize,
+    /// The aligned start and the usable bytes from there.
+    start: *mut u8,
+    capacity: usize,
+    /// Bytes in use from `start`.
+    used: usize,
+}
+
+// SAFETY: the arena owns its mapping; nothing else refers to it but through the addresses it
+// hands out, which its owner keeps with it.
+unsafe impl Send for CodeArena {}
+
+impl CodeArena {
+    /// Maps an arena of `capacity` bytes (at least one). Memory is committed only as code is
+    /// stored.
+    pub fn new(capacity: usize) -> io::Result<CodeArena> {
+        let capacity = capacity.max(1);
+        let align = if capacity >= HUGE_PAGE {
+            HUGE_PAGE
+        } else {
+            PAGE
+        };
+        // Room to start at a multiple of `align` (mmap's addresses are multiples of PAGE).
+        let mapping_len = capacity.next_multiple_of(PAGE) + align - PAGE;
+        // SAFETY: an anonymous private mapping at an address the kernel chooses.
+        let mapping = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                mapping_len,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if mapping == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let mapping = mapping.cast::<u8>();
+        let start = (mapping as usize).next_multiple_of(align) as *mut u8;
+        // Huge pages only make the faults fewer: without them (the kernel may refuse), the arena
+        // works the same.
+        // SAFETY: the range lies inside the mapping just made.
+        unsafe {
+            libc::madvise(start.cast(), capacity, libc::MADV_HUGEPAGE);
+        }
+        Ok(CodeArena {
+            mapping,
+            mapping_len,
+            start,
+            capacity,
+            used: 0,
+        })
+    }
+
+    /// Copies `code` into the arena and returns its address, or None if it does not fit in what
+    /// is left (then [`CodeArena::reset`] and try again).
+    pub fn push(&mut self, code: &[u8]) -> Option<usize> {
+        let at = self.used.next_multiple_of(ALIGN);
+        let end = at.checked_add(code.len())?;
+        if end > self.capacity {
+            return None;
+        }
+        // SAFETY: [at, end) lies inside the mapping, which is writable; no code in that range is
+        // referenced (it is past everything handed out since the last reset).
+        unsafe {
+            let dst = self.start.add(at);
+            std::ptr::copy_nonoverlapping(code.as_ptr(), dst, code.len());
+            self.used = end;
+            Some(dst as usize)
+        }
+    }
+
+    /// Forgets all the code stored: the next [`CodeArena::push`] starts from the front again.
+    /// The owner must have dropped every address the arena handed out (code stored after this
+    /// overwrites it).
+    pub fn reset(&mut self) {
+        self.used = 0;
+    }
+
+    /// Bytes in use.
+    pub fn used(&self) -> usize {
+        self.used
+    }
+
+    /// Bytes the arena holds in all.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+impl Drop for CodeArena {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, unmapped once.
+        unsafe {
+            libc::munmap(self.mapping.cast(), self.mapping_len);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_copied_aligned_until_the_arena_is_full_then_from_the_front_after_a_reset() {
+        let mut arena = CodeArena::new(HUGE_PAGE).unwrap();
+        assert_eq!(arena.capacity(), HUGE_PAGE);
+        let a = arena.push(&[1, 2, 3]).unwrap();
+        let b = arena.push(&[4]).unwrap();
+        assert_eq!(a % HUGE_PAGE, 0);
+        assert_eq!(b, a + ALIGN);
+        // SAFETY: both addresses were just handed out and hold the bytes copied.
+        unsafe {
+            assert_eq!(std::slice::from_raw_parts(a as *const u8, 3), &[1, 2, 3]);
+            assert_eq!(*(b as *const u8), 4);
+        }
+        let rest = vec![0xc3; HUGE_PAGE - 2 * ALIGN];
+        assert!(arena.push(&rest).is_some());
+        assert_eq!(arena.used(), HUGE_PAGE);
+        assert!(
+            arena.push(&[0]).is_none(),
+            "a full arena takes nothing more"
+        );
+        arena.reset();
+        assert_eq!(arena.push(&[9]), Some(a));
+    }
+
+    #[test]
+    fn a_small_arena_holds_what_it_was_asked_to() {
+        let mut arena = CodeArena::new(100).unwrap();
+        assert_eq!(arena.capacity(), 100);
+        assert!(arena.push(&[0; 101]).is_none());
+        assert!(arena.push(&[0; 100]).is_some());
+        assert!(
+            arena.push(&[]).is_none(),
+            "the next piece would start past the end"
+        );
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn stored_code_runs() {
+        let mut arena = CodeArena::new(PAGE).unwrap();
+        // mov eax, 42; ret
+        let code = arena.push(&[0xb8, 42, 0, 0, 0, 0xc3]).unwrap();
+        // SAFETY: the bytes are a complete x86-64 function of that type.
+        let f: extern "C" fn() -> u32 = unsafe { std::mem::transmute(code) };
+        assert_eq!(f(), 42);
+    }
+}
