@@ -102,6 +102,13 @@ impl Alloc {
         }
     }
 
+    /// Writes back the allocated registers a helper call may clobber.
+    pub(crate) fn store_caller_saved(&self, a: &mut Assembler) {
+        for &(off, host) in self.mapped.iter().filter(|(_, h)| caller_saved(*h)) {
+            dynasm!(a ; .arch x64 ; mov QWORD [rbx + off], Rq(host));
+        }
+    }
+
     /// Reloads the allocated registers a helper call may have clobbered.
     pub(crate) fn reload_caller_saved(&self, a: &mut Assembler) {
         for &(off, host) in self.mapped.iter().filter(|(_, h)| caller_saved(*h)) {

@@ -638,7 +638,7 @@ pub(crate) fn translate(
     }
 
     let stubs_start = a.offset().0;
-    emit_stubs(&mut a, stubs, helpers, &alloc, exit, exit_indirect);
+    emit_stubs(&mut a, stubs, base, helpers, &alloc, exit, exit_indirect);
     let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?.0;
     let offsets = labels
         .iter()
@@ -775,11 +775,6 @@ fn group_check(a: &mut Assembler, g: &Group, base: Loc, miss: DynamicLabel) {
 const RAX: u8 = 0;
 const RCX: u8 = 1;
 const RDX: u8 = 2;
-
-/// The byte offset of a guest register in the register file.
-fn reg(r: u8) -> i32 {
-    8 * r as i32
-}
 
 fn load_size(kind: Kind) -> i32 {
     match kind {
@@ -1079,18 +1074,21 @@ fn chain_stub(a: &mut Assembler, stubs: &mut Vec<Stub>, pc: u64) -> DynamicLabel
     label
 }
 
-/// Emits the rare paths. Around a helper call the register file holds every guest register, and
-/// the allocated registers the call may clobber are reloaded after it.
+/// Emits the rare paths of the page at `base`. They share what they can, so that a page's code
+/// stays small: an exit jumps to one tail per reason with the pc's offset in the page, and a
+/// load or store the TLB could not serve calls one of two routines ([`emit_helper_call`]).
 fn emit_stubs(
     a: &mut Assembler,
     stubs: Vec<Stub>,
+    base: u64,
     helpers: &Helpers,
     alloc: &Alloc,
     exit: DynamicLabel,
     exit_indirect: DynamicLabel,
 ) {
-    let load = helpers.load as i64;
-    let store = helpers.store as i64;
+    let (mut load_helper, mut store_helper) = (None, None);
+    // The tail for each exit reason, by its number.
+    let mut exit_tails: [Option<DynamicLabel>; 3] = [None; 3];
     for stub in stubs {
         match stub {
             Stub::Exit {
@@ -1099,15 +1097,17 @@ fn emit_stubs(
                 exit: reason,
                 refund,
             } => {
+                let tail =
+                    *exit_tails[reason as usize].get_or_insert_with(|| a.new_dynamic_label());
                 dynasm!(a ; =>label);
                 if refund > 0 {
                     dynasm!(a ; add r15, refund as i32);
                 }
+                // At most a page past the page's start (the instruction after its last).
+                let offset = (pc - base) as i32;
                 dynasm!(a
-                    ; mov rax, QWORD pc as i64
-                    ; mov QWORD [r12 + PC], rax
-                    ; mov QWORD [r12 + EXIT], reason as i32
-                    ; jmp =>exit
+                    ; mov eax, offset
+                    ; jmp =>tail
                 );
             }
             Stub::Probe {
@@ -1141,17 +1141,12 @@ fn emit_stubs(
                 kind,
                 rd,
             } => {
-                let size = load_size(kind);
-                dynasm!(a ; =>label);
-                alloc.store_all(a);
+                let helper = *load_helper.get_or_insert_with(|| a.new_dynamic_label());
                 dynasm!(a
-                    ; mov rdi, r12
-                    ; mov rsi, rax
-                    ; mov edx, size
-                    ; mov rax, QWORD load
-                    ; call rax
+                    ; =>label
+                    ; mov edx, load_size(kind)
+                    ; call =>helper
                 );
-                alloc.reload_caller_saved(a);
                 match kind {
                     Kind::Lb => dynasm!(a ; movsx rax, al),
                     Kind::Lh => dynasm!(a ; movsx rax, ax),
@@ -1168,19 +1163,12 @@ fn emit_stubs(
                 rs2,
                 code_written,
             } => {
-                let rs2 = reg(rs2);
+                let helper = *store_helper.get_or_insert_with(|| a.new_dynamic_label());
                 dynasm!(a ; =>label);
-                alloc.store_all(a);
+                get(a, RCX, alloc.of(rs2));
                 dynasm!(a
-                    ; mov rdi, r12
-                    ; mov rsi, rax
                     ; mov edx, size as i32
-                    ; mov rcx, QWORD [rbx + rs2]
-                    ; mov rax, QWORD store
-                    ; call rax
-                );
-                alloc.reload_caller_saved(a);
-                dynasm!(a
+                    ; call =>helper
                     ; test rax, rax
                     ; jz =>back
                     ; jmp =>code_written
@@ -1188,6 +1176,47 @@ fn emit_stubs(
             }
         }
     }
+    for (reason, tail) in [Exit::Jump, Exit::Slow, Exit::Budget]
+        .into_iter()
+        .zip(exit_tails)
+    {
+        if let Some(tail) = tail {
+            dynasm!(a
+                ; =>tail
+                ; mov rcx, QWORD base as i64
+                ; add rax, rcx
+                ; mov QWORD [r12 + PC], rax
+                ; mov QWORD [r12 + EXIT], reason as i32
+                ; jmp =>exit
+            );
+        }
+    }
+    if let Some(label) = load_helper {
+        emit_helper_call(a, label, helpers.load, alloc);
+    }
+    if let Some(label) = store_helper {
+        emit_helper_call(a, label, helpers.store, alloc);
+    }
+}
+
+/// The page's routine (at `label`, reached by `call`) that calls `helper` (ctx, the address in
+/// rax, then rdx and rcx as they are) and returns its result in rax. The allocated registers the
+/// call may clobber are written back first and reloaded after; the others stay in their host
+/// registers (the helpers read no guest register).
+fn emit_helper_call(a: &mut Assembler, label: DynamicLabel, helper: usize, alloc: &Alloc) {
+    dynasm!(a ; =>label);
+    alloc.store_caller_saved(a);
+    // The call into this routine left the stack 8 bytes off the 16 the ABI wants.
+    dynasm!(a
+        ; mov rdi, r12
+        ; mov rsi, rax
+        ; mov rax, QWORD helper as i64
+        ; sub rsp, 8
+        ; call rax
+        ; add rsp, 8
+    );
+    alloc.reload_caller_saved(a);
+    dynasm!(a ; ret);
 }
 
 /// Addresses of the functions translated code calls.
