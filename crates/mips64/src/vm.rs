@@ -248,6 +248,35 @@ impl<O: Oracle> Vm<O> {
         let _ = on;
     }
 
+    /// Sizes the JIT's code arena (256 MiB by default; every translation made so far goes). When
+    /// it is full, every translation goes and translating starts again: tests make it small to
+    /// see that happen.
+    #[doc(hidden)]
+    pub fn set_jit_code_bytes(&mut self, bytes: usize) {
+        #[cfg(target_arch = "x86_64")]
+        self.jit.set_arena_bytes(bytes);
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = bytes;
+    }
+
+    /// Bytes of translated code in the JIT's code arena.
+    #[doc(hidden)]
+    pub fn jit_code_bytes(&self) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        return self.jit.arena_used();
+        #[cfg(not(target_arch = "x86_64"))]
+        0
+    }
+
+    /// Times a full code arena made every translation go (0 without the JIT).
+    #[doc(hidden)]
+    pub fn jit_code_resets(&self) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        return self.jit.arena_resets();
+        #[cfg(not(target_arch = "x86_64"))]
+        0
+    }
+
     /// Whether `run` uses the JIT.
     pub fn jit_enabled(&self) -> bool {
         #[cfg(target_arch = "x86_64")]

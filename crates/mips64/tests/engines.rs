@@ -410,6 +410,54 @@ fn self_modifying_loop() -> State {
     state
 }
 
+/// A full code arena drops every translation and translating starts again: random programs
+/// looping over pages of code (writing some of it), with arenas smaller than all their code,
+/// keep the reference's states at random stops while the arena is emptied again and again.
+/// (Once a page's code alone does not fit, the JIT turns itself off: the states still match.)
+#[test]
+fn a_full_code_arena_drops_every_translation_and_runs_on() {
+    let mut rng = Rng(29);
+    let mut refilled = 0;
+    for round in 0..6 {
+        let state = random_program(&mut rng, 3000);
+        let mut probe = Vm::new(state.clone());
+        probe.set_jit(true);
+        let _ = probe.run(30_000);
+        let all = probe.jit_code_bytes();
+        for bytes in [all / 2, all * 3 / 4] {
+            let mut reference = Vm::new(state.clone());
+            let mut vm = Vm::new(state.clone());
+            vm.set_jit(true);
+            vm.set_jit_code_bytes(bytes);
+            while reference.state.step < 30_000 && !reference.state.exited {
+                let n = 1 + rng.below(700);
+                let mut stepped = Ok(());
+                for _ in 0..n {
+                    stepped = reference.step();
+                    if stepped.is_err() || reference.state.exited {
+                        break;
+                    }
+                }
+                let ran = vm.run(n);
+                assert_eq!(ran.is_err(), stepped.is_err(), "round {round}: {ran:?}");
+                assert_eq!(
+                    vm.state.state_hash(),
+                    reference.state.state_hash(),
+                    "round {round}, {bytes}-byte arena, step {}",
+                    reference.state.step
+                );
+                if stepped.is_err() {
+                    break;
+                }
+            }
+            if vm.jit_code_resets() > 1 {
+                refilled += 1;
+            }
+        }
+    }
+    assert!(refilled >= 6, "only {refilled} of 12 arenas were refilled");
+}
+
 #[test]
 fn self_modifying_code_is_retranslated() {
     let state = self_modifying_loop();

@@ -24,12 +24,19 @@ use crate::vm::Vm;
 use std::collections::HashMap;
 use std::mem::offset_of;
 use translate::{translate, Translation, OPS};
+use verdict_fpvm::code_arena::CodeArena;
 use verdict_fpvm::Memory;
 use verdict_mips64_consts::SCHED_QUANTUM;
 use verdict_preimage::Oracle;
 
 /// Entries of each TLB.
 const TLB_ENTRIES: usize = 1024;
+/// Bytes of the code arena (address space; memory is committed as code fills it); a full arena
+/// drops every translation.
+const ARENA_BYTES: usize = 256 << 20;
+
+/// The assembler translations are made with: into a buffer, then copied into the code arena.
+type Assembler = dynasmrt::VecAssembler<dynasmrt::x64::X64Relocation>;
 /// Steps the interpreter runs at a time on a page left to the reference step.
 const INTERPRETED_RUN: u64 = 256;
 /// Entries of the dispatcher's cache of recently entered pages.
@@ -203,6 +210,12 @@ pub(crate) struct Helpers {
 /// Translated pages of one memory, and the state the translated code runs with.
 pub(crate) struct Jit {
     enabled: bool,
+    /// Where the translations' code lives (made at the first translation).
+    arena: Option<CodeArena>,
+    /// The arena's size.
+    arena_bytes: usize,
+    /// Times a full arena made every translation go.
+    arena_resets: u64,
     translations: HashMap<u64, Box<Translation>>,
     /// Recently entered pages, direct-mapped by page number.
     recent: Box<[(u64, *const Translation); RECENT]>,
@@ -222,6 +235,9 @@ impl Default for Jit {
     fn default() -> Self {
         Jit {
             enabled: std::env::var("VERDICT_JIT").as_deref() != Ok("0"),
+            arena: None,
+            arena_bytes: ARENA_BYTES,
+            arena_resets: 0,
             translations: HashMap::new(),
             recent: Box::new([(u64::MAX, std::ptr::null()); RECENT]),
             resumed: false,
@@ -268,8 +284,47 @@ impl Jit {
     /// Drops every translation and page address (they belong to another memory now).
     pub(crate) fn clear(&mut self) {
         self.ctx.forget_pages();
+        self.drop_translations();
+    }
+
+    /// Times a full code arena made every translation go.
+    pub(crate) fn arena_resets(&self) -> u64 {
+        self.arena_resets
+    }
+
+    /// Bytes of code in the arena.
+    pub(crate) fn arena_used(&self) -> usize {
+        self.arena.as_ref().map_or(0, CodeArena::used)
+    }
+
+    /// Makes the code arena `bytes` large from the next translation on (every translation goes).
+    pub(crate) fn set_arena_bytes(&mut self, bytes: usize) {
+        self.drop_translations();
+        self.arena = None;
+        self.arena_bytes = bytes;
+    }
+
+    /// Drops every translation, and with them all the code in the arena.
+    fn drop_translations(&mut self) {
         self.translations.clear();
         self.recent.fill((u64::MAX, std::ptr::null()));
+        if let Some(arena) = &mut self.arena {
+            arena.reset();
+        }
+    }
+
+    /// Copies `code` into the arena (made on first use); when the arena is full, every
+    /// translation is dropped to make room. None if no executable memory can be had.
+    fn place(&mut self, code: &[u8]) -> Option<usize> {
+        if self.arena.is_none() {
+            self.arena = Some(CodeArena::new(self.arena_bytes).ok()?);
+        }
+        if let Some(at) = self.arena.as_mut()?.push(code) {
+            return Some(at);
+        }
+        self.arena_resets += 1;
+        self.drop_translations();
+        self.arena.as_mut()?.push(code)
     }
 }
 
@@ -411,10 +466,15 @@ impl<O: Oracle> Vm<O> {
     }
 
     /// Translates `page` (replacing any earlier translation) with blocks beginning at `entries`.
+    /// Making room in the code arena may drop every other translation.
     fn translate(&mut self, page: u64, entries: &[bool; OPS]) -> Option<*const Translation> {
         let data = self.state.memory.page_data(page)?;
         let ops = crate::decode::decode_page(Some(data));
-        let Some(t) = translate(page, &ops, entries, &self.jit.helpers) else {
+        let placed = translate(page, &ops, entries, &self.jit.helpers).and_then(|assembled| {
+            let at = self.jit.place(&assembled.code)?;
+            Some(assembled.place(at))
+        });
+        let Some(t) = placed else {
             self.jit.enabled = false; // no executable memory: interpret from now on
             return None;
         };

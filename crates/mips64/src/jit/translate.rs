@@ -18,11 +18,11 @@
 //! at fixed offsets from them in the thread), `r12` the [`Ctx`], `r15` the remaining step budget,
 //! `r13` the target of a `jr`/`jalr` while its delay slot runs.
 
+use super::Assembler;
 use super::{Ctx, Exit, Helpers};
 use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::thread::Thread;
-use dynasmrt::x64::Assembler;
-use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi, ExecutableBuffer};
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 use std::mem::offset_of;
 use verdict_fpvm::memory::PAGE_SIZE;
 
@@ -44,10 +44,10 @@ pub(super) const WTLB: i32 = offset_of!(Ctx, wtlb) as i32;
 pub(super) const HI: i32 = offset_of!(Thread, hi) as i32 - offset_of!(Thread, regs) as i32;
 pub(super) const LO: i32 = offset_of!(Thread, lo) as i32 - offset_of!(Thread, regs) as i32;
 
-/// The machine code of one page.
+/// The machine code of one page, in the JIT's code arena.
 pub(crate) struct Translation {
-    buf: ExecutableBuffer,
-    enter: AssemblyOffset,
+    /// Where the dispatcher enters the code.
+    enter: usize,
     /// Code address of each instruction that begins a block, or 0 (the dispatcher interprets it).
     entries: Box<[usize; OPS]>,
     /// The instructions that begin blocks.
@@ -67,11 +67,64 @@ impl Translation {
     /// Runs translated code from `target` (from [`Translation::entry`]) until it exits.
     ///
     /// # Safety
-    /// `ctx` must point to a valid context whose memory pointer is valid and not otherwise
-    /// borrowed for the duration; `regs` to the registers of a [`Thread`] likewise.
+    /// The code must still be in the arena (no reset since it was placed); `ctx` must point to a
+    /// valid context whose memory pointer is valid and not otherwise borrowed for the duration;
+    /// `regs` to the registers of a [`Thread`] likewise.
     pub(crate) unsafe fn run(&self, ctx: *mut Ctx, regs: *mut u64, target: usize) {
-        let enter: EnterFn = std::mem::transmute(self.buf.ptr(self.enter));
+        let enter: EnterFn = std::mem::transmute(self.enter);
         enter(ctx, regs, target)
+    }
+}
+
+/// A page's machine code before it is placed in the code arena: position-independent (jumps
+/// inside it are relative; the helpers, the jump table and the context are reached by absolute
+/// address), with the offsets of its entry points.
+pub(crate) struct Assembled {
+    /// The machine code.
+    pub(crate) code: Vec<u8>,
+    enter: usize,
+    /// Where the stubs begin (the rare paths, after the page's instructions).
+    stubs_start: usize,
+    /// The offset of each leader's code.
+    offsets: Vec<Option<usize>>,
+    /// The offset of the exit that hands a `jr`/`jalr` target to the dispatcher.
+    exit_indirect: usize,
+    leaders: Box<[bool; OPS]>,
+    jump_table: Box<[usize; OPS]>,
+    /// The leaders the dispatcher may enter at (not those it interprets).
+    enterable: Box<[bool; OPS]>,
+    /// The page's first address.
+    base: u64,
+}
+
+impl Assembled {
+    /// The translation, its code copied to `at` (the code's address in the arena): the jump
+    /// table and the entries filled with absolute addresses.
+    pub(crate) fn place(self, at: usize) -> Translation {
+        if verdict_fpvm::perf_map::enabled() {
+            let mut starts: Vec<(usize, u64)> = (0..OPS)
+                .filter_map(|i| Some((at + self.offsets[i]?, self.base + 4 * i as u64)))
+                .collect();
+            verdict_fpvm::perf_map::record("mips64", &mut starts, at + self.stubs_start);
+        }
+        let mut jump_table = self.jump_table;
+        let mut entries: Box<[usize; OPS]> = Box::new([0; OPS]);
+        let to_dispatcher = at + self.exit_indirect;
+        for i in 0..OPS {
+            jump_table[i] = match self.offsets[i] {
+                Some(off) => at + off,
+                None => to_dispatcher,
+            };
+            if self.enterable[i] {
+                entries[i] = jump_table[i];
+            }
+        }
+        Translation {
+            enter: at + self.enter,
+            entries,
+            leaders: self.leaders,
+            _jump_table: jump_table,
+        }
     }
 }
 
@@ -191,13 +244,14 @@ fn direct_target(op: &Op, here: u64) -> Option<u64> {
 }
 
 /// Translates the decoded page `page` (page number), with blocks beginning at least at `entries`
-/// (instruction indexes) besides those the page's own code shows.
+/// (instruction indexes) besides those the page's own code shows. None only if the assembler
+/// reports an error (a label left undefined: a bug).
 pub(crate) fn translate(
     page: u64,
     ops: &DecodedPage,
     entries: &[bool; OPS],
     helpers: &Helpers,
-) -> Option<Translation> {
+) -> Option<Assembled> {
     let base = page << 12;
     let index = |target: u64| ((target >> 2) as usize) & (OPS - 1);
     let in_page = |target: u64| target >> 12 == page;
@@ -241,16 +295,17 @@ pub(crate) fn translate(
     };
 
     let mut e = Emitter {
-        a: Assembler::new().ok()?,
+        // Sized for a typical page, so that the buffers rarely grow.
+        a: Assembler::new_with_capacity(0, 96 << 10, 0, 0, 4 * OPS, 0, 4 * OPS),
         stubs: Vec::new(),
         helpers,
     };
     let labels: Vec<DynamicLabel> = (0..OPS).map(|_| e.a.new_dynamic_label()).collect();
-    let mut jump_table: Box<[usize; OPS]> = Box::new([0; OPS]);
+    let jump_table: Box<[usize; OPS]> = Box::new([0; OPS]);
     let exit = e.a.new_dynamic_label();
     let indirect = e.a.new_dynamic_label();
     let exit_indirect = e.a.new_dynamic_label();
-    let enter = e.a.offset();
+    let enter = e.a.offset().0;
     prologue(&mut e.a, exit, exit_indirect);
     emit_indirect(
         &mut e.a,
@@ -325,49 +380,33 @@ pub(crate) fn translate(
         stubs,
         helpers,
     } = e;
-    let stubs_start = a.offset();
+    let stubs_start = a.offset().0;
     emit_stubs(&mut a, stubs, helpers, exit);
-    let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?;
-    let named: Vec<(usize, AssemblyOffset)> = if verdict_fpvm::perf_map::enabled() {
-        (0..OPS)
-            .filter_map(|i| Some((i, a.labels().resolve_dynamic(labels[i]).ok()?)))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let mut offsets = Vec::with_capacity(OPS);
-    for (i, label) in labels.iter().enumerate() {
-        offsets.push(if leader[i] {
-            a.labels().resolve_dynamic(*label).ok()
-        } else {
-            None
-        });
-    }
-    let buf = a.finalize().ok()?;
-    if !named.is_empty() {
-        let mut starts: Vec<(usize, u64)> = named
-            .iter()
-            .map(|&(i, off)| (buf.ptr(off) as usize, base + 4 * i as u64))
-            .collect();
-        verdict_fpvm::perf_map::record("mips64", &mut starts, buf.ptr(stubs_start) as usize);
-    }
-    let mut entry_points: Box<[usize; OPS]> = Box::new([0; OPS]);
-    let to_dispatcher = buf.ptr(exit_indirect) as usize;
+    let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?.0;
+    let offsets = labels
+        .iter()
+        .zip(leader.iter())
+        .map(|(label, &leads)| {
+            leads
+                .then(|| a.labels().resolve_dynamic(*label).ok().map(|o| o.0))
+                .flatten()
+        })
+        .collect();
+    let code = a.finalize().ok()?;
+    let mut enterable = Box::new([false; OPS]);
     for i in 0..OPS {
-        jump_table[i] = match offsets[i] {
-            Some(off) => buf.ptr(off) as usize,
-            None => to_dispatcher,
-        };
-        if leader[i] && !interpreted[i] {
-            entry_points[i] = jump_table[i];
-        }
+        enterable[i] = leader[i] && !interpreted[i];
     }
-    Some(Translation {
-        buf,
+    Some(Assembled {
+        code,
         enter,
-        entries: entry_points,
+        stubs_start,
+        offsets,
+        exit_indirect,
         leaders: leader,
-        _jump_table: jump_table,
+        jump_table,
+        enterable,
+        base,
     })
 }
 
