@@ -115,6 +115,79 @@ impl CodeArena {
     }
 }
 
+/// Where a JIT keeps its translations' code: a [`CodeArena`] made at the first translation, which
+/// empties itself when full.
+pub struct CodeSpace {
+    arena: Option<CodeArena>,
+    /// The arena's size.
+    bytes: usize,
+    /// Times a full arena was emptied.
+    resets: u64,
+}
+
+/// Where [`CodeSpace::place`] put code.
+pub struct Placed {
+    /// The code's address.
+    pub at: usize,
+    /// Whether the arena was emptied to make room: every address handed out before is gone.
+    pub emptied: bool,
+}
+
+impl CodeSpace {
+    /// A space of `bytes` (mapped at the first [`CodeSpace::place`]).
+    pub fn new(bytes: usize) -> CodeSpace {
+        CodeSpace {
+            arena: None,
+            bytes,
+            resets: 0,
+        }
+    }
+
+    /// Copies `code` in; when the arena is full, empties it first (say so to the owner, who must
+    /// drop every earlier address). None if no executable memory can be had or the code alone is
+    /// larger than the arena.
+    pub fn place(&mut self, code: &[u8]) -> Option<Placed> {
+        if self.arena.is_none() {
+            self.arena = Some(CodeArena::new(self.bytes).ok()?);
+        }
+        let arena = self.arena.as_mut()?;
+        // Code that could never fit empties nothing (the owner's code stays valid).
+        if code.len() > arena.capacity() {
+            return None;
+        }
+        if let Some(at) = arena.push(code) {
+            return Some(Placed { at, emptied: false });
+        }
+        self.resets += 1;
+        arena.reset();
+        let at = arena.push(code)?;
+        Some(Placed { at, emptied: true })
+    }
+
+    /// Forgets all the code (the owner has dropped every address).
+    pub fn clear(&mut self) {
+        if let Some(arena) = &mut self.arena {
+            arena.reset();
+        }
+    }
+
+    /// Makes the arena `bytes` large from the next [`CodeSpace::place`] on, all code forgotten.
+    pub fn resize(&mut self, bytes: usize) {
+        self.arena = None;
+        self.bytes = bytes;
+    }
+
+    /// Bytes of code in the arena.
+    pub fn used(&self) -> usize {
+        self.arena.as_ref().map_or(0, CodeArena::used)
+    }
+
+    /// Times a full arena was emptied.
+    pub fn resets(&self) -> u64 {
+        self.resets
+    }
+}
+
 impl Drop for CodeArena {
     fn drop(&mut self) {
         // SAFETY: the mapping made in `new`, unmapped once.
@@ -162,6 +235,30 @@ mod tests {
             arena.push(&[]).is_none(),
             "the next piece would start past the end"
         );
+    }
+
+    #[test]
+    fn a_code_space_is_mapped_on_first_use_and_empties_itself_when_full() {
+        let mut space = CodeSpace::new(100);
+        assert_eq!(space.used(), 0);
+        let first = space.place(&[1; 60]).unwrap();
+        assert!(!first.emptied);
+        let second = space.place(&[2; 60]).unwrap();
+        assert!(
+            second.emptied,
+            "60 more bytes past the first 64 do not fit in 100"
+        );
+        assert_eq!(second.at, first.at);
+        assert_eq!((space.used(), space.resets()), (60, 1));
+        assert!(space.place(&[3; 101]).is_none(), "larger than the arena");
+        assert_eq!(
+            (space.used(), space.resets()),
+            (60, 1),
+            "and nothing emptied"
+        );
+        space.resize(200);
+        assert_eq!(space.used(), 0);
+        assert!(!space.place(&[4; 150]).unwrap().emptied);
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -25,7 +25,7 @@ use crate::VmError;
 use std::collections::HashMap;
 use tlb::Tlbs;
 use translate::{translate, Helpers, Translation};
-use verdict_fpvm::code_arena::CodeArena;
+use verdict_fpvm::code_arena::CodeSpace;
 use verdict_preimage::Oracle;
 
 /// The assembler translations are made with: into a buffer, then copied into the code arena.
@@ -190,12 +190,8 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
 /// Translated pages of one memory, and the state the translated code runs with.
 pub(crate) struct Jit {
     enabled: bool,
-    /// Where the translations' code lives (made at the first translation).
-    arena: Option<CodeArena>,
-    /// The arena's size.
-    arena_bytes: usize,
-    /// Times a full arena made every translation go.
-    arena_resets: u64,
+    /// Where the translations' code lives.
+    code_space: CodeSpace,
     translations: HashMap<u64, Box<Translation>>,
     /// Recently entered pages, direct-mapped by page number.
     recent: Box<[(u64, *const Translation); RECENT]>,
@@ -213,9 +209,7 @@ impl Default for Jit {
     fn default() -> Self {
         Jit {
             enabled: std::env::var("VERDICT_JIT").as_deref() != Ok("0"),
-            arena: None,
-            arena_bytes: ARENA_BYTES,
-            arena_resets: 0,
+            code_space: CodeSpace::new(ARENA_BYTES),
             translations: HashMap::new(),
             recent: Box::new([(u64::MAX, std::ptr::null()); RECENT]),
             ctx: Ctx::new(),
@@ -246,19 +240,18 @@ impl Jit {
 
     /// Times a full code arena made every translation go.
     pub(crate) fn arena_resets(&self) -> u64 {
-        self.arena_resets
+        self.code_space.resets()
     }
 
     /// Bytes of code in the arena.
     pub(crate) fn arena_used(&self) -> usize {
-        self.arena.as_ref().map_or(0, CodeArena::used)
+        self.code_space.used()
     }
 
     /// Makes the code arena `bytes` large from the next translation on (every translation goes).
     pub(crate) fn set_arena_bytes(&mut self, bytes: usize) {
-        self.drop_translations();
-        self.arena = None;
-        self.arena_bytes = bytes;
+        self.forget_translations();
+        self.code_space.resize(bytes);
     }
 
     /// Drops the code of `page` (it was written).
@@ -274,31 +267,25 @@ impl Jit {
     /// Drops every translation and page address (they belong to another memory now).
     pub(crate) fn clear(&mut self) {
         self.ctx.tlb.forget_all();
-        self.drop_translations();
+        self.forget_translations();
+        self.code_space.clear();
     }
 
-    /// Drops every translation, and with them all the code in the arena.
-    fn drop_translations(&mut self) {
+    /// Drops every translation (not their code: see [`CodeSpace`]).
+    fn forget_translations(&mut self) {
         self.translations.clear();
         self.recent.fill((u64::MAX, std::ptr::null()));
         self.ctx.chain.fill(NO_CHAIN);
-        if let Some(arena) = &mut self.arena {
-            arena.reset();
-        }
     }
 
-    /// Copies `code` into the arena (made on first use); when the arena is full, every
-    /// translation is dropped to make room. None if no executable memory can be had.
+    /// Copies `code` into the code space; if that emptied the arena to make room, every
+    /// translation goes. None if no executable memory can be had.
     fn place(&mut self, code: &[u8]) -> Option<usize> {
-        if self.arena.is_none() {
-            self.arena = Some(CodeArena::new(self.arena_bytes).ok()?);
+        let placed = self.code_space.place(code)?;
+        if placed.emptied {
+            self.forget_translations();
         }
-        if let Some(at) = self.arena.as_mut()?.push(code) {
-            return Some(at);
-        }
-        self.arena_resets += 1;
-        self.drop_translations();
-        self.arena.as_mut()?.push(code)
+        Some(placed.at)
     }
 }
 
