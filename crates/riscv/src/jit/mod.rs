@@ -38,7 +38,7 @@ const INTERPRETED_RUN: u64 = 256;
 /// Entries of the dispatcher's cache of recently entered pages.
 const RECENT: usize = 256;
 /// Bytes of the code arena (address space; memory is committed as code fills it). The fault proof
-/// program fills about 38 MiB on its largest fixture block; a full arena drops every translation.
+/// program fills about 21 MB on its largest fixture block; a full arena drops every translation.
 const ARENA_BYTES: usize = 256 << 20;
 /// Entries of the chain ([`Ctx::chain`]).
 pub(crate) const CHAIN_ENTRIES: usize = 1024;
