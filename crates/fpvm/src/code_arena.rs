@@ -188,6 +188,46 @@ impl CodeSpace {
     }
 }
 
+/// Where a translated page's code is entered, as offsets into its machine code (both JITs lay a
+/// page out alike: a block per leader, and an exit handing indirect jumps to the dispatcher);
+/// [`PageOffsets::place`] turns them into addresses once the code is in the arena.
+pub struct PageOffsets {
+    /// The offset of each instruction's block, if it begins one.
+    pub blocks: Vec<Option<usize>>,
+    /// Which instructions the dispatcher may enter at (it interprets the other leaders).
+    pub enterable: Vec<bool>,
+    /// The exit that hands an indirect jump's target to the dispatcher.
+    pub exit_indirect: usize,
+    /// Where the rare paths begin, after the instructions' code.
+    pub stubs_start: usize,
+}
+
+impl PageOffsets {
+    /// With the code at `at`: fills `jump_table` (each instruction's block, else the indirect
+    /// exit) and `entries` (a block's address where the dispatcher may enter, else 0), and names
+    /// the code in the perf map (`isa`, the page at `base`, 4-byte instructions) if asked for.
+    pub fn place(
+        &self,
+        at: usize,
+        base: u64,
+        isa: &str,
+        jump_table: &mut [usize],
+        entries: &mut [usize],
+    ) {
+        if crate::perf_map::enabled() {
+            let mut starts: Vec<(usize, u64)> = (self.blocks.iter().enumerate())
+                .filter_map(|(i, off)| Some((at + (*off)?, base + 4 * i as u64)))
+                .collect();
+            crate::perf_map::record(isa, &mut starts, at + self.stubs_start);
+        }
+        let indirect = at + self.exit_indirect;
+        for (i, (slot, entry)) in jump_table.iter_mut().zip(entries.iter_mut()).enumerate() {
+            *slot = self.blocks[i].map_or(indirect, |off| at + off);
+            *entry = if self.enterable[i] { *slot } else { 0 };
+        }
+    }
+}
+
 impl Drop for CodeArena {
     fn drop(&mut self) {
         // SAFETY: the mapping made in `new`, unmapped once.
@@ -259,6 +299,28 @@ mod tests {
         space.resize(200);
         assert_eq!(space.used(), 0);
         assert!(!space.place(&[4; 150]).unwrap().emptied);
+    }
+
+    #[test]
+    fn page_offsets_become_addresses_where_the_code_was_placed() {
+        let offsets = PageOffsets {
+            blocks: vec![Some(0), None, Some(40), Some(80)],
+            enterable: vec![true, false, false, true],
+            exit_indirect: 100,
+            stubs_start: 90,
+        };
+        let (mut table, mut entries) = ([0; 4], [7; 4]);
+        offsets.place(1000, 0x4000, "test", &mut table, &mut entries);
+        assert_eq!(
+            table,
+            [1000, 1100, 1040, 1080],
+            "no block: the indirect exit"
+        );
+        assert_eq!(
+            entries,
+            [1000, 0, 0, 1080],
+            "only where the dispatcher may enter"
+        );
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -263,7 +263,7 @@ impl<O: Oracle> Vm<O> {
     #[doc(hidden)]
     pub fn jit_code_bytes(&self) -> usize {
         #[cfg(target_arch = "x86_64")]
-        return self.jit.arena_used();
+        return self.jit.code_space.used();
         #[cfg(not(target_arch = "x86_64"))]
         0
     }
@@ -272,7 +272,7 @@ impl<O: Oracle> Vm<O> {
     #[doc(hidden)]
     pub fn jit_code_resets(&self) -> u64 {
         #[cfg(target_arch = "x86_64")]
-        return self.jit.arena_resets();
+        return self.jit.code_space.resets();
         #[cfg(not(target_arch = "x86_64"))]
         0
     }

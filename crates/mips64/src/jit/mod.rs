@@ -211,7 +211,7 @@ pub(crate) struct Helpers {
 pub(crate) struct Jit {
     enabled: bool,
     /// Where the translations' code lives.
-    code_space: CodeSpace,
+    pub(crate) code_space: CodeSpace,
     translations: HashMap<u64, Box<Translation>>,
     /// Recently entered pages, direct-mapped by page number.
     recent: Box<[(u64, *const Translation); RECENT]>,
@@ -280,16 +280,6 @@ impl Jit {
         self.ctx.forget_pages();
         self.forget_translations();
         self.code_space.clear();
-    }
-
-    /// Times a full code arena made every translation go.
-    pub(crate) fn arena_resets(&self) -> u64 {
-        self.code_space.resets()
-    }
-
-    /// Bytes of code in the arena.
-    pub(crate) fn arena_used(&self) -> usize {
-        self.code_space.used()
     }
 
     /// Makes the code arena `bytes` large from the next translation on (every translation goes).

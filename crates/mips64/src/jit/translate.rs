@@ -24,6 +24,7 @@ use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::thread::Thread;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 use std::mem::offset_of;
+use verdict_fpvm::code_arena::PageOffsets;
 use verdict_fpvm::memory::PAGE_SIZE;
 
 /// Instructions per page.
@@ -83,16 +84,10 @@ pub(crate) struct Assembled {
     /// The machine code.
     pub(crate) code: Vec<u8>,
     enter: usize,
-    /// Where the stubs begin (the rare paths, after the page's instructions).
-    stubs_start: usize,
-    /// The offset of each leader's code.
-    offsets: Vec<Option<usize>>,
-    /// The offset of the exit that hands a `jr`/`jalr` target to the dispatcher.
-    exit_indirect: usize,
+    /// Where its blocks and exits are.
+    offsets: PageOffsets,
     leaders: Box<[bool; OPS]>,
     jump_table: Box<[usize; OPS]>,
-    /// The leaders the dispatcher may enter at (not those it interprets).
-    enterable: Box<[bool; OPS]>,
     /// The page's first address.
     base: u64,
 }
@@ -101,24 +96,15 @@ impl Assembled {
     /// The translation, its code copied to `at` (the code's address in the arena): the jump
     /// table and the entries filled with absolute addresses.
     pub(crate) fn place(self, at: usize) -> Translation {
-        if verdict_fpvm::perf_map::enabled() {
-            let mut starts: Vec<(usize, u64)> = (0..OPS)
-                .filter_map(|i| Some((at + self.offsets[i]?, self.base + 4 * i as u64)))
-                .collect();
-            verdict_fpvm::perf_map::record("mips64", &mut starts, at + self.stubs_start);
-        }
         let mut jump_table = self.jump_table;
         let mut entries: Box<[usize; OPS]> = Box::new([0; OPS]);
-        let to_dispatcher = at + self.exit_indirect;
-        for i in 0..OPS {
-            jump_table[i] = match self.offsets[i] {
-                Some(off) => at + off,
-                None => to_dispatcher,
-            };
-            if self.enterable[i] {
-                entries[i] = jump_table[i];
-            }
-        }
+        self.offsets.place(
+            at,
+            self.base,
+            "mips64",
+            &mut jump_table[..],
+            &mut entries[..],
+        );
         Translation {
             enter: at + self.enter,
             entries,
@@ -382,30 +368,23 @@ pub(crate) fn translate(
     } = e;
     let stubs_start = a.offset().0;
     emit_stubs(&mut a, stubs, helpers, exit);
-    let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?.0;
-    let offsets = labels
-        .iter()
-        .zip(leader.iter())
-        .map(|(label, &leads)| {
-            leads
-                .then(|| a.labels().resolve_dynamic(*label).ok().map(|o| o.0))
-                .flatten()
-        })
-        .collect();
+    let offsets = PageOffsets {
+        // A label is bound only at a leader.
+        blocks: labels
+            .iter()
+            .map(|label| a.labels().resolve_dynamic(*label).ok().map(|o| o.0))
+            .collect(),
+        enterable: (0..OPS).map(|i| leader[i] && !interpreted[i]).collect(),
+        exit_indirect: a.labels().resolve_dynamic(exit_indirect).ok()?.0,
+        stubs_start,
+    };
     let code = a.finalize().ok()?;
-    let mut enterable = Box::new([false; OPS]);
-    for i in 0..OPS {
-        enterable[i] = leader[i] && !interpreted[i];
-    }
     Some(Assembled {
         code,
         enter,
-        stubs_start,
         offsets,
-        exit_indirect,
         leaders: leader,
         jump_table,
-        enterable,
         base,
     })
 }

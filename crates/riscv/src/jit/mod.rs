@@ -191,7 +191,7 @@ unsafe extern "sysv64" fn store(ctx: *mut Ctx, addr: u64, size: u64, value: u64)
 pub(crate) struct Jit {
     enabled: bool,
     /// Where the translations' code lives.
-    code_space: CodeSpace,
+    pub(crate) code_space: CodeSpace,
     translations: HashMap<u64, Box<Translation>>,
     /// Recently entered pages, direct-mapped by page number.
     recent: Box<[(u64, *const Translation); RECENT]>,
@@ -236,16 +236,6 @@ impl Jit {
     /// Turns translation on or off.
     pub(crate) fn set_enabled(&mut self, on: bool) {
         self.enabled = on;
-    }
-
-    /// Times a full code arena made every translation go.
-    pub(crate) fn arena_resets(&self) -> u64 {
-        self.code_space.resets()
-    }
-
-    /// Bytes of code in the arena.
-    pub(crate) fn arena_used(&self) -> usize {
-        self.code_space.used()
     }
 
     /// Makes the code arena `bytes` large from the next translation on (every translation goes).

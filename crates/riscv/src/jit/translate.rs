@@ -31,6 +31,7 @@ use crate::decode::{DecodedPage, Kind, Op, SINK};
 use crate::memory::PAGE_SIZE;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 use std::mem::offset_of;
+use verdict_fpvm::code_arena::PageOffsets;
 
 /// Instructions per page.
 const OPS: usize = PAGE_SIZE / 4;
@@ -86,16 +87,10 @@ pub(crate) struct Assembled {
     pub(crate) code: Vec<u8>,
     enter: usize,
     chain_enter: usize,
-    /// Where the stubs begin (the rare paths, after the page's instructions).
-    stubs_start: usize,
-    /// The offset of each instruction's code, if it was translated.
-    offsets: Vec<Option<usize>>,
-    /// The offset of the exit that hands an indirect jump's target to the dispatcher.
-    exit_indirect: usize,
+    /// Where its blocks and exits are.
+    offsets: PageOffsets,
     leaders: Box<[bool; OPS]>,
     jump_table: Box<[usize; OPS]>,
-    /// The leaders the dispatcher may enter at (a slow one it interprets).
-    enterable: Box<[bool; OPS]>,
     /// The page's first address.
     base: u64,
 }
@@ -104,24 +99,10 @@ impl Assembled {
     /// The translation, its code copied to `at` (the code's address in the arena): the jump
     /// table and the entries filled with absolute addresses.
     pub(crate) fn place(self, at: usize) -> Translation {
-        if verdict_fpvm::perf_map::enabled() {
-            let mut starts: Vec<(usize, u64)> = (0..OPS)
-                .filter_map(|i| Some((at + self.offsets[i]?, self.base + 4 * i as u64)))
-                .collect();
-            verdict_fpvm::perf_map::record("rv", &mut starts, at + self.stubs_start);
-        }
         let mut jump_table = self.jump_table;
         let mut entries: Box<[usize; OPS]> = Box::new([0; OPS]);
-        let indirect = at + self.exit_indirect;
-        for i in 0..OPS {
-            jump_table[i] = match self.offsets[i] {
-                Some(off) if self.leaders[i] => at + off,
-                _ => indirect,
-            };
-            if self.enterable[i] {
-                entries[i] = jump_table[i];
-            }
-        }
+        self.offsets
+            .place(at, self.base, "rv", &mut jump_table[..], &mut entries[..]);
         Translation {
             enter: at + self.enter,
             chain_enter: at + self.chain_enter,
@@ -639,26 +620,26 @@ pub(crate) fn translate(
 
     let stubs_start = a.offset().0;
     emit_stubs(&mut a, stubs, base, helpers, &alloc, exit, exit_indirect);
-    let exit_indirect = a.labels().resolve_dynamic(exit_indirect).ok()?.0;
-    let offsets = labels
-        .iter()
-        .map(|label| a.labels().resolve_dynamic(*label).ok().map(|o| o.0))
-        .collect();
+    let offsets = PageOffsets {
+        // A label is bound only at a leader.
+        blocks: labels
+            .iter()
+            .map(|label| a.labels().resolve_dynamic(*label).ok().map(|o| o.0))
+            .collect(),
+        enterable: (0..OPS)
+            .map(|i| leader[i] && ops[i].kind != Kind::Slow)
+            .collect(),
+        exit_indirect: a.labels().resolve_dynamic(exit_indirect).ok()?.0,
+        stubs_start,
+    };
     let code = a.finalize().ok()?;
-    let mut enterable = Box::new([false; OPS]);
-    for i in 0..OPS {
-        enterable[i] = leader[i] && ops[i].kind != Kind::Slow;
-    }
     Some(Assembled {
         code,
         enter,
         chain_enter,
-        stubs_start,
         offsets,
-        exit_indirect,
         leaders: leader,
         jump_table,
-        enterable,
         base,
     })
 }
